@@ -1,0 +1,308 @@
+//! The commands: import, SQL from arguments, files or standard input, saved reports, the demo
+//! export and the REPL.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crmsql_engine::{Engine, OutputFormat, ReportLibrary};
+use crmsql_i18n::{Arg, Lang, Localizer};
+use crmsql_import::{ImportOptions, parse_delimiter, parse_encoding, parse_timezone};
+use crmsql_schema::Warehouse;
+
+use crate::args::{Cli, Commands, DemoArgs, FormatArg, ImportArgs, RunArgs};
+use crate::failure::{Failure, from_engine, from_import, from_io, from_warehouse};
+use crate::print::{import_summary, write_query_result};
+
+/// Validated settings shared by all commands.
+pub struct Settings {
+    pub warehouse: PathBuf,
+    /// Whether the warehouse is the default one, which is filled with the demo export when empty.
+    pub default_warehouse: bool,
+    pub format: OutputFormat,
+    pub report_folders: Vec<PathBuf>,
+    pub history_file: Option<PathBuf>,
+    pub lang: Lang,
+}
+
+/// Returns crmsql's folder in the user's data folder (`~/.local/share/crmsql` on Linux).
+pub fn data_folder() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("crmsql")
+}
+
+fn settings(cli: &Cli, l: &Localizer) -> Settings {
+    let (warehouse, default_warehouse) = match &cli.warehouse {
+        Some(path) => (path.clone(), false),
+        None => (data_folder().join("warehouse"), true),
+    };
+    let format = match cli.format {
+        Some(FormatArg::Csv) => OutputFormat::Csv,
+        Some(FormatArg::Json) => OutputFormat::Json,
+        Some(FormatArg::Table) | None => OutputFormat::Table,
+    };
+    let mut report_folders = Vec::new();
+    if let Some(folder) = &cli.queries {
+        report_folders.push(folder.clone());
+    }
+    report_folders.push(PathBuf::from("queries"));
+    Settings {
+        warehouse,
+        default_warehouse,
+        format,
+        report_folders,
+        history_file: cli.history_file.clone(),
+        lang: l.lang(),
+    }
+}
+
+/// Runs the command given on the command line.
+pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
+    let settings = settings(&cli, l);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::Internal(error.to_string()))?;
+
+    match &cli.command {
+        Some(Commands::Import(args)) => import(&settings, args, l),
+        Some(Commands::Demo(args)) => demo(args, l),
+        Some(Commands::Reports) => list_reports(&settings, l),
+        Some(Commands::Run(args)) => {
+            let engine = runtime.block_on(open_engine(&settings, l))?;
+            runtime.block_on(run_report(&engine, &settings, args, l))
+        }
+        None => {
+            let engine = runtime.block_on(open_engine(&settings, l))?;
+            if !cli.sql.is_empty() {
+                for sql in &cli.sql {
+                    runtime.block_on(run_sql_text(&engine, sql, settings.format, l))?;
+                }
+                Ok(())
+            } else if let Some(file) = &cli.file {
+                let sql = std::fs::read_to_string(file).map_err(|error| {
+                    Failure::User(l.format(
+                        "read-failed",
+                        &[
+                            ("path", Arg::from(file.display().to_string())),
+                            ("detail", Arg::from(crmsql_i18n::io_error_text(&error, l))),
+                        ],
+                    ))
+                })?;
+                runtime.block_on(run_sql_text(&engine, &sql, settings.format, l))
+            } else if !std::io::stdin().is_terminal() {
+                let mut sql = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut sql)
+                    .map_err(|error| from_io(error, "<stdin>", l))?;
+                runtime.block_on(run_sql_text(&engine, &sql, settings.format, l))
+            } else {
+                crate::repl::run(&runtime, &engine, &settings, l)
+            }
+        }
+    }
+}
+
+/// Opens the engine; an empty default warehouse is first filled from the demo export.
+pub async fn open_engine(settings: &Settings, l: &Localizer) -> Result<Engine, Failure> {
+    let warehouse = Warehouse::new(&settings.warehouse);
+    let tables = warehouse.tables().map_err(|e| from_warehouse(&e, l))?;
+    if tables.is_empty() && settings.default_warehouse {
+        build_demo_warehouse(&warehouse, l)?;
+    }
+    Engine::open(&warehouse)
+        .await
+        .map_err(|e| from_engine(&e, l))
+}
+
+fn build_demo_warehouse(warehouse: &Warehouse, l: &Localizer) -> Result<(), Failure> {
+    let demo_dir = warehouse.root().join("_demo");
+    std::fs::create_dir_all(&demo_dir)
+        .map_err(|e| from_io(e, &demo_dir.display().to_string(), l))?;
+    let export = demo_dir.join(crmsql_demo::DEMO_FILE_NAME);
+    let mut file =
+        std::fs::File::create(&export).map_err(|e| from_io(e, &export.display().to_string(), l))?;
+    let rows = crmsql_demo::generate(&crmsql_demo::DemoConfig::default(), &mut file)
+        .map_err(|e| from_io(e, &export.display().to_string(), l))?;
+    drop(file);
+
+    let options = ImportOptions {
+        demo: true,
+        ..ImportOptions::default()
+    };
+    crmsql_import::import(warehouse, &[export.clone()], &options, l)
+        .map_err(|e| from_import(&e, l))?;
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(
+        stderr,
+        "{}",
+        l.format(
+            "demo-warehouse-created",
+            &[
+                ("path", Arg::from(warehouse.root().display().to_string())),
+                ("rows", Arg::from(rows)),
+                ("export", Arg::from(export.display().to_string())),
+            ],
+        )
+    );
+    Ok(())
+}
+
+fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), Failure> {
+    let timezone = parse_timezone(&args.timezone).map_err(|e| from_import(&e, l))?;
+    let encoding = args
+        .encoding
+        .as_deref()
+        .map(parse_encoding)
+        .transpose()
+        .map_err(|e| from_import(&e, l))?;
+    let delimiter = args
+        .delimiter
+        .as_deref()
+        .map(parse_delimiter)
+        .transpose()
+        .map_err(|e| from_import(&e, l))?;
+    let options = ImportOptions {
+        timezone,
+        encoding,
+        delimiter,
+        won_stages: args.won_stages.clone(),
+        lost_stages: args.lost_stages.clone(),
+        demo: false,
+    };
+    let warehouse = Warehouse::new(&settings.warehouse);
+    std::fs::create_dir_all(warehouse.root())
+        .map_err(|e| from_io(e, &warehouse.root().display().to_string(), l))?;
+    let report = crmsql_import::import(&warehouse, &args.paths, &options, l)
+        .map_err(|e| from_import(&e, l))?;
+
+    let (lines, warnings) = import_summary(&report, l);
+    let mut stdout = std::io::stdout().lock();
+    for line in lines {
+        writeln!(stdout, "{line}").map_err(|e| from_io(e, "<stdout>", l))?;
+    }
+    let done = l.format(
+        "import-done",
+        &[("path", Arg::from(warehouse.root().display().to_string()))],
+    );
+    writeln!(stdout, "{done}").map_err(|e| from_io(e, "<stdout>", l))?;
+    let mut stderr = std::io::stderr().lock();
+    for warning in warnings {
+        let _ = writeln!(stderr, "{}: {warning}", l.text("warning-prefix"));
+    }
+    Ok(())
+}
+
+fn demo(args: &DemoArgs, l: &Localizer) -> Result<(), Failure> {
+    let config = crmsql_demo::DemoConfig {
+        rows: args.rows,
+        seed: args.seed,
+        ..Default::default()
+    };
+    match &args.output {
+        Some(path) => {
+            let name = path.display().to_string();
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path).map_err(|e| from_io(e, &name, l))?,
+            );
+            crmsql_demo::generate(&config, &mut file).map_err(|e| from_io(e, &name, l))?;
+            file.flush().map_err(|e| from_io(e, &name, l))
+        }
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            crmsql_demo::generate(&config, &mut stdout).map_err(|e| from_io(e, "<stdout>", l))?;
+            stdout.flush().map_err(|e| from_io(e, "<stdout>", l))
+        }
+    }
+}
+
+fn list_reports(settings: &Settings, l: &Localizer) -> Result<(), Failure> {
+    let library = ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
+    let mut stdout = std::io::stdout().lock();
+    for report in library.reports() {
+        writeln!(
+            stdout,
+            "{:<24} {}",
+            report.name,
+            report.description(settings.lang)
+        )
+        .map_err(|e| from_io(e, "<stdout>", l))?;
+    }
+    Ok(())
+}
+
+/// Runs every statement of `sql`, printing each result to standard output.
+pub async fn run_sql_text(
+    engine: &Engine,
+    sql: &str,
+    format: OutputFormat,
+    l: &Localizer,
+) -> Result<(), Failure> {
+    let statements = engine.parse(sql).map_err(|e| from_engine(&e, l))?;
+    for statement in statements {
+        let result = engine
+            .execute(statement)
+            .await
+            .map_err(|e| from_engine(&e, l))?;
+        let mut stdout = std::io::stdout().lock();
+        write_query_result(&mut stdout, &result, format, l).map_err(|e| from_engine(&e, l))?;
+        stdout.flush().map_err(|e| from_io(e, "<stdout>", l))?;
+    }
+    Ok(())
+}
+
+async fn run_report(
+    engine: &Engine,
+    settings: &Settings,
+    args: &RunArgs,
+    l: &Localizer,
+) -> Result<(), Failure> {
+    let library = ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
+    let report = library
+        .resolve(&args.report)
+        .map_err(|e| from_engine(&e, l))?;
+    let results = engine
+        .run_sql(&report.sql)
+        .await
+        .map_err(|e| from_engine(&e, l))?;
+
+    match &args.output {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            for result in &results {
+                write_query_result(&mut stdout, result, settings.format, l)
+                    .map_err(|e| from_engine(&e, l))?;
+            }
+            stdout.flush().map_err(|e| from_io(e, "<stdout>", l))
+        }
+        Some(path) => write_atomically(path, l, |out| {
+            for result in &results {
+                write_query_result(out, result, settings.format, l)
+                    .map_err(|e| from_engine(&e, l))?;
+            }
+            Ok(())
+        }),
+    }
+}
+
+/// Writes a file through a temporary file in the same folder, so a reader never sees it half
+/// written, even when a scheduled run is interrupted.
+fn write_atomically(
+    path: &Path,
+    l: &Localizer,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let name = path.display().to_string();
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(&folder).map_err(|e| from_io(e, &name, l))?;
+    {
+        let mut buffered = std::io::BufWriter::new(temp.as_file_mut());
+        write(&mut buffered)?;
+        buffered.flush().map_err(|e| from_io(e, &name, l))?;
+    }
+    temp.persist(path).map_err(|e| from_io(e.error, &name, l))?;
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! Command-line arguments. Help texts come from the message catalogs, so `--help` follows
+//! `--lang` and the locale; the clap types carry no text of their own.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Command, CommandFactory, Parser, Subcommand, ValueEnum};
+use crmsql_i18n::Localizer;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "crmsql",
+    version,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[arg(long, global = true, env = "CRMSQL_WAREHOUSE", value_name = "DIR")]
+    pub warehouse: Option<PathBuf>,
+
+    #[arg(
+        short = 'c',
+        long = "command",
+        value_name = "SQL",
+        conflicts_with = "file"
+    )]
+    pub sql: Vec<String>,
+
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+
+    #[arg(long, global = true, value_name = "ru|en")]
+    pub lang: Option<String>,
+
+    #[arg(long, global = true, env = "CRMSQL_QUERIES", value_name = "DIR")]
+    pub queries: Option<PathBuf>,
+
+    #[arg(long = "history-file", value_name = "FILE")]
+    pub history_file: Option<PathBuf>,
+
+    #[arg(short = 'v', long = "verbose", action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true)]
+    pub help: Option<bool>,
+
+    #[arg(short = 'V', long = "version", action = ArgAction::Version)]
+    pub version: Option<bool>,
+
+    #[command(subcommand)]
+    pub command: Option<Commands>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    Import(ImportArgs),
+    Run(RunArgs),
+    Reports,
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[arg(long, env = "CRMSQL_TIMEZONE", default_value = crmsql_import::DEFAULT_TIMEZONE, value_name = "ZONE")]
+    pub timezone: String,
+
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+
+    #[arg(long = "won-stage", value_name = "STAGE")]
+    pub won_stages: Vec<String>,
+
+    #[arg(long = "lost-stage", value_name = "STAGE")]
+    pub lost_stages: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[arg(value_name = "REPORT")]
+    pub report: String,
+
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = crmsql_demo::DEFAULT_ROWS, value_name = "N")]
+    pub rows: u64,
+
+    #[arg(long, default_value_t = crmsql_demo::DEFAULT_SEED, value_name = "N")]
+    pub seed: u64,
+
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Builds the clap command with help texts, headings and usage from the catalog `l`.
+pub fn localized_command(l: &Localizer) -> Command {
+    let command = Cli::command();
+    localize(command, "", l)
+}
+
+fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
+    let key = if prefix.is_empty() {
+        "crmsql".to_owned()
+    } else {
+        prefix.to_owned()
+    };
+    command = command
+        .about(l.text(&format!("help-{key}")))
+        .help_template(format!(
+            "{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+            l.text("help-usage-heading")
+        ))
+        .subcommand_help_heading(l.text("help-commands-heading"))
+        .subcommand_value_name(l.text("help-command-value"));
+    if prefix.is_empty() {
+        command = command.after_help(l.text("help-crmsql-after"));
+    }
+
+    let ids: Vec<String> = command
+        .get_arguments()
+        .map(|arg| arg.get_id().to_string())
+        .collect();
+    for id in ids {
+        let help_id = match id.as_str() {
+            "help" | "version" | "warehouse" | "format" | "lang" | "queries" | "verbose" => {
+                format!("help-arg-{id}")
+            }
+            _ => format!("help-{key}-{id}"),
+        };
+        let text = l.text(&help_id);
+        let positional_heading = l.text("help-arguments-heading");
+        let options_heading = l.text("help-options-heading");
+        command = command.mut_arg(id.as_str(), |arg| {
+            let heading = if arg.is_positional() {
+                positional_heading
+            } else {
+                options_heading
+            };
+            arg.help(text).help_heading(heading)
+        });
+    }
+
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    for name in names {
+        command = command.mut_subcommand(name.as_str(), |sub| localize(sub, &name, l));
+    }
+    command
+}

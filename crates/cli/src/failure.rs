@@ -1,0 +1,92 @@
+//! Errors of a crmsql run, already in the user's language, with the exit code each one gets.
+
+use std::error::Error as StdError;
+
+use crmsql_engine::EngineError;
+use crmsql_i18n::{Localize, Localizer};
+use crmsql_import::ImportError;
+use crmsql_schema::WarehouseError;
+
+/// Why a command failed. Exit code 1 is a problem with the user's input or files, 2 a defect or
+/// an environment failure in crmsql itself.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad SQL, a missing file, an invalid option value: exit code 1.
+    User(String),
+    /// Internal error: exit code 2.
+    Internal(String),
+    /// Standard output was closed by the reader (`crmsql ... | head`): end quietly.
+    BrokenPipe,
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::User(_) => 1,
+            Failure::Internal(_) => 2,
+            Failure::BrokenPipe => 0,
+        }
+    }
+}
+
+/// Reports whether an error chain contains a closed-pipe I/O error.
+pub fn is_broken_pipe(error: &(dyn StdError + 'static)) -> bool {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(error) = current {
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return true;
+        }
+        if let Some(datafusion::arrow::error::ArrowError::IoError(_, io)) =
+            error.downcast_ref::<datafusion::arrow::error::ArrowError>()
+            && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
+pub fn from_engine(error: &EngineError, l: &Localizer) -> Failure {
+    if is_broken_pipe(error) {
+        return Failure::BrokenPipe;
+    }
+    let message = error.localize(l);
+    match error {
+        EngineError::Sql { source }
+            if matches!(source, datafusion::error::DataFusionError::Internal(_)) =>
+        {
+            Failure::Internal(message)
+        }
+        EngineError::Output { .. } => Failure::Internal(message),
+        _ => Failure::User(message),
+    }
+}
+
+pub fn from_import(error: &ImportError, l: &Localizer) -> Failure {
+    let message = error.localize(l);
+    match error {
+        ImportError::Arrow { .. } => Failure::Internal(message),
+        _ => Failure::User(message),
+    }
+}
+
+pub fn from_warehouse(error: &WarehouseError, l: &Localizer) -> Failure {
+    Failure::User(error.localize(l))
+}
+
+/// Turns an error writing to standard output or a file into a failure.
+pub fn from_io(error: std::io::Error, path: &str, l: &Localizer) -> Failure {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return Failure::BrokenPipe;
+    }
+    Failure::User(l.format(
+        "write-failed",
+        &[
+            ("path", path.into()),
+            ("detail", crmsql_i18n::io_error_text(&error, l).into()),
+        ],
+    ))
+}

@@ -1,0 +1,15 @@
+//! Query engine of crmsql: a DataFusion session over a warehouse, with the CRM functions, saved
+//! reports and result formats.
+//!
+//! The engine plans and runs SQL and writes results to any `io::Write`; it never reads the
+//! terminal. Cancelling a query is dropping its future.
+
+mod error;
+pub mod output;
+pub mod report;
+mod session;
+
+pub use error::EngineError;
+pub use output::OutputFormat;
+pub use report::{Report, ReportLibrary};
+pub use session::{ColumnInfo, Engine, QueryResult, TableInfo};

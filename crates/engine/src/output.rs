@@ -1,0 +1,140 @@
+//! Result formats: an aligned table for people, CSV and JSON for programs.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::error::ArrowError;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::arrow::util::pretty::pretty_format_batches_with_schema;
+
+use crate::error::EngineError;
+use crate::session::QueryResult;
+
+/// How results are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// Aligned text table.
+    #[default]
+    Table,
+    /// CSV with a header row, comma-separated, UTF-8.
+    Csv,
+    /// One JSON array of objects per result.
+    Json,
+}
+
+impl OutputFormat {
+    /// Parses `table`, `csv` or `json`.
+    pub fn parse(text: &str) -> Option<OutputFormat> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "table" => Some(OutputFormat::Table),
+            "csv" => Some(OutputFormat::Csv),
+            "json" => Some(OutputFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+fn output_error(source: ArrowError) -> EngineError {
+    EngineError::Output { source }
+}
+
+/// Writes `result` to `out` in `format`. Tables end without a row-count footer; the caller adds
+/// one in the user's language.
+pub fn write_result(
+    out: &mut dyn Write,
+    result: &QueryResult,
+    format: OutputFormat,
+) -> Result<(), EngineError> {
+    match format {
+        OutputFormat::Table => {
+            let table = pretty_format_batches_with_schema(result.schema.clone(), &result.batches)
+                .map_err(output_error)?;
+            writeln!(out, "{table}")
+                .map_err(|e| output_error(ArrowError::IoError(e.to_string(), e)))?;
+        }
+        OutputFormat::Csv => {
+            let (schema, batches) = flatten_lists(result)?;
+            let mut writer = datafusion::arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(out);
+            if batches.is_empty() {
+                let empty = RecordBatch::new_empty(schema);
+                writer.write(&empty).map_err(output_error)?;
+            }
+            for batch in &batches {
+                writer.write(batch).map_err(output_error)?;
+            }
+        }
+        OutputFormat::Json => {
+            let mut writer = datafusion::arrow::json::ArrayWriter::new(&mut *out);
+            let batches: Vec<&RecordBatch> = result.batches.iter().collect();
+            writer.write_batches(&batches).map_err(output_error)?;
+            writer.finish().map_err(output_error)?;
+            // An empty result still prints a valid JSON document.
+            if result.row_count() == 0 {
+                write!(out, "[]")
+                    .map_err(|e| output_error(ArrowError::IoError(e.to_string(), e)))?;
+            }
+            writeln!(out).map_err(|e| output_error(ArrowError::IoError(e.to_string(), e)))?;
+        }
+    }
+    Ok(())
+}
+
+/// CSV has no lists: turn each list column (tags) into text with items joined by `, `, the way
+/// amoCRM writes tags in its own export.
+fn flatten_lists(result: &QueryResult) -> Result<(SchemaRef, Vec<RecordBatch>), EngineError> {
+    let has_lists = result
+        .schema
+        .fields()
+        .iter()
+        .any(|f| matches!(f.data_type(), DataType::List(_) | DataType::LargeList(_)));
+    if !has_lists {
+        return Ok((result.schema.clone(), result.batches.clone()));
+    }
+    let fields: Vec<Field> = result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::List(_) | DataType::LargeList(_) => {
+                Field::new(f.name(), DataType::Utf8, true)
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let options = FormatOptions::default();
+    let mut batches = Vec::with_capacity(result.batches.len());
+    for batch in &result.batches {
+        let columns: Vec<ArrayRef> = batch
+            .columns()
+            .iter()
+            .map(|column| -> Result<ArrayRef, EngineError> {
+                let DataType::List(_) = column.data_type() else {
+                    return Ok(column.clone());
+                };
+                let list = column.as_list::<i32>();
+                let mut builder = StringBuilder::new();
+                for row in 0..list.len() {
+                    if list.is_null(row) {
+                        builder.append_null();
+                        continue;
+                    }
+                    let items = list.value(row);
+                    let formatter =
+                        ArrayFormatter::try_new(items.as_ref(), &options).map_err(output_error)?;
+                    let joined: Vec<String> = (0..items.len())
+                        .map(|i| formatter.value(i).to_string())
+                        .collect();
+                    builder.append_value(joined.join(", "));
+                }
+                Ok(Arc::new(builder.finish()))
+            })
+            .collect::<Result<_, _>>()?;
+        batches.push(RecordBatch::try_new(schema.clone(), columns).map_err(output_error)?);
+    }
+    Ok((schema, batches))
+}

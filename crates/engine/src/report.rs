@@ -1,0 +1,301 @@
+//! Saved reports: `.sql` files whose header comment gives a name and a description.
+//!
+//! ```sql
+//! -- name: avg_check_by_month
+//! -- description: Средний чек по месяцам закрытия выигранных сделок.
+//! -- description.en: Average check by month of closing of won deals.
+//! SELECT ...
+//! ```
+//!
+//! A report is found by path, or by name in the report folders (`--queries`, then `./queries`),
+//! and finally among the reports built into the binary.
+
+use std::path::{Path, PathBuf};
+
+use crmsql_i18n::Lang;
+
+use crate::error::EngineError;
+
+/// Reports shipped with crmsql, compiled in so that `crmsql run NAME` works from any folder.
+const BUILTIN_REPORTS: &[(&str, &str)] = &[
+    (
+        "avg_check_by_month.sql",
+        include_str!("../../../queries/avg_check_by_month.sql"),
+    ),
+    (
+        "pipeline_stages.sql",
+        include_str!("../../../queries/pipeline_stages.sql"),
+    ),
+    (
+        "sales_by_manager.sql",
+        include_str!("../../../queries/sales_by_manager.sql"),
+    ),
+];
+
+/// Where a report was loaded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportOrigin {
+    File(PathBuf),
+    Builtin(&'static str),
+}
+
+impl ReportOrigin {
+    fn display_path(&self) -> PathBuf {
+        match self {
+            ReportOrigin::File(path) => path.clone(),
+            ReportOrigin::Builtin(file) => PathBuf::from(format!("<builtin>/{file}")),
+        }
+    }
+}
+
+/// A saved report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub name: String,
+    pub description_ru: String,
+    pub description_en: Option<String>,
+    pub sql: String,
+    pub origin: ReportOrigin,
+}
+
+impl Report {
+    /// Parses a report from its text. `origin` is used in error messages.
+    pub fn parse(text: &str, origin: ReportOrigin) -> Result<Report, EngineError> {
+        let path = origin.display_path();
+        let header_error = |line: usize, detail: &str| EngineError::ReportHeader {
+            path: path.clone(),
+            line,
+            detail: detail.to_owned(),
+        };
+        let mut name = None;
+        let mut description_ru = Vec::new();
+        let mut description_en = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let Some(comment) = trimmed.strip_prefix("--") else {
+                break;
+            };
+            let Some((key, value)) = comment.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            match key.trim() {
+                "name" => {
+                    if name.is_some() {
+                        return Err(header_error(index + 1, "name"));
+                    }
+                    let valid = !value.is_empty()
+                        && value
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    if !valid {
+                        return Err(header_error(index + 1, value));
+                    }
+                    name = Some(value.to_owned());
+                }
+                "description" => description_ru.push(value.to_owned()),
+                "description.en" => description_en.push(value.to_owned()),
+                _ => {}
+            }
+        }
+        let Some(name) = name else {
+            return Err(header_error(1, "-- name:"));
+        };
+        if description_ru.is_empty() {
+            return Err(header_error(1, "-- description:"));
+        }
+        Ok(Report {
+            name,
+            description_ru: description_ru.join(" "),
+            description_en: (!description_en.is_empty()).then(|| description_en.join(" ")),
+            sql: text.to_owned(),
+            origin,
+        })
+    }
+
+    /// Reads and parses a report file.
+    pub fn load(path: &Path) -> Result<Report, EngineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EngineError::ReportRead {
+            path: path.to_owned(),
+            source,
+        })?;
+        Report::parse(&text, ReportOrigin::File(path.to_owned()))
+    }
+
+    /// Returns the description in `lang`, falling back to Russian.
+    pub fn description(&self, lang: Lang) -> &str {
+        match (lang, &self.description_en) {
+            (Lang::En, Some(english)) => english,
+            _ => &self.description_ru,
+        }
+    }
+}
+
+/// The reports available to a session: report folders first, then the built-in ones.
+#[derive(Debug, Clone, Default)]
+pub struct ReportLibrary {
+    reports: Vec<Report>,
+}
+
+impl ReportLibrary {
+    /// Loads every `.sql` report of `folders` (earlier folders win) and the built-in reports.
+    ///
+    /// Two files with the same report name in one folder are an error, because `run NAME` could
+    /// not tell them apart.
+    pub fn load(folders: &[PathBuf]) -> Result<ReportLibrary, EngineError> {
+        let mut reports: Vec<Report> = Vec::new();
+        for folder in folders {
+            let Ok(entries) = std::fs::read_dir(folder) else {
+                continue;
+            };
+            let mut paths: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "sql"))
+                .collect();
+            paths.sort();
+            let mut in_folder: Vec<Report> = Vec::new();
+            for path in paths {
+                let report = Report::load(&path)?;
+                if let Some(first) = in_folder.iter().find(|r| r.name == report.name) {
+                    return Err(EngineError::DuplicateReport {
+                        name: report.name.clone(),
+                        first: first.origin.display_path(),
+                        second: path,
+                    });
+                }
+                in_folder.push(report);
+            }
+            for report in in_folder {
+                if !reports.iter().any(|r| r.name == report.name) {
+                    reports.push(report);
+                }
+            }
+        }
+        for (file, text) in BUILTIN_REPORTS {
+            let report = Report::parse(text, ReportOrigin::Builtin(file))?;
+            if !reports.iter().any(|r| r.name == report.name) {
+                reports.push(report);
+            }
+        }
+        reports.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(ReportLibrary { reports })
+    }
+
+    /// Returns every report, sorted by name.
+    pub fn reports(&self) -> &[Report] {
+        &self.reports
+    }
+
+    /// Finds a report by name, or loads it when `name_or_path` is a path to a `.sql` file.
+    pub fn resolve(&self, name_or_path: &str) -> Result<Report, EngineError> {
+        let path = Path::new(name_or_path);
+        let looks_like_path =
+            name_or_path.ends_with(".sql") || name_or_path.contains(std::path::MAIN_SEPARATOR);
+        if looks_like_path || path.is_file() {
+            if path.is_file() {
+                return Report::load(path);
+            }
+            if let Some(report) = path
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .and_then(|stem| self.reports.iter().find(|r| r.name == stem))
+            {
+                if !name_or_path.contains(std::path::MAIN_SEPARATOR) {
+                    return Ok(report.clone());
+                }
+            }
+            return Err(EngineError::ReportRead {
+                path: path.to_owned(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            });
+        }
+        self.reports
+            .iter()
+            .find(|report| report.name == name_or_path)
+            .cloned()
+            .ok_or_else(|| EngineError::ReportNotFound {
+                name: name_or_path.to_owned(),
+                available: self.reports.iter().map(|r| r.name.clone()).collect(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_header() -> Result<(), EngineError> {
+        let text = "-- name: demo_report\n-- description: Первая строка.\n-- description: Вторая.\n-- description.en: English.\nSELECT 1;\n";
+        let report = Report::parse(text, ReportOrigin::Builtin("demo.sql"))?;
+        assert_eq!(report.name, "demo_report");
+        assert_eq!(report.description(Lang::Ru), "Первая строка. Вторая.");
+        assert_eq!(report.description(Lang::En), "English.");
+        Ok(())
+    }
+
+    #[test]
+    fn header_without_name_is_rejected() {
+        let result = Report::parse(
+            "-- description: x\nSELECT 1",
+            ReportOrigin::Builtin("x.sql"),
+        );
+        assert!(matches!(result, Err(EngineError::ReportHeader { .. })));
+    }
+
+    #[test]
+    fn builtin_reports_parse() -> Result<(), EngineError> {
+        let library = ReportLibrary::load(&[])?;
+        let names: Vec<&str> = library.reports().iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["avg_check_by_month", "pipeline_stages", "sales_by_manager"]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn duplicate_names_in_folder_rejected() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(
+            dir.path().join("a.sql"),
+            "-- name: same\n-- description: a\nSELECT 1",
+        )?;
+        std::fs::write(
+            dir.path().join("b.sql"),
+            "-- name: same\n-- description: b\nSELECT 2",
+        )?;
+        let result = ReportLibrary::load(&[dir.path().to_owned()]);
+        assert!(matches!(result, Err(EngineError::DuplicateReport { .. })));
+        Ok(())
+    }
+
+    #[test]
+    fn folder_report_shadows_builtin() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(
+            dir.path().join("mine.sql"),
+            "-- name: sales_by_manager\n-- description: своя версия\nSELECT 1",
+        )?;
+        let library = ReportLibrary::load(&[dir.path().to_owned()])?;
+        assert_eq!(
+            library.resolve("sales_by_manager")?.description_ru,
+            "своя версия"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_report_lists_available() -> Result<(), EngineError> {
+        let library = ReportLibrary::load(&[])?;
+        match library.resolve("no_such_report") {
+            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 3),
+            other => panic!("expected ReportNotFound, got {other:?}"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+# crmsql messages in English.
+
+rows = { $count } { $count ->
+    [one] row
+   *[other] rows
+}
+
+## I/O errors
+
+io-not-found = not found
+io-permission-denied = permission denied
+io-already-exists = already exists
+io-storage-full = no space left on the disk
+io-is-a-directory = is a folder, not a file
+io-not-a-directory = is a file, not a folder
+
+## Warehouse
+
+warehouse-io = warehouse: { $path }: { $detail }
+warehouse-meta = warehouse: table description file { $path } is invalid: { $detail }
+    hint: import again to rebuild the table
+
+## Import
+
+import-io = failed to read or write { $path }: { $detail }
+import-no-export-files = { $path } contains no export files (*.csv)
+import-empty-file = { $path } is empty: it has no header row
+import-not-deals-export = { $path } does not look like an amoCRM deals export: it has no «ID» column with «Название сделки» or «Этап сделки» (header: { $header })
+    hint: export deals from amoCRM with «Сделки → ⋯ → Экспорт → CSV»
+import-unknown-timezone = unknown time zone «{ $value }»
+    hint: give an IANA zone name such as Europe/Moscow or Asia/Yekaterinburg
+import-unknown-encoding = unknown encoding «{ $value }»
+    hint: utf-8 and windows-1251 (cp1251) are supported
+import-invalid-delimiter = delimiter «{ $value }» must be one character, such as ; or , or tab
+import-nothing-imported = no row was imported: { $rejected } { $rejected ->
+    [one] row was
+   *[other] rows were
+} rejected; the first is { $file }, line { $line }, column «{ $column }», value «{ $value }»: { $reason }
+    the warehouse was not changed
+import-parquet = failed to write Parquet file { $path }: { $detail }
+import-arrow = internal error while building columns: { $detail }
+import-summary = { $table }: imported { $rows } { $rows ->
+    [one] row
+   *[other] rows
+} from { $files } { $files ->
+    [one] file
+   *[other] files
+}
+import-summary-rejected = { $table }: rejected { $rejected } { $rejected ->
+    [one] row
+   *[other] rows
+}; reasons and the rows themselves are in { $path }
+import-source = { $path }: encoding { $encoding }, delimiter «{ $delimiter }», { $rows } { $rows ->
+    [one] row
+   *[other] rows
+}
+import-skipped = skipped { $path }: not a deals export (header: { $header })
+import-done = Warehouse: { $path }
+
+## Reasons for rejected rows
+
+reject-field-count = the row has { $actual } fields but the header has { $expected }
+reject-invalid-integer = not a whole number
+reject-invalid-money = not an amount of money; expected, for example, 185000, 185 000 or 42 000,50
+reject-too-many-decimals = more than two decimals: kopecks cannot be kept exactly
+reject-money-out-of-range = the amount has more than 16 digits before the decimal point
+reject-invalid-date = not a date; expected dd.mm.yyyy hh:mm:ss, dd.mm.yyyy hh:mm or dd.mm.yyyy
+reject-impossible-date = no such date or time exists
+reject-nonexistent-local-time = this time does not exist in time zone { $timezone } (clock change)
+reject-missing-id = the deal ID is empty
+reject-duplicate-id = repeated ID: this deal was already imported from { $file }, line { $line }
+reject-invalid-encoding = the bytes are not valid { $encoding }
+    hint: give the file's encoding with --encoding
+
+## Queries and reports
+
+sql-error = SQL error: { $detail }
+table-not-found = there is no table «{ $name }»; tables: { $available }
+report-not-found = report «{ $name }» not found
+    hint: available reports are { $available }; list them with descriptions with crmsql reports
+report-read = failed to read report { $path }: { $detail }
+report-header = { $path }, line { $line }: the report header is invalid near «{ $detail }»
+    hint: a report starts with the comments «-- name: report_name» and «-- description: what it shows»
+report-duplicate = two reports are named «{ $name }»: { $first } and { $second }
+    hint: rename one of them in its «-- name:» line
+output-error = failed to write the result: { $detail }
+write-failed = failed to write { $path }: { $detail }
+read-failed = failed to read { $path }: { $detail }
+
+## Command line
+
+error-prefix = error
+internal-error-prefix = internal error
+warning-prefix = warning
+unknown-lang = unknown language «{ $value }»: ru and en are supported
+demo-warehouse-created = The warehouse { $path } was empty, so the demo export was imported into it ({ $rows } { $rows ->
+    [one] deal
+   *[other] deals
+}, file { $export }).
+    To work with your own data, import an amoCRM export: crmsql import FILE.csv
+
+help-crmsql = crmsql: SQL analytics over amoCRM exports: average check, pipelines, managers, channels.
+help-crmsql-after = Without -c and -f, crmsql opens the interactive shell (REPL); SQL can also come on standard input.
+    Without --warehouse and CRMSQL_WAREHOUSE, the warehouse in the user's data folder is used; an empty one is filled with demo data.
+help-usage-heading = Usage:
+help-commands-heading = Commands
+help-command-value = COMMAND
+help-arguments-heading = Arguments
+help-options-heading = Options
+help-arg-help = Print this help
+help-arg-version = Print the version
+help-arg-warehouse = Warehouse folder (Parquet files of the tables); also the CRMSQL_WAREHOUSE variable
+help-arg-format = Result format: table, csv or json
+help-arg-lang = Language of messages and help: ru or en; defaults to the locale, otherwise Russian
+help-arg-queries = Folder of saved reports (*.sql); also the CRMSQL_QUERIES variable and the ./queries folder
+help-arg-verbose = Verbose log on stderr (-v progress, -vv debugging)
+help-crmsql-sql = Run SQL (several statements separated by «;») and exit; may be repeated
+help-crmsql-file = Run SQL from a file and exit
+help-crmsql-history_file = REPL history file
+help-import = Import amoCRM exports (files, or folders of *.csv files) into the warehouse
+help-import-paths = Export files or folders of them
+help-import-timezone = Time zone of the amoCRM account in which the export's dates are written (IANA, such as Europe/Moscow)
+help-import-encoding = File encoding instead of detecting it: utf-8 or windows-1251
+help-import-delimiter = Field delimiter instead of detecting it: «,», «;» or tab
+help-import-won_stages = Another name of the won stage (when the account renamed it); may be repeated
+help-import-lost_stages = Another name of the lost stage; may be repeated
+help-run = Run a saved report by name or by path to a .sql file
+help-run-report = Report name (see crmsql reports) or path to a .sql file
+help-run-output = Write the result to a file instead of standard output
+help-reports = List saved reports with descriptions
+help-demo = Generate a demo amoCRM deals export (CSV)
+help-demo-rows = Number of deals
+help-demo-seed = Generator seed: the same seed gives the same file
+help-demo-output = File to write instead of standard output
+
+## Interactive shell
+
+repl-welcome = crmsql { $version }. End queries with «;»; \? for help, \q to quit.
+repl-cancelled = query cancelled
+repl-demo-mark = {" "}(demo data)
+repl-column-from-label = export column «{ $label }»
+repl-unknown-command = unknown command { $command }; did you mean: { $near }
+repl-help = Commands:
+    \d             list tables
+    \d TABLE       columns of a table with types and descriptions
+    \reports       saved reports
+    \run REPORT    run a report
+    \?             this help
+    \q             quit (or Ctrl-D)
+    An SQL query may span several lines and ends with «;». Ctrl-C cancels the running query.

@@ -1,0 +1,157 @@
+# Сообщения crmsql на русском языке.
+# Формы множественного числа выбираются по правилам CLDR: one (1, 21), few (2–4, 22), many (5–20, 25).
+
+rows = { $count } { $count ->
+    [one] строка
+    [few] строки
+   *[many] строк
+}
+
+## Ошибки ввода-вывода
+
+io-not-found = не найден
+io-permission-denied = нет прав доступа
+io-already-exists = уже существует
+io-storage-full = на диске нет места
+io-is-a-directory = это папка, а не файл
+io-not-a-directory = это файл, а не папка
+
+## Хранилище
+
+warehouse-io = хранилище: { $path }: { $detail }
+warehouse-meta = хранилище: файл описания таблицы { $path } повреждён: { $detail }
+    подсказка: повторите импорт, чтобы пересоздать таблицу
+
+## Импорт
+
+import-io = не удалось прочитать или записать { $path }: { $detail }
+import-no-export-files = в { $path } нет файлов выгрузки (*.csv)
+import-empty-file = файл { $path } пуст: нет даже строки заголовков
+import-not-deals-export = { $path } не похож на выгрузку сделок amoCRM: нет столбцов «ID» и «Название сделки» или «Этап сделки» (заголовки: { $header })
+    подсказка: выгрузите сделки из amoCRM через «Сделки → ⋯ → Экспорт → CSV»
+import-unknown-timezone = неизвестный часовой пояс «{ $value }»
+    подсказка: укажите пояс из базы IANA, например Europe/Moscow или Asia/Yekaterinburg
+import-unknown-encoding = неизвестная кодировка «{ $value }»
+    подсказка: поддерживаются utf-8 и windows-1251 (cp1251)
+import-invalid-delimiter = разделитель «{ $value }» должен быть одним символом, например ; или , или tab
+import-nothing-imported = ни одна строка не загружена: { $rejected ->
+    [one] отклонена { $rejected } строка
+    [few] отклонены { $rejected } строки
+   *[many] отклонено { $rejected } строк
+}; первая — { $file }, строка { $line }, столбец «{ $column }», значение «{ $value }»: { $reason }
+    хранилище не изменено
+import-parquet = не удалось записать Parquet-файл { $path }: { $detail }
+import-arrow = внутренняя ошибка при сборке столбцов: { $detail }
+import-summary = { $table }: { $rows ->
+    [one] загружена { $rows } строка
+    [few] загружены { $rows } строки
+   *[many] загружено { $rows } строк
+} из { $files } { $files ->
+    [one] файла
+   *[other] файлов
+}
+import-summary-rejected = { $table }: { $rejected ->
+    [one] отклонена { $rejected } строка
+    [few] отклонены { $rejected } строки
+   *[many] отклонено { $rejected } строк
+}, причины и сами строки — в { $path }
+import-source = { $path }: кодировка { $encoding }, разделитель «{ $delimiter }», { $rows ->
+    [one] { $rows } строка
+    [few] { $rows } строки
+   *[many] { $rows } строк
+}
+import-skipped = пропущен { $path }: это не выгрузка сделок (заголовки: { $header })
+import-done = Хранилище: { $path }
+
+## Причины отклонения строк
+
+reject-field-count = полей в строке { $actual }, а в заголовке { $expected }
+reject-invalid-integer = не целое число
+reject-invalid-money = не денежная сумма; ожидается, например, 185000, 185 000 или 42 000,50
+reject-too-many-decimals = больше двух знаков после запятой: копейки не сохранить точно
+reject-money-out-of-range = сумма больше 16 цифр до запятой
+reject-invalid-date = не дата; ожидается дд.мм.гггг чч:мм:сс, дд.мм.гггг чч:мм или дд.мм.гггг
+reject-impossible-date = такой даты или времени не бывает
+reject-nonexistent-local-time = такого времени нет в часовом поясе { $timezone } (перевод часов)
+reject-missing-id = пустой ID сделки
+reject-duplicate-id = повторный ID: эта сделка уже загружена из { $file }, строка { $line }
+reject-invalid-encoding = байты не в кодировке { $encoding }
+    подсказка: укажите кодировку файла через --encoding
+
+## Запросы и отчёты
+
+sql-error = ошибка SQL: { $detail }
+table-not-found = таблицы «{ $name }» нет; есть: { $available }
+report-not-found = отчёт «{ $name }» не найден
+    подсказка: есть отчёты { $available }; список с описаниями — crmsql reports
+report-read = не удалось прочитать отчёт { $path }: { $detail }
+report-header = { $path }, строка { $line }: в заголовке отчёта ошибка рядом с «{ $detail }»
+    подсказка: отчёт начинается с комментариев «-- name: имя_отчёта» и «-- description: что он показывает»
+report-duplicate = два отчёта с именем «{ $name }»: { $first } и { $second }
+    подсказка: переименуйте один из них в строке «-- name:»
+output-error = не удалось вывести результат: { $detail }
+write-failed = не удалось записать { $path }: { $detail }
+read-failed = не удалось прочитать { $path }: { $detail }
+
+## Командная строка
+
+error-prefix = ошибка
+internal-error-prefix = внутренняя ошибка
+warning-prefix = предупреждение
+unknown-lang = неизвестный язык «{ $value }»: поддерживаются ru и en
+demo-warehouse-created = Хранилище { $path } было пустым: в него загружена демонстрационная выгрузка ({ $rows ->
+    [one] { $rows } сделка
+    [few] { $rows } сделки
+   *[many] { $rows } сделок
+}, файл { $export }).
+    Чтобы работать со своими данными, загрузите выгрузку из amoCRM: crmsql import ФАЙЛ.csv
+
+help-crmsql = crmsql — SQL-аналитика по выгрузкам amoCRM: средний чек, воронки, менеджеры, каналы.
+help-crmsql-after = Без -c и -f открывается интерактивная оболочка (REPL); SQL можно подать и на стандартный ввод.
+    Без --warehouse и CRMSQL_WAREHOUSE используется хранилище в папке данных пользователя; пустое заполняется демо-данными.
+help-usage-heading = Использование:
+help-commands-heading = Команды
+help-command-value = КОМАНДА
+help-arguments-heading = Аргументы
+help-options-heading = Параметры
+help-arg-help = Показать эту справку
+help-arg-version = Показать версию
+help-arg-warehouse = Папка хранилища (Parquet-файлы таблиц); также переменная CRMSQL_WAREHOUSE
+help-arg-format = Формат вывода результатов: table (таблица), csv или json
+help-arg-lang = Язык сообщений и справки: ru или en; по умолчанию — по локали, иначе русский
+help-arg-queries = Папка с сохранёнными отчётами (*.sql); также переменная CRMSQL_QUERIES и папка ./queries
+help-arg-verbose = Подробный журнал на stderr (-v — ход работы, -vv — отладка)
+help-crmsql-sql = Выполнить SQL (можно несколько операторов через «;») и выйти; параметр можно повторять
+help-crmsql-file = Выполнить SQL из файла и выйти
+help-crmsql-history_file = Файл истории команд REPL
+help-import = Загрузить выгрузки amoCRM (файлы или папки с *.csv) в хранилище
+help-import-paths = Файлы выгрузки или папки с ними
+help-import-timezone = Часовой пояс аккаунта amoCRM, в котором записаны даты выгрузки (IANA, например Europe/Moscow)
+help-import-encoding = Кодировка файлов вместо автоопределения: utf-8 или windows-1251
+help-import-delimiter = Разделитель полей вместо автоопределения: «,», «;» или tab
+help-import-won_stages = Ещё одно название этапа «успешно реализовано» (если этап в аккаунте переименован); можно повторять
+help-import-lost_stages = Ещё одно название этапа «закрыто и не реализовано»; можно повторять
+help-run = Выполнить сохранённый отчёт по имени или пути к .sql-файлу
+help-run-report = Имя отчёта (см. crmsql reports) или путь к .sql-файлу
+help-run-output = Записать результат в файл вместо стандартного вывода
+help-reports = Показать сохранённые отчёты с описаниями
+help-demo = Сгенерировать демонстрационную выгрузку сделок amoCRM (CSV)
+help-demo-rows = Число сделок
+help-demo-seed = Начальное значение генератора: одно и то же значение даёт тот же файл
+help-demo-output = Файл для выгрузки вместо стандартного вывода
+
+## Интерактивная оболочка
+
+repl-welcome = crmsql { $version }. Запросы заканчиваются «;», \? — справка, \q — выход.
+repl-cancelled = запрос отменён
+repl-demo-mark = {" "}(демо-данные)
+repl-column-from-label = столбец выгрузки «{ $label }»
+repl-unknown-command = неизвестная команда { $command }; возможно, вы имели в виду: { $near }
+repl-help = Команды:
+    \d             список таблиц
+    \d ТАБЛИЦА     столбцы таблицы с типами и описаниями
+    \reports       сохранённые отчёты
+    \run ОТЧЁТ     выполнить отчёт
+    \?             эта справка
+    \q             выход (или Ctrl-D)
+    SQL-запрос может занимать несколько строк и заканчивается «;». Ctrl-C отменяет выполняемый запрос.

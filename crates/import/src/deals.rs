@@ -1,0 +1,621 @@
+//! Reading one amoCRM deals export into Arrow batches and a Parquet file.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+use crmsql_i18n::{Arg, Localizer};
+use crmsql_schema::deals::{HeaderPlan, REQUIRED_COLUMNS, ValueKind, known_column};
+use crmsql_schema::naming::normalize_label;
+use crmsql_schema::warehouse::{ColumnMeta, SourceMeta};
+use datafusion::arrow::array::{
+    ArrayRef, Decimal128Builder, Int64Builder, ListBuilder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+
+use crate::detect::{Encoding, delimiter_name};
+use crate::error::ImportError;
+use crate::rejects::{Reject, RejectsWriter};
+use crate::values::{
+    ValueError, is_open_marker, parse_integer, parse_money, parse_wall_time, split_tags,
+    wall_time_to_micros,
+};
+
+/// Rows per Arrow batch handed to the Parquet writer.
+const BATCH_ROWS: usize = 16 * 1024;
+/// Rows per Parquet row group: small enough that a filter on dates can skip row groups by their
+/// statistics, large enough to compress well.
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+/// Field metadata key that keeps the export header label of a column.
+pub const LABEL_METADATA_KEY: &str = "crmsql.label";
+
+/// Stage names that mean a won or lost deal, compared after normalization.
+#[derive(Debug, Clone)]
+pub(crate) struct StageNames {
+    won: HashSet<String>,
+    lost: HashSet<String>,
+}
+
+impl StageNames {
+    pub(crate) fn new(extra_won: &[String], extra_lost: &[String]) -> StageNames {
+        let mut won: HashSet<String> = ["успешно реализовано", "closed - won", "closed won", "won"]
+            .map(String::from)
+            .into();
+        let mut lost: HashSet<String> = [
+            "закрыто и не реализовано",
+            "closed - lost",
+            "closed lost",
+            "lost",
+        ]
+        .map(String::from)
+        .into();
+        won.extend(extra_won.iter().map(|name| normalize_label(name)));
+        lost.extend(extra_lost.iter().map(|name| normalize_label(name)));
+        StageNames { won, lost }
+    }
+
+    /// Splits a stage cell into the stage name, the outcome and the loss reason.
+    ///
+    /// Lost deals may carry the reason in brackets: `Закрыто и не реализовано (Дорого)`.
+    fn classify<'a>(&self, stage: &'a str) -> (&'a str, &'static str, Option<&'a str>) {
+        let stage = stage.trim();
+        let normalized = normalize_label(stage);
+        if self.won.contains(&normalized) {
+            return (stage, "won", None);
+        }
+        if self.lost.contains(&normalized) {
+            return (stage, "lost", None);
+        }
+        if let Some(open) = stage.rfind('(')
+            && stage.ends_with(')')
+        {
+            let base = stage[..open].trim_end();
+            let reason = stage[open + 1..stage.len() - 1].trim();
+            if self.lost.contains(&normalize_label(base)) {
+                return (base, "lost", (!reason.is_empty()).then_some(reason));
+            }
+        }
+        (stage, "open", None)
+    }
+}
+
+/// Settings shared by all files of one import.
+pub(crate) struct DealsContext<'a> {
+    pub zone: Tz,
+    pub stages: StageNames,
+    pub l: &'a Localizer,
+    /// First place each deal id was seen, to reject repeated ids across files.
+    pub seen_ids: HashMap<i64, (usize, u64)>,
+    pub source_paths: Vec<PathBuf>,
+}
+
+/// An export file opened for reading, with its header already read.
+pub(crate) struct OpenedSource {
+    pub path: PathBuf,
+    pub encoding: Encoding,
+    pub delimiter: u8,
+    pub reader: csv::Reader<BufReader<File>>,
+    pub labels: Vec<String>,
+}
+
+/// What a table column is computed from.
+#[derive(Debug, Clone)]
+enum ColumnSource {
+    /// Export columns, first non-empty wins: the column itself, then repeats of its label.
+    Cells(Vec<usize>),
+    Outcome,
+    LossReason,
+    Missing,
+}
+
+struct OutputColumn {
+    name: String,
+    label: Option<String>,
+    kind: ValueKind,
+    source: ColumnSource,
+    /// Notes keep their text as written; other text is trimmed.
+    trim: bool,
+}
+
+enum Builder {
+    Id(Int64Builder),
+    Text(StringBuilder),
+    Money(Decimal128Builder),
+    Time(TimestampMicrosecondBuilder),
+    Tags(ListBuilder<StringBuilder>),
+}
+
+/// Parsed value of one cell, ready to append.
+enum Value<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+    Money(i128),
+    Time(i64),
+    Tags(&'a str),
+}
+
+fn data_type(kind: ValueKind, zone: &str) -> DataType {
+    match kind {
+        ValueKind::Id => DataType::Int64,
+        ValueKind::Text | ValueKind::Phone => DataType::Utf8,
+        ValueKind::Money => DataType::Decimal128(18, 2),
+        ValueKind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some(zone.into())),
+        ValueKind::TagList => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+    }
+}
+
+fn plan_columns(plan: &HeaderPlan) -> Vec<OutputColumn> {
+    let mut columns = Vec::with_capacity(plan.columns.len() + 2);
+    let mut placed = HashSet::new();
+
+    let sources_of = |name: &str| -> Vec<usize> {
+        let mut positions: Vec<usize> = plan.column(name).map(|c| c.position).into_iter().collect();
+        positions.extend(
+            plan.columns
+                .iter()
+                .filter(|c| c.fills.as_deref() == Some(name))
+                .map(|c| c.position),
+        );
+        positions
+    };
+
+    for name in REQUIRED_COLUMNS {
+        let known = known_column(name);
+        let kind = known.map_or(ValueKind::Text, |k| k.kind);
+        let source = match *name {
+            "outcome" => ColumnSource::Outcome,
+            "loss_reason" => ColumnSource::LossReason,
+            _ => {
+                let positions = sources_of(name);
+                if positions.is_empty() {
+                    ColumnSource::Missing
+                } else {
+                    ColumnSource::Cells(positions)
+                }
+            }
+        };
+        let label = plan.column(name).map(|c| c.label.clone());
+        columns.push(OutputColumn {
+            name: (*name).to_owned(),
+            label,
+            kind,
+            source,
+            trim: true,
+        });
+        placed.insert((*name).to_owned());
+    }
+
+    for column in &plan.columns {
+        if placed.contains(&column.name) {
+            continue;
+        }
+        let positions = if column.fills.is_none() && known_column(&column.name).is_some() {
+            sources_of(&column.name)
+        } else {
+            vec![column.position]
+        };
+        columns.push(OutputColumn {
+            name: column.name.clone(),
+            label: Some(column.label.clone()),
+            kind: column.kind,
+            source: ColumnSource::Cells(positions),
+            trim: !column.name.starts_with("note_"),
+        });
+    }
+    columns
+}
+
+fn schema_of(columns: &[OutputColumn], zone: &str) -> SchemaRef {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|column| {
+            let nullable = column.kind != ValueKind::Id;
+            let field = Field::new(&column.name, data_type(column.kind, zone), nullable);
+            match &column.label {
+                Some(label) => field.with_metadata(HashMap::from([(
+                    LABEL_METADATA_KEY.to_owned(),
+                    label.clone(),
+                )])),
+                None => field,
+            }
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+fn new_builders(columns: &[OutputColumn], zone: &str) -> Result<Vec<Builder>, ImportError> {
+    columns
+        .iter()
+        .map(|column| {
+            Ok(match column.kind {
+                ValueKind::Id => Builder::Id(Int64Builder::with_capacity(BATCH_ROWS)),
+                ValueKind::Text | ValueKind::Phone => Builder::Text(StringBuilder::new()),
+                ValueKind::Money => Builder::Money(
+                    Decimal128Builder::with_capacity(BATCH_ROWS)
+                        .with_precision_and_scale(18, 2)
+                        .map_err(|source| ImportError::Arrow { source })?,
+                ),
+                ValueKind::Timestamp => Builder::Time(
+                    TimestampMicrosecondBuilder::with_capacity(BATCH_ROWS).with_timezone(zone),
+                ),
+                ValueKind::TagList => Builder::Tags(ListBuilder::new(StringBuilder::new())),
+            })
+        })
+        .collect()
+}
+
+fn append(builder: &mut Builder, value: &Value<'_>) {
+    match (builder, value) {
+        (Builder::Id(b), Value::Int(v)) => b.append_value(*v),
+        (Builder::Text(b), Value::Text(v)) => b.append_value(v),
+        (Builder::Money(b), Value::Money(v)) => b.append_value(*v),
+        (Builder::Time(b), Value::Time(v)) => b.append_value(*v),
+        (Builder::Tags(b), Value::Tags(v)) => {
+            for tag in split_tags(v) {
+                b.values().append_value(tag);
+            }
+            b.append(true);
+        }
+        // Tags of an empty cell are an empty list, not NULL, so `cardinality(tags)` is 0.
+        (Builder::Tags(b), _) => b.append(true),
+        (Builder::Id(b), _) => b.append_null(),
+        (Builder::Text(b), _) => b.append_null(),
+        (Builder::Money(b), _) => b.append_null(),
+        (Builder::Time(b), _) => b.append_null(),
+    }
+}
+
+fn finish(builders: &mut [Builder]) -> Vec<ArrayRef> {
+    builders
+        .iter_mut()
+        .map(|builder| -> ArrayRef {
+            match builder {
+                Builder::Id(b) => Arc::new(b.finish()),
+                Builder::Text(b) => Arc::new(b.finish()),
+                Builder::Money(b) => Arc::new(b.finish()),
+                Builder::Time(b) => Arc::new(b.finish()),
+                Builder::Tags(b) => Arc::new(b.finish()),
+            }
+        })
+        .collect()
+}
+
+/// A cell that could not be parsed: which column, what value, why.
+struct CellError {
+    column: String,
+    value: String,
+    code: &'static str,
+    reason: String,
+}
+
+fn decode<'a>(bytes: &'a [u8], encoding: Encoding) -> Result<Cow<'a, str>, ()> {
+    match encoding {
+        Encoding::Utf8 | Encoding::Utf8Bom => std::str::from_utf8(bytes)
+            .map(Cow::Borrowed)
+            .map_err(|_| ()),
+        Encoding::Windows1251 => Ok(encoding_rs::WINDOWS_1251
+            .decode_without_bom_handling(bytes)
+            .0),
+    }
+}
+
+fn record_text(record: &csv::ByteRecord, delimiter: u8, encoding: Encoding) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(Vec::new());
+    let decoded: Vec<String> = record
+        .iter()
+        .map(|field| match encoding {
+            Encoding::Windows1251 => encoding_rs::WINDOWS_1251
+                .decode_without_bom_handling(field)
+                .0
+                .into_owned(),
+            _ => String::from_utf8_lossy(field).into_owned(),
+        })
+        .collect();
+    if writer.write_record(&decoded).is_err() {
+        return decoded.join(&char::from(delimiter).to_string());
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes)
+        .trim_end_matches(['\r', '\n'])
+        .to_owned()
+}
+
+/// Reads every row of `source` into `out_path`, sending unreadable rows to `rejects`.
+pub(crate) fn import_file(
+    source: &mut OpenedSource,
+    source_index: usize,
+    out_path: &Path,
+    context: &mut DealsContext<'_>,
+    rejects: &mut RejectsWriter,
+) -> Result<SourceMeta, ImportError> {
+    let plan = HeaderPlan::from_labels(&source.labels);
+    let columns = plan_columns(&plan);
+    let zone_name = context.zone.name();
+    let schema = schema_of(&columns, zone_name);
+    let mut builders = new_builders(&columns, zone_name)?;
+
+    let parquet_error = |source| ImportError::Parquet {
+        path: out_path.to_owned(),
+        source,
+    };
+    let file = File::create(out_path).map_err(|source| ImportError::Io {
+        path: out_path.to_owned(),
+        source,
+    })?;
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).map_err(parquet_error)?,
+        ))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("crmsql {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    let mut writer =
+        ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(parquet_error)?;
+
+    let stage_position = plan.column("stage").map(|c| c.position);
+    let loss_field_position = plan.column("loss_reason_field").map(|c| c.position);
+    let id_label = plan
+        .column("id")
+        .map_or_else(|| "ID".to_owned(), |c| c.label.clone());
+    let expected_fields = source.labels.len();
+    let l = context.l;
+
+    let mut record = csv::ByteRecord::new();
+    let mut rows_in_batch = 0usize;
+    let mut imported = 0u64;
+    let rejected_before = rejects.count();
+
+    loop {
+        let more = source
+            .reader
+            .read_byte_record(&mut record)
+            .map_err(|error| ImportError::Io {
+                path: source.path.clone(),
+                source: std::io::Error::other(error),
+            })?;
+        if !more {
+            break;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        // A blank line between records is not a row.
+        if record.len() == 1
+            && record
+                .get(0)
+                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+        {
+            continue;
+        }
+
+        let mut reject = |column: &str, value: &str, code: &'static str, reason: String| {
+            rejects.write(Reject {
+                file: source.path.clone(),
+                line,
+                column: column.to_owned(),
+                value: value.to_owned(),
+                reason_code: code,
+                reason,
+                record: record_text(&record, source.delimiter, source.encoding),
+            })
+        };
+
+        if record.len() != expected_fields {
+            let reason = l.format(
+                "reject-field-count",
+                &[
+                    ("expected", Arg::from(expected_fields)),
+                    ("actual", Arg::from(record.len())),
+                ],
+            );
+            reject("", "", "wrong_field_count", reason)?;
+            continue;
+        }
+
+        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(record.len());
+        let mut bad_encoding = None;
+        for (position, field) in record.iter().enumerate() {
+            match decode(field, source.encoding) {
+                Ok(text) => cells.push(text),
+                Err(()) => {
+                    bad_encoding = Some(position);
+                    break;
+                }
+            }
+        }
+        if let Some(position) = bad_encoding {
+            let value = record
+                .get(position)
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default()
+                .into_owned();
+            let reason = l.format(
+                "reject-invalid-encoding",
+                &[("encoding", Arg::from(source.encoding.to_string()))],
+            );
+            reject(&source.labels[position], &value, "invalid_encoding", reason)?;
+            continue;
+        }
+
+        let stage_raw = stage_position.map_or("", |p| cells[p].as_ref());
+        let (stage, outcome, bracket_reason) = context.stages.classify(stage_raw);
+        let loss_reason = match (outcome, bracket_reason) {
+            ("lost", Some(reason)) => Some(reason),
+            ("lost", None) => loss_field_position
+                .map(|p| cells[p].trim())
+                .filter(|v| !v.is_empty()),
+            _ => None,
+        };
+
+        let mut values: Vec<Value<'_>> = Vec::with_capacity(columns.len());
+        let mut failure: Option<CellError> = None;
+        for column in &columns {
+            let value = match &column.source {
+                ColumnSource::Missing => Value::Null,
+                ColumnSource::Outcome => Value::Text(outcome),
+                ColumnSource::LossReason => loss_reason.map_or(Value::Null, Value::Text),
+                ColumnSource::Cells(_) if column.name == "stage" => {
+                    if stage.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::Text(stage)
+                    }
+                }
+                ColumnSource::Cells(positions) => {
+                    let cell = positions
+                        .iter()
+                        .map(|p| (*p, cells[*p].as_ref()))
+                        .find(|(_, text)| !text.trim().is_empty());
+                    match cell {
+                        None => Value::Null,
+                        Some((position, text)) => match parse_cell(column, text, context.zone) {
+                            Ok(value) => value,
+                            Err(error) => {
+                                let reason = l.format(
+                                    error.message_id(),
+                                    &[("timezone", Arg::from(zone_name))],
+                                );
+                                failure = Some(CellError {
+                                    column: source.labels[position].clone(),
+                                    value: text.to_owned(),
+                                    code: error.code(),
+                                    reason,
+                                });
+                                break;
+                            }
+                        },
+                    }
+                }
+            };
+            values.push(value);
+        }
+        if let Some(error) = failure {
+            reject(&error.column, &error.value, error.code, error.reason)?;
+            continue;
+        }
+
+        // Every row needs an id: reports count deals by it and later imports match on it.
+        let id = match values.first() {
+            Some(Value::Int(id)) => *id,
+            _ => {
+                reject(&id_label, "", "missing_id", l.text("reject-missing-id"))?;
+                continue;
+            }
+        };
+        if let Some((first_source, first_line)) = context.seen_ids.get(&id) {
+            let reason = l.format(
+                "reject-duplicate-id",
+                &[
+                    (
+                        "file",
+                        Arg::from(context.source_paths[*first_source].display().to_string()),
+                    ),
+                    ("line", Arg::from(*first_line)),
+                ],
+            );
+            reject(&id_label, &id.to_string(), "duplicate_id", reason)?;
+            continue;
+        }
+        context.seen_ids.insert(id, (source_index, line));
+
+        for (builder, value) in builders.iter_mut().zip(&values) {
+            append(builder, value);
+        }
+        imported += 1;
+        rows_in_batch += 1;
+        if rows_in_batch == BATCH_ROWS {
+            let batch = RecordBatch::try_new(schema.clone(), finish(&mut builders))
+                .map_err(|source| ImportError::Arrow { source })?;
+            writer.write(&batch).map_err(parquet_error)?;
+            rows_in_batch = 0;
+        }
+    }
+
+    if rows_in_batch > 0 {
+        let batch = RecordBatch::try_new(schema.clone(), finish(&mut builders))
+            .map_err(|source| ImportError::Arrow { source })?;
+        writer.write(&batch).map_err(parquet_error)?;
+    }
+    writer.close().map_err(parquet_error)?;
+
+    let file_name = out_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(SourceMeta {
+        path: source.path.display().to_string(),
+        file: file_name,
+        encoding: source.encoding.to_string(),
+        delimiter: delimiter_name(source.delimiter),
+        rows: imported,
+        rejected: rejects.count() - rejected_before,
+        columns: plan
+            .columns
+            .iter()
+            .map(|c| ColumnMeta {
+                name: c.name.clone(),
+                label: c.label.clone(),
+                position: c.position,
+            })
+            .collect(),
+    })
+}
+
+fn parse_cell<'a>(column: &OutputColumn, text: &'a str, zone: Tz) -> Result<Value<'a>, ValueError> {
+    Ok(match column.kind {
+        ValueKind::Id => parse_integer(text)?.map_or(Value::Null, Value::Int),
+        ValueKind::Money => parse_money(text)?.map_or(Value::Null, Value::Money),
+        ValueKind::Timestamp => {
+            if is_open_marker(text) {
+                Value::Null
+            } else {
+                match parse_wall_time(text)? {
+                    Some(wall) => Value::Time(wall_time_to_micros(wall, zone)?),
+                    None => Value::Null,
+                }
+            }
+        }
+        ValueKind::TagList => Value::Tags(text),
+        ValueKind::Phone => Value::Text(text.trim().trim_start_matches('\'')),
+        ValueKind::Text if column.trim => Value::Text(text.trim()),
+        ValueKind::Text => Value::Text(text),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_outcomes() {
+        let stages = StageNames::new(&["Оплачено".to_owned()], &[]);
+        assert_eq!(
+            stages.classify("Успешно реализовано"),
+            ("Успешно реализовано", "won", None)
+        );
+        assert_eq!(stages.classify("оплачено"), ("оплачено", "won", None));
+        assert_eq!(
+            stages.classify("Закрыто и не реализовано (Дорого)"),
+            ("Закрыто и не реализовано", "lost", Some("Дорого"))
+        );
+        assert_eq!(
+            stages.classify("Закрыто и не реализовано"),
+            ("Закрыто и не реализовано", "lost", None)
+        );
+        assert_eq!(
+            stages.classify("Переговоры (2 этап)"),
+            ("Переговоры (2 этап)", "open", None)
+        );
+        assert_eq!(stages.classify(""), ("", "open", None));
+    }
+}

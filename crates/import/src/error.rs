@@ -1,0 +1,105 @@
+//! Errors that stop an import. Row-level problems are not errors: they go to the rejects file.
+
+use std::path::PathBuf;
+
+use crmsql_i18n::{Arg, Localize, Localizer, io_error_text};
+use crmsql_schema::WarehouseError;
+
+use crate::rejects::Reject;
+
+/// Error that stops an import; the warehouse is left as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{}", self.localize(Localizer::english()))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}", self.localize(Localizer::english()))]
+    NoExportFiles { path: PathBuf },
+    #[error("{}", self.localize(Localizer::english()))]
+    EmptyFile { path: PathBuf },
+    #[error("{}", self.localize(Localizer::english()))]
+    NotDealsExport { path: PathBuf, header: String },
+    #[error("{}", self.localize(Localizer::english()))]
+    UnknownTimezone { value: String },
+    #[error("{}", self.localize(Localizer::english()))]
+    UnknownEncoding { value: String },
+    #[error("{}", self.localize(Localizer::english()))]
+    InvalidDelimiter { value: String },
+    #[error("{}", self.localize(Localizer::english()))]
+    NothingImported { rejected: u64, first: Box<Reject> },
+    #[error("{}", self.localize(Localizer::english()))]
+    Parquet {
+        path: PathBuf,
+        #[source]
+        source: datafusion::parquet::errors::ParquetError,
+    },
+    #[error("{}", self.localize(Localizer::english()))]
+    Arrow {
+        #[source]
+        source: datafusion::arrow::error::ArrowError,
+    },
+    #[error(transparent)]
+    Warehouse(#[from] WarehouseError),
+}
+
+fn path_arg(path: &std::path::Path) -> Arg {
+    Arg::from(path.display().to_string())
+}
+
+impl Localize for ImportError {
+    fn localize(&self, l: &Localizer) -> String {
+        match self {
+            ImportError::Io { path, source } => l.format(
+                "import-io",
+                &[
+                    ("path", path_arg(path)),
+                    ("detail", Arg::from(io_error_text(source, l))),
+                ],
+            ),
+            ImportError::NoExportFiles { path } => {
+                l.format("import-no-export-files", &[("path", path_arg(path))])
+            }
+            ImportError::EmptyFile { path } => {
+                l.format("import-empty-file", &[("path", path_arg(path))])
+            }
+            ImportError::NotDealsExport { path, header } => l.format(
+                "import-not-deals-export",
+                &[("path", path_arg(path)), ("header", Arg::from(header))],
+            ),
+            ImportError::UnknownTimezone { value } => {
+                l.format("import-unknown-timezone", &[("value", Arg::from(value))])
+            }
+            ImportError::UnknownEncoding { value } => {
+                l.format("import-unknown-encoding", &[("value", Arg::from(value))])
+            }
+            ImportError::InvalidDelimiter { value } => {
+                l.format("import-invalid-delimiter", &[("value", Arg::from(value))])
+            }
+            ImportError::NothingImported { rejected, first } => l.format(
+                "import-nothing-imported",
+                &[
+                    ("rejected", Arg::from(*rejected)),
+                    ("file", path_arg(&first.file)),
+                    ("line", Arg::from(first.line)),
+                    ("column", Arg::from(&first.column)),
+                    ("value", Arg::from(&first.value)),
+                    ("reason", Arg::from(&first.reason)),
+                ],
+            ),
+            ImportError::Parquet { path, source } => l.format(
+                "import-parquet",
+                &[
+                    ("path", path_arg(path)),
+                    ("detail", Arg::from(source.to_string())),
+                ],
+            ),
+            ImportError::Arrow { source } => {
+                l.format("import-arrow", &[("detail", Arg::from(source.to_string()))])
+            }
+            ImportError::Warehouse(error) => error.localize(l),
+        }
+    }
+}
