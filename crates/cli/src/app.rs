@@ -64,6 +64,9 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
         .build()
         .map_err(|error| Failure::Internal(error.to_string()))?;
 
+    if cli.command.is_some() && (!cli.sql.is_empty() || cli.file.is_some()) {
+        return Err(Failure::User(l.text("sql-with-command")));
+    }
     match &cli.command {
         Some(Commands::Import(args)) => import(&settings, args, l),
         Some(Commands::Demo(args)) => demo(args, l),
@@ -130,7 +133,7 @@ fn build_demo_warehouse(warehouse: &Warehouse, l: &Localizer) -> Result<(), Fail
         demo: true,
         ..ImportOptions::default()
     };
-    crmsql_import::import(warehouse, &[export.clone()], &options, l)
+    crmsql_import::import(warehouse, std::slice::from_ref(&export), &options, l)
         .map_err(|e| from_import(&e, l))?;
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(
@@ -177,7 +180,7 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
         .map_err(|e| from_import(&e, l))?;
 
     let (lines, warnings) = import_summary(&report, l);
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = crate::failure::Stdout;
     for line in lines {
         writeln!(stdout, "{line}").map_err(|e| from_io(e, "<stdout>", l))?;
     }
@@ -209,7 +212,7 @@ fn demo(args: &DemoArgs, l: &Localizer) -> Result<(), Failure> {
             file.flush().map_err(|e| from_io(e, &name, l))
         }
         None => {
-            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut stdout = std::io::BufWriter::new(crate::failure::Stdout);
             crmsql_demo::generate(&config, &mut stdout).map_err(|e| from_io(e, "<stdout>", l))?;
             stdout.flush().map_err(|e| from_io(e, "<stdout>", l))
         }
@@ -218,7 +221,7 @@ fn demo(args: &DemoArgs, l: &Localizer) -> Result<(), Failure> {
 
 fn list_reports(settings: &Settings, l: &Localizer) -> Result<(), Failure> {
     let library = ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = crate::failure::Stdout;
     for report in library.reports() {
         writeln!(
             stdout,
@@ -244,7 +247,7 @@ pub async fn run_sql_text(
             .execute(statement)
             .await
             .map_err(|e| from_engine(&e, l))?;
-        let mut stdout = std::io::stdout().lock();
+        let mut stdout = crate::failure::Stdout;
         write_query_result(&mut stdout, &result, format, l).map_err(|e| from_engine(&e, l))?;
         stdout.flush().map_err(|e| from_io(e, "<stdout>", l))?;
     }
@@ -268,7 +271,7 @@ async fn run_report(
 
     match &args.output {
         None => {
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = crate::failure::Stdout;
             for result in &results {
                 write_query_result(&mut stdout, result, settings.format, l)
                     .map_err(|e| from_engine(&e, l))?;

@@ -12,8 +12,7 @@ use crmsql_i18n::Localizer;
     version,
     disable_help_flag = true,
     disable_version_flag = true,
-    disable_help_subcommand = true,
-    args_conflicts_with_subcommands = true
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[arg(long, global = true, env = "CRMSQL_WAREHOUSE", value_name = "DIR")]

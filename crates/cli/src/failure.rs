@@ -1,6 +1,8 @@
 //! Errors of a crmsql run, already in the user's language, with the exit code each one gets.
 
 use std::error::Error as StdError;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crmsql_engine::EngineError;
 use crmsql_i18n::{Localize, Localizer};
@@ -29,6 +31,35 @@ impl Failure {
     }
 }
 
+/// Set once a write to standard output failed because the reader closed the pipe. Some writers
+/// (arrow's CSV writer) turn the I/O error into text, so the error chain alone cannot tell.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Standard output that remembers a closed pipe.
+pub struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = std::io::stdout().lock().write(buf);
+        note_closed(&result);
+        result
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = std::io::stdout().lock().flush();
+        note_closed(&result);
+        result
+    }
+}
+
+fn note_closed<T>(result: &std::io::Result<T>) {
+    if let Err(error) = result
+        && error.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Reports whether an error chain contains a closed-pipe I/O error.
 pub fn is_broken_pipe(error: &(dyn StdError + 'static)) -> bool {
     let mut current: Option<&(dyn StdError + 'static)> = Some(error);
@@ -50,16 +81,14 @@ pub fn is_broken_pipe(error: &(dyn StdError + 'static)) -> bool {
 }
 
 pub fn from_engine(error: &EngineError, l: &Localizer) -> Failure {
-    if is_broken_pipe(error) {
+    if is_broken_pipe(error) || STDOUT_CLOSED.load(Ordering::Relaxed) {
         return Failure::BrokenPipe;
     }
     let message = error.localize(l);
     match error {
-        EngineError::Sql { source }
-            if matches!(source, datafusion::error::DataFusionError::Internal(_)) =>
-        {
-            Failure::Internal(message)
-        }
+        EngineError::Sql {
+            source: datafusion::error::DataFusionError::Internal(_),
+        } => Failure::Internal(message),
         EngineError::Output { .. } => Failure::Internal(message),
         _ => Failure::User(message),
     }
@@ -79,7 +108,7 @@ pub fn from_warehouse(error: &WarehouseError, l: &Localizer) -> Failure {
 
 /// Turns an error writing to standard output or a file into a failure.
 pub fn from_io(error: std::io::Error, path: &str, l: &Localizer) -> Failure {
-    if error.kind() == std::io::ErrorKind::BrokenPipe {
+    if error.kind() == std::io::ErrorKind::BrokenPipe || STDOUT_CLOSED.load(Ordering::Relaxed) {
         return Failure::BrokenPipe;
     }
     Failure::User(l.format(

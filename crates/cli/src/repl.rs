@@ -182,7 +182,7 @@ fn run_command(
         Some((command, rest)) => (command, rest.trim()),
         None => (input, ""),
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::failure::Stdout;
     let io = |e| from_io(e, "<stdout>", l);
     match command {
         "\\q" => return Ok(Flow::Quit),
@@ -253,14 +253,12 @@ fn run_command(
             let library =
                 ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
             let report = library.resolve(argument).map_err(|e| from_engine(&e, l))?;
-            drop(out);
             let results = runtime.block_on(async {
                 tokio::select! {
                     results = engine.run_sql(&report.sql) => Some(results),
                     _ = tokio::signal::ctrl_c() => None,
                 }
             });
-            let mut out = std::io::stdout().lock();
             match results {
                 None => writeln!(std::io::stderr(), "{}", l.text("repl-cancelled")).map_err(io)?,
                 Some(results) => {

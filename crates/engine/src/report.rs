@@ -199,14 +199,14 @@ impl ReportLibrary {
             if path.is_file() {
                 return Report::load(path);
             }
-            if let Some(report) = path
-                .file_stem()
-                .and_then(|stem| stem.to_str())
-                .and_then(|stem| self.reports.iter().find(|r| r.name == stem))
+            // `run avg_check_by_month.sql` names a report, not a file in the current folder.
+            if !name_or_path.contains(std::path::MAIN_SEPARATOR)
+                && let Some(report) = path
+                    .file_stem()
+                    .and_then(|stem| stem.to_str())
+                    .and_then(|stem| self.reports.iter().find(|r| r.name == stem))
             {
-                if !name_or_path.contains(std::path::MAIN_SEPARATOR) {
-                    return Ok(report.clone());
-                }
+                return Ok(report.clone());
             }
             return Err(EngineError::ReportRead {
                 path: path.to_owned(),

@@ -148,3 +148,4 @@ repl-help = Commands:
     \?             this help
     \q             quit (or Ctrl-D)
     An SQL query may span several lines and ends with «;». Ctrl-C cancels the running query.
+sql-with-command = -c and -f cannot be combined with a command (import, run, reports, demo)

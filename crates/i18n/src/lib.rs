@@ -219,6 +219,27 @@ pub fn message_ids(lang: Lang) -> Vec<String> {
         .collect()
 }
 
+/// Error or value that can be shown in the user's language.
+pub trait Localize {
+    /// Formats `self` with the catalog `l`.
+    fn localize(&self, l: &Localizer) -> String;
+}
+
+/// Describes an I/O error in the user's language, keeping the system's own text as detail.
+pub fn io_error_text(error: &std::io::Error, l: &Localizer) -> String {
+    use std::io::ErrorKind;
+    let id = match error.kind() {
+        ErrorKind::NotFound => "io-not-found",
+        ErrorKind::PermissionDenied => "io-permission-denied",
+        ErrorKind::AlreadyExists => "io-already-exists",
+        ErrorKind::StorageFull => "io-storage-full",
+        ErrorKind::IsADirectory => "io-is-a-directory",
+        ErrorKind::NotADirectory => "io-not-a-directory",
+        _ => return error.to_string(),
+    };
+    l.text(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,25 +332,4 @@ mod tests {
             "no-such-message"
         );
     }
-}
-
-/// Error or value that can be shown in the user's language.
-pub trait Localize {
-    /// Formats `self` with the catalog `l`.
-    fn localize(&self, l: &Localizer) -> String;
-}
-
-/// Describes an I/O error in the user's language, keeping the system's own text as detail.
-pub fn io_error_text(error: &std::io::Error, l: &Localizer) -> String {
-    use std::io::ErrorKind;
-    let id = match error.kind() {
-        ErrorKind::NotFound => "io-not-found",
-        ErrorKind::PermissionDenied => "io-permission-denied",
-        ErrorKind::AlreadyExists => "io-already-exists",
-        ErrorKind::StorageFull => "io-storage-full",
-        ErrorKind::IsADirectory => "io-is-a-directory",
-        ErrorKind::NotADirectory => "io-not-a-directory",
-        _ => return error.to_string(),
-    };
-    l.text(id)
 }

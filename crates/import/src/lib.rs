@@ -310,13 +310,13 @@ fn import_deals(
 
     let rows: u64 = metas.iter().map(|m| m.rows).sum();
     let rejected = rejects.count();
-    if rows == 0 {
-        if let Some(first) = rejects.first() {
-            return Err(ImportError::NothingImported {
-                rejected,
-                first: Box::new(first.clone()),
-            });
-        }
+    if rows == 0
+        && let Some(first) = rejects.first()
+    {
+        return Err(ImportError::NothingImported {
+            rejected,
+            first: Box::new(first.clone()),
+        });
     }
     let meta = TableMeta {
         format_version: FORMAT_VERSION,

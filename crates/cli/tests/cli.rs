@@ -1,0 +1,759 @@
+//! End-to-end tests of the `crmsql` binary: real and synthetic exports, rejected rows, saved
+//! reports cross-checked by an independent recomputation, and the Parquet files read by DuckDB.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Sample exports shared by the team, kept beside the repository.
+fn samples() -> PathBuf {
+    let folder = std::env::var_os("CRMSQL_SAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("../shared/samples"));
+    assert!(
+        folder.is_dir(),
+        "sample exports not found at {}; set CRMSQL_SAMPLES",
+        folder.display()
+    );
+    folder
+}
+
+fn fixture(name: &str) -> PathBuf {
+    workspace().join("tests/fixtures").join(name)
+}
+
+fn demo_export() -> PathBuf {
+    workspace().join("data/demo/amocrm_export_leads_2025-01-10.csv")
+}
+
+/// A `crmsql` command isolated from the user's settings: Russian, no warehouse or report
+/// variables, and a data folder of its own.
+fn crmsql(data_home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_crmsql"));
+    command
+        .env_remove("CRMSQL_WAREHOUSE")
+        .env_remove("CRMSQL_QUERIES")
+        .env_remove("CRMSQL_LANG")
+        .env_remove("CRMSQL_TIMEZONE")
+        .env("LANG", "ru_RU.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("XDG_DATA_HOME", data_home)
+        .env("NO_COLOR", "1")
+        .current_dir(data_home)
+        .stdin(Stdio::null());
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command.output().unwrap();
+    eprintln!("stdout:\n{}", String::from_utf8_lossy(&output.stdout));
+    eprintln!("stderr:\n{}", String::from_utf8_lossy(&output.stderr));
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn import(home: &Path, warehouse: &Path, files: &[&Path]) -> Output {
+    let mut command = crmsql(home);
+    command
+        .arg("import")
+        .arg("--warehouse")
+        .arg(warehouse)
+        .args(files);
+    run(&mut command)
+}
+
+/// Runs SQL with `--format csv` and returns the rows as maps from column to value.
+fn query(home: &Path, warehouse: &Path, sql: &str) -> Vec<HashMap<String, String>> {
+    let output = run(crmsql(home)
+        .arg("--warehouse")
+        .arg(warehouse)
+        .args(["--format", "csv", "-c", sql]));
+    assert!(output.status.success(), "query failed: {sql}");
+    parse_csv(&stdout(&output))
+}
+
+fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            headers
+                .iter()
+                .map(str::to_owned)
+                .zip(record.iter().map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+/// Reads an export with the csv crate, independently of crmsql's importer.
+fn read_export(path: &Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            headers
+                .iter()
+                .cloned()
+                .zip(record.iter().map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn real_export_imports_twelve_deals() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let sample = samples().join("amoimport_leads_test_sanitized.csv");
+    let output = import(home.path(), &warehouse, &[&sample]);
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("deals: загружено 12 строк из 1 файла"),
+        "{}",
+        stdout(&output)
+    );
+
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, outcome, closed_at IS NULL AS open, to_char(created_at, '%d.%m.%Y %H:%M:%S') AS created, \
+         to_char(closed_at, '%d.%m.%Y %H:%M:%S') AS closed, stage, manager FROM deals ORDER BY id",
+    );
+    assert_eq!(rows.len(), 12);
+
+    let export: HashMap<String, HashMap<String, String>> = read_export(&sample)
+        .into_iter()
+        .map(|row| (row["ID"].clone(), row))
+        .collect();
+    for row in &rows {
+        let source = &export[&row["id"]];
+        assert_eq!(
+            row["created"], source["Дата создания сделки"],
+            "created_at of {}",
+            row["id"]
+        );
+        let closed_text = &source["Дата закрытия"];
+        if closed_text == "не закрыта" {
+            assert_eq!(row["open"], "true", "deal {} is open", row["id"]);
+            assert_eq!(row["closed"], "");
+        } else {
+            assert_eq!(row["open"], "false", "deal {} is closed", row["id"]);
+            assert_eq!(&row["closed"], closed_text);
+        }
+        let expected_outcome = match source["Этап сделки"].as_str() {
+            "Успешно реализовано" => "won",
+            "Закрыто и не реализовано" => "lost",
+            _ => "open",
+        };
+        assert_eq!(row["outcome"], expected_outcome, "outcome of {}", row["id"]);
+        assert_eq!(row["manager"], source["Ответственный"]);
+    }
+    let count = |outcome: &str| rows.iter().filter(|r| r["outcome"] == outcome).count();
+    assert_eq!(count("won"), 1);
+    assert_eq!(count("lost"), 5);
+    assert_eq!(count("open"), 6);
+
+    // A deal created 22.03.2022 13:32:57 Moscow time is 10:32:57 UTC.
+    let utc = query(
+        home.path(),
+        &warehouse,
+        "SELECT CAST(to_unixtime(created_at) AS BIGINT) AS unix FROM deals WHERE id = 27680693",
+    );
+    assert_eq!(utc[0]["unix"], "1647945177");
+}
+
+#[test]
+fn real_export_keeps_every_column() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let sample = samples().join("amoimport_leads_test_sanitized.csv");
+    assert!(import(home.path(), &warehouse, &[&sample]).status.success());
+
+    let columns = query(
+        home.path(),
+        &warehouse,
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'deals'",
+    );
+    let names: Vec<&str> = columns.iter().map(|c| c["column_name"].as_str()).collect();
+    // 76 export columns plus the derived outcome and loss_reason.
+    assert_eq!(names.len(), 78, "{names:?}");
+    for name in [
+        "source__2",
+        "product__2",
+        "roistat__2",
+        "cid__2",
+        "uid__2",
+        "tid__2",
+        "tovar",
+        "user_agreement",
+        "from_",
+        "ym_uid",
+    ] {
+        if name == "tovar" {
+            assert!(!names.contains(&name), "Товар maps to product, not {name}");
+            continue;
+        }
+        assert!(names.contains(&name), "missing column {name}: {names:?}");
+    }
+
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT source, source__2, product, user_agreement, note_1 FROM deals WHERE id = 27625607",
+    );
+    assert_eq!(rows[0]["source"], "Звонок Exp");
+    assert_eq!(rows[0]["source__2"], "Звонок Express Com Ua");
+    assert_eq!(rows[0]["user_agreement"], "Нет");
+    assert!(
+        rows[0]["note_1"].contains('\n'),
+        "multi-line note kept: {:?}",
+        rows[0]["note_1"]
+    );
+}
+
+#[test]
+fn synthetic_exports_import_same_values() {
+    let home = tempfile::tempdir().unwrap();
+    for (file, third_budget) in [
+        ("synthetic_leads_legacy_utf8_comma.csv", "42000.00"),
+        (
+            "synthetic_leads_current_headers_bom_semicolon.csv",
+            "42000.50",
+        ),
+        ("synthetic_leads_cp1251_semicolon.csv", "42000.50"),
+    ] {
+        let warehouse = home.path().join(file);
+        let output = import(home.path(), &warehouse, &[&samples().join(file)]);
+        assert!(output.status.success(), "{file}");
+        let rows = query(
+            home.path(),
+            &warehouse,
+            "SELECT id, name, budget, manager, outcome, stage, closed_at IS NULL AS open, \
+             array_to_string(tags, '|') AS tags, cardinality(tags) AS tag_count, company, contact, \
+             utm_source, mobile_phone FROM deals ORDER BY id",
+        );
+        assert_eq!(rows.len(), 3, "{file}");
+        assert_eq!(rows[0]["budget"], "185000.00", "{file}");
+        assert_eq!(rows[1]["budget"], "0.00", "{file}");
+        assert_eq!(rows[2]["budget"], third_budget, "{file}");
+        assert_eq!(rows[0]["manager"], "Андрей Петров", "{file}");
+        assert_eq!(rows[0]["outcome"], "won", "{file}");
+        assert_eq!(rows[1]["outcome"], "lost", "{file}");
+        assert_eq!(rows[2]["outcome"], "open", "{file}");
+        assert_eq!(rows[2]["stage"], "Переговоры", "{file}");
+        assert_eq!(rows[2]["open"], "true", "{file}");
+        assert_eq!(rows[0]["tags"], "опт|повторный", "{file}");
+        assert_eq!(rows[0]["tag_count"], "2", "{file}");
+        assert_eq!(rows[1]["tag_count"], "0", "{file}");
+        assert_eq!(rows[0]["company"], "ООО \"Ромашка\"", "{file}");
+        assert_eq!(rows[0]["contact"], "Ирина Соколова", "{file}");
+        assert_eq!(rows[0]["utm_source"], "yandex", "{file}");
+        assert_eq!(rows[0]["mobile_phone"], "+79004445566", "{file}");
+    }
+
+    // In the older file the third deal's utm_source sits in the repeated utm_source column.
+    let warehouse = home.path().join("synthetic_leads_legacy_utf8_comma.csv");
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT utm_source, utm_source__2 FROM deals WHERE id = 41000003",
+    );
+    assert_eq!(rows[0]["utm_source"], "vk");
+    assert_eq!(rows[0]["utm_source__2"], "vk");
+}
+
+#[test]
+fn unreadable_rows_go_to_rejects_file() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let file = fixture("leads_bad_rows.csv");
+    let output = import(home.path(), &warehouse, &[&file]);
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("deals: загружены 2 строки из 1 файла"),
+        "{}",
+        stdout(&output)
+    );
+    let rejects_path = warehouse.join("_rejects/deals.csv");
+    assert!(
+        stderr(&output).contains(&format!(
+            "отклонено 5 строк, причины и сами строки — в {}",
+            rejects_path.display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+
+    let rejects = parse_csv(
+        std::fs::read_to_string(&rejects_path)
+            .unwrap()
+            .trim_start_matches('\u{feff}'),
+    );
+    let summary: Vec<(&str, &str, &str, &str)> = rejects
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_str(),
+                r["column"].as_str(),
+                r["value"].as_str(),
+                r["reason_code"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("3", "", "", "wrong_field_count"),
+            ("4", "Бюджет ", "сто тысяч", "invalid_money"),
+            (
+                "5",
+                "Дата создания сделки",
+                "31.02.2024 10:00:00",
+                "impossible_date"
+            ),
+            ("6", "ID", "", "missing_id"),
+            ("7", "ID", "1001", "duplicate_id"),
+        ]
+    );
+    for reject in &rejects {
+        assert_eq!(reject["file"], file.display().to_string());
+        assert!(!reject["reason"].is_empty());
+    }
+    assert!(
+        rejects[0]["record"].ends_with("Продажи,лишнее"),
+        "{}",
+        rejects[0]["record"]
+    );
+    assert!(
+        rejects[4]["reason"].contains("строка 2"),
+        "{}",
+        rejects[4]["reason"]
+    );
+
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, name, budget, stage, outcome, loss_reason FROM deals ORDER BY id",
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["name"], "Сделка с заметкой\nна двух строках");
+    assert_eq!(rows[1]["budget"], "2500.00");
+    assert_eq!(rows[1]["stage"], "Закрыто и не реализовано");
+    assert_eq!(rows[1]["outcome"], "lost");
+    assert_eq!(rows[1]["loss_reason"], "Дорого");
+}
+
+#[test]
+fn failed_import_keeps_previous_table() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+
+    let output = import(
+        home.path(),
+        &warehouse,
+        &[&fixture("leads_all_rejected.csv")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("ни одна строка не загружена"), "{message}");
+    assert!(
+        message.contains("строка 2, столбец «Бюджет », значение «много»"),
+        "{message}"
+    );
+
+    let output = import(
+        home.path(),
+        &warehouse,
+        &[&samples().join("synthetic_contacts_legacy_utf8_comma.csv")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("не похож на выгрузку сделок amoCRM"),
+        "{}",
+        stderr(&output)
+    );
+
+    let rows = query(home.path(), &warehouse, "SELECT count(*) AS n FROM deals");
+    assert_eq!(rows[0]["n"], "4");
+    let staging: Vec<_> = std::fs::read_dir(warehouse.join(".staging"))
+        .unwrap()
+        .collect();
+    assert!(staging.is_empty(), "staging left behind: {staging:?}");
+}
+
+#[test]
+fn months_follow_account_calendar() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["run", "avg_check_by_month", "--format", "csv"]));
+    assert!(output.status.success());
+    let rows = parse_csv(&stdout(&output));
+    let months: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["month"].as_str(),
+                r["deals_won"].as_str(),
+                r["revenue"].as_str(),
+                r["avg_check"].as_str(),
+            )
+        })
+        .collect();
+    // Closed 01.07.2024 00:30 Moscow time (30 June in UTC): July.
+    assert_eq!(
+        months,
+        [
+            ("2024-06", "1", "100000.00", "100000.00"),
+            ("2024-07", "2", "500000.50", "250000.25")
+        ]
+    );
+}
+
+#[test]
+fn reports_match_independent_recomputation() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(home.path(), &warehouse, &[&demo_export()])
+            .status
+            .success()
+    );
+    let mut outputs = Vec::new();
+    for report in ["avg_check_by_month", "pipeline_stages", "sales_by_manager"] {
+        let path = home.path().join(format!("{report}.csv"));
+        let output = run(crmsql(home.path())
+            .arg("--warehouse")
+            .arg(&warehouse)
+            .args(["run", report, "--format", "csv", "--output"])
+            .arg(&path));
+        assert!(output.status.success(), "{report}");
+        assert!(
+            parse_csv(&std::fs::read_to_string(&path).unwrap()).len() > 1,
+            "{report} returned rows"
+        );
+        outputs.push(path);
+    }
+    let check = run(Command::new("python3")
+        .arg(workspace().join("tests/crosscheck/check_reports.py"))
+        .arg(demo_export())
+        .args(&outputs));
+    assert!(
+        check.status.success(),
+        "reports differ from the recomputation:\n{}",
+        stderr(&check)
+    );
+}
+
+#[test]
+fn parquet_files_open_in_duckdb() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[
+                &demo_export(),
+                &samples().join("amoimport_leads_test_sanitized.csv")
+            ]
+        )
+        .status
+        .success()
+    );
+    let ours = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS rows, CAST(sum(budget) AS VARCHAR) AS budget, count(*) FILTER (WHERE outcome = 'won') AS won FROM deals",
+    );
+    let output = run(Command::new("python3")
+        .arg(workspace().join("tests/crosscheck/check_parquet.py"))
+        .arg(warehouse.join("deals")));
+    assert!(
+        output.status.success(),
+        "DuckDB could not read the warehouse: {}",
+        stderr(&output)
+    );
+    let theirs: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(theirs["files"], 2);
+    assert_eq!(theirs["rows"].to_string(), ours[0]["rows"]);
+    assert_eq!(theirs["rows"], 6012);
+    assert_eq!(theirs["budget"].as_str().unwrap(), ours[0]["budget"]);
+    assert_eq!(theirs["won"].to_string(), ours[0]["won"]);
+    assert_eq!(theirs["codecs"], serde_json::json!(["ZSTD"]));
+}
+
+#[test]
+fn empty_default_warehouse_gets_demo() {
+    let home = tempfile::tempdir().unwrap();
+    let output = run(crmsql(home.path()).args(["run", "avg_check_by_month", "--format", "csv"]));
+    assert!(output.status.success());
+    assert!(
+        stderr(&output).contains("загружена демонстрационная выгрузка (6000 сделок"),
+        "{}",
+        stderr(&output)
+    );
+    let rows = parse_csv(&stdout(&output));
+    assert!(rows.len() >= 24, "two years of months, got {}", rows.len());
+    assert!(
+        home.path()
+            .join("crmsql/warehouse/deals/_table.json")
+            .is_file()
+    );
+
+    // The second run uses the warehouse built by the first and says nothing about it.
+    let output =
+        run(crmsql(home.path()).args(["-c", "SELECT count(*) AS n FROM deals", "--format", "csv"]));
+    assert!(output.status.success());
+    assert_eq!(stderr(&output), "");
+    assert_eq!(parse_csv(&stdout(&output))[0]["n"], "6000");
+}
+
+#[test]
+fn output_formats() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+    let base = |format: &str| {
+        let output = run(crmsql(home.path())
+            .arg("--warehouse")
+            .arg(&warehouse)
+            .args(["run", "sales_by_manager", "--format", format]));
+        assert!(output.status.success());
+        stdout(&output)
+    };
+    let csv = base("csv");
+    assert_eq!(
+        csv.lines().next(),
+        Some("manager,deals_won,revenue,avg_check")
+    );
+    let json: serde_json::Value = serde_json::from_str(&base("json")).unwrap();
+    assert_eq!(json[0]["manager"], "Иван Орлов");
+    assert_eq!(json[0]["deals_won"], 2);
+    assert_eq!(json[1]["manager"], "Мария Кузнецова");
+    let table = base("table");
+    assert!(table.contains("| Иван Орлов "), "{table}");
+    assert!(table.trim_end().ends_with("(2 строки)"), "{table}");
+
+    let tags = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "csv", "-c", "SELECT tags FROM deals LIMIT 1"]));
+    assert!(tags.status.success(), "lists are written to CSV as text");
+}
+
+#[test]
+fn english_messages_on_request() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let output = run(crmsql(home.path())
+        .args(["--lang", "en", "import", "--warehouse"])
+        .arg(&warehouse)
+        .arg(fixture("leads_bad_rows.csv")));
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("deals: imported 2 rows from 1 file"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stderr(&output).contains("warning: deals: rejected 5 rows"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = run(crmsql(home.path()).env("LANG", "en_US.UTF-8").arg("--help"));
+    assert!(stdout(&output).contains("Usage:"), "{}", stdout(&output));
+    let output = run(crmsql(home.path()).arg("--help"));
+    assert!(
+        stdout(&output).contains("Использование:"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn user_errors_exit_with_one() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["-c", "SELECT nosuch FROM deals"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with("ошибка: "),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("nosuch"), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["run", "no_such_report"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("avg_check_by_month"),
+        "lists available reports: {}",
+        stderr(&output)
+    );
+
+    let output = run(crmsql(home.path())
+        .args(["import", "--timezone", "Europe/Moskva"])
+        .arg(fixture("leads_month_boundary.csv")));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("неизвестный часовой пояс «Europe/Moskva»"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = run(crmsql(home.path())
+        .args(["import"])
+        .arg(home.path().join("missing.csv")));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("missing.csv"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn sql_from_stdin_and_file() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+
+    let mut child = crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT count(*) AS n FROM deals;\nSELECT sum(budget) AS s FROM deals;\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(stdout(&output), "n\n4\ns\n650000.50\n");
+
+    let script = home.path().join("script.sql");
+    std::fs::write(&script, "-- comment\nSELECT max(id) AS top\nFROM deals;").unwrap();
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "csv", "-f"])
+        .arg(&script));
+    assert_eq!(stdout(&output), "top\n2004\n");
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(home.path(), &warehouse, &[&demo_export()])
+            .status
+            .success()
+    );
+    let mut child = crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "csv", "-c", "SELECT * FROM deals"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("id,name,budget"));
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
