@@ -79,7 +79,12 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
             let engine = runtime.block_on(open_engine(&settings, l))?;
             if !cli.sql.is_empty() {
                 for sql in &cli.sql {
-                    runtime.block_on(run_sql_text(&engine, sql, settings.format, l))?;
+                    // `crmsql -c '\d deals'` runs a shell command, as `psql -c` does.
+                    if sql.trim_start().starts_with('\\') {
+                        crate::repl::run_command(&runtime, &engine, &settings, sql.trim(), l)?;
+                    } else {
+                        runtime.block_on(run_sql_text(&engine, sql, settings.format, l))?;
+                    }
                 }
                 Ok(())
             } else if let Some(file) = &cli.file {

@@ -9,7 +9,7 @@ use crmsql_i18n::{Localize, Localizer};
 use crmsql_import::ImportError;
 use crmsql_schema::WarehouseError;
 
-/// Why a command failed. Exit code 1 is a problem with the user's input or files, 2 a defect or
+/// Failure of a command. Exit code 1 is a problem with the user's input or files, 2 a defect or
 /// an environment failure in crmsql itself.
 #[derive(Debug)]
 pub enum Failure {

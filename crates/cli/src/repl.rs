@@ -165,12 +165,12 @@ fn print_failure(failure: &Failure, l: &Localizer) {
     let _ = writeln!(std::io::stderr(), "{prefix}: {message}");
 }
 
-enum Flow {
+pub enum Flow {
     Continue,
     Quit,
 }
 
-fn run_command(
+pub fn run_command(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
     settings: &Settings,

@@ -757,3 +757,107 @@ fn closed_pipe_ends_quietly() {
     assert!(output.status.success(), "{:?}", output.status);
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+/// Runs the REPL on a pseudo-terminal made by `script` (util-linux), typing `input` with the
+/// given pauses, and returns everything the terminal showed.
+fn run_repl(home: &Path, args: &str, input: &[(&str, u64)]) -> String {
+    use std::io::{Read, Write};
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_crmsql"));
+    let mut script = Command::new("script");
+    script
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env_remove("CRMSQL_WAREHOUSE")
+        .env_remove("CRMSQL_LANG")
+        .env("LANG", "ru_RU.UTF-8")
+        .env("XDG_DATA_HOME", home)
+        .env("TERM", "xterm")
+        .current_dir(home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut process = script.spawn().expect("util-linux `script` is needed for REPL tests");
+    let mut stdin = process.stdin.take().unwrap();
+    let mut stdout = process.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stdout.read_to_end(&mut text);
+        String::from_utf8_lossy(&text).into_owned()
+    });
+    // Give the REPL time to start before typing, as a person would.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for (text, pause_ms) in input {
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(*pause_ms));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if process.try_wait().unwrap().is_some() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = process.kill();
+            panic!("the REPL did not exit within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(stdin);
+    let shown = reader.join().unwrap();
+    eprintln!("terminal:\n{shown}");
+    shown
+}
+
+#[test]
+fn repl_runs_statements_and_keeps_history() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(import(home.path(), &warehouse, &[&fixture("leads_month_boundary.csv")]).status.success());
+    let history = home.path().join("history.txt");
+    let args = format!("--warehouse {} --history-file {} --format csv", warehouse.display(), history.display());
+    let shown = run_repl(
+        home.path(),
+        &args,
+        &[
+            ("\\d\r", 300),
+            ("SELECT count(*) AS n\r", 200),
+            ("FROM deals;\r", 500),
+            ("SELECT nosuch FROM deals;\r", 500),
+            ("\\x\r", 300),
+            ("\\d deals\r", 300),
+            ("SELECT 40 + 2 AS answer;\r", 500),
+            ("\\q\r", 300),
+        ],
+    );
+    assert!(shown.contains("deals"), "\\d lists the table");
+    assert!(shown.contains("4 строки"), "\\d shows the row count");
+    assert!(shown.contains("n\r\n4\r\n"), "multi-line statement ran");
+    assert!(shown.contains("nosuch"), "SQL error shown");
+    assert!(shown.contains("неизвестная команда \\x"), "unknown command reported");
+    assert!(shown.contains("итог: won"), "\\d deals describes columns in Russian");
+    assert!(shown.contains("answer\r\n42\r\n"), "the REPL went on after the errors");
+
+    let saved = std::fs::read_to_string(&history).unwrap();
+    assert!(saved.contains("SELECT count(*) AS n"), "{saved}");
+    assert!(saved.contains("FROM deals;"), "{saved}");
+    assert!(saved.contains("SELECT 40 + 2 AS answer;"), "{saved}");
+}
+
+#[test]
+fn repl_ctrl_c_cancels_query_only() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    std::fs::create_dir_all(&warehouse).unwrap();
+    let args = format!("--warehouse {} --history-file {}", warehouse.display(), home.path().join("h.txt").display());
+    let shown = run_repl(
+        home.path(),
+        &args,
+        &[
+            ("SELECT count(*) FROM generate_series(1, 100000000000);\r", 1500),
+            ("\u{3}", 1000),
+            ("SELECT 7 AS seven;\r", 800),
+            ("\\q\r", 300),
+        ],
+    );
+    assert!(shown.contains("запрос отменён"), "Ctrl-C cancelled the query");
+    assert!(shown.contains("seven"), "the session went on after Ctrl-C");
+}

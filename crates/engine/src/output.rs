@@ -12,7 +12,7 @@ use datafusion::arrow::util::pretty::pretty_format_batches_with_schema;
 use crate::error::EngineError;
 use crate::session::QueryResult;
 
-/// How results are written.
+/// Format of written results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OutputFormat {
     /// Aligned text table.

@@ -32,7 +32,7 @@ const BUILTIN_REPORTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Where a report was loaded from.
+/// Location a report was loaded from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportOrigin {
     File(PathBuf),

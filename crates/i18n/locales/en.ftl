@@ -74,7 +74,7 @@ reject-invalid-encoding = the bytes are not valid { $encoding }
 
 ## Queries and reports
 
-sql-error = SQL error: { $detail }
+sql-error = query failed: { $detail }
 table-not-found = there is no table «{ $name }»; tables: { $available }
 report-not-found = report «{ $name }» not found
     hint: available reports are { $available }; list them with descriptions with crmsql reports

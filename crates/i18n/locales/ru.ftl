@@ -80,7 +80,7 @@ reject-invalid-encoding = байты не в кодировке { $encoding }
 
 ## Запросы и отчёты
 
-sql-error = ошибка SQL: { $detail }
+sql-error = запрос не выполнен: { $detail }
 table-not-found = таблицы «{ $name }» нет; есть: { $available }
 report-not-found = отчёт «{ $name }» не найден
     подсказка: есть отчёты { $available }; список с описаниями — crmsql reports

@@ -36,7 +36,7 @@ impl Lang {
 
     /// Picks the language from the environment: `CRMSQL_LANG`, then the locale variables.
     ///
-    /// Russian is the default; English is chosen only when the locale says English.
+    /// Russian is the default. English is chosen only when the locale is English.
     pub fn from_env() -> Lang {
         if let Some(lang) = std::env::var("CRMSQL_LANG")
             .ok()
@@ -152,7 +152,7 @@ impl Localizer {
             Lang::En => (EN_MESSAGES, langid!("en")),
         };
         // The files are compiled in and checked by the tests below, so a parse error here is a
-        // build defect; the resource still loads every message that did parse.
+        // build defect. The resource still loads every message that did parse.
         let resource = match FluentResource::try_new(source.to_owned()) {
             Ok(resource) => resource,
             Err((resource, _errors)) => resource,

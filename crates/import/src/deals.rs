@@ -107,7 +107,7 @@ pub(crate) struct OpenedSource {
     pub labels: Vec<String>,
 }
 
-/// What a table column is computed from.
+/// Source of a table column's values.
 #[derive(Debug, Clone)]
 enum ColumnSource {
     /// Export columns, first non-empty wins: the column itself, then repeats of its label.
@@ -504,7 +504,8 @@ pub(crate) fn import_file(
             continue;
         }
 
-        // Every row needs an id: reports count deals by it and later imports match on it.
+        // Every row needs an id, because reports count deals by it and a repeated id means a deal
+        // would be counted twice.
         let id = match values.first() {
             Some(Value::Int(id)) => *id,
             _ => {

@@ -6,7 +6,7 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
-/// Why a cell could not be read.
+/// Reason a cell could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueError {
     NotInteger,
@@ -185,7 +185,7 @@ fn split_decimal(text: &str) -> Result<(String, String), ValueError> {
     Ok((groups.concat(), fraction.to_owned()))
 }
 
-/// Reports whether a closing-date cell says the deal is still open.
+/// Reports whether a closing-date cell marks the deal as still open.
 pub fn is_open_marker(text: &str) -> bool {
     let folded = text.trim().to_lowercase().replace('ё', "е");
     matches!(folded.as_str(), "не закрыта" | "не закрыто" | "не закрыт")

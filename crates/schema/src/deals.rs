@@ -6,11 +6,11 @@
 //! get fixed English names, the rest a transliterated snake_case name, and a repeated label is
 //! kept by position as `name__2`, `name__3`, and so on.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::naming::{normalize_label, snake_case};
 
-/// How the text of a cell becomes a typed value.
+/// Parsing rule that turns the text of a cell into a typed value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
     /// Whole number (`ID`).
@@ -439,7 +439,7 @@ pub struct SourceColumn {
     pub fills: Option<String>,
 }
 
-/// How the columns of one deals export map onto the `deals` table.
+/// Mapping of the columns of one deals export onto the `deals` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderPlan {
     pub columns: Vec<SourceColumn>,
@@ -475,20 +475,6 @@ impl HeaderPlan {
                 kind,
                 fills,
             });
-        }
-
-        // A generated name may collide with a later `name__2` made from a literal label such as
-        // `Товар__2`; rename the later one so every column name is unique.
-        let mut used = HashSet::new();
-        for column in &mut columns {
-            let mut candidate = column.name.clone();
-            let mut n = 2;
-            while used.contains(&candidate) {
-                candidate = format!("{}__{n}", column.name);
-                n += 1;
-            }
-            column.name = candidate.clone();
-            used.insert(candidate);
         }
 
         HeaderPlan {
@@ -692,16 +678,34 @@ mod tests {
     }
 
     #[test]
-    fn literal_double_underscore_label_does_not_collide() {
-        let plan = plan(&["utm_source", "utm_source", "utm_source__2"]);
-        let names = names(&plan);
+    fn generated_names_are_unique() {
+        let plan = plan(&["utm_source", "utm_source", "utm_source__2", "Адрес (компания)", "company address"]);
+        let mut names = names(&plan);
         assert_eq!(names[..2], ["utm_source", "utm_source__2"]);
-        assert_ne!(names[2], "utm_source__2");
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 5);
     }
 
     #[test]
     fn contacts_export_is_not_deals() {
         let plan = plan(&["ID", "Тип", "Полное имя контакта"]);
         assert!(!plan.is_deals_export());
+    }
+}
+
+#[cfg(test)]
+mod docs_tests {
+    use super::*;
+
+    #[test]
+    fn schema_docs_list_every_known_column() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+        for file in ["schema.md", "schema.ru.md"] {
+            let text = std::fs::read_to_string(root.join(file)).unwrap_or_default();
+            for column in KNOWN_COLUMNS {
+                assert!(text.contains(&format!("`{}`", column.name)), "{file} does not list `{}`", column.name);
+            }
+        }
     }
 }

@@ -124,9 +124,9 @@ const RESERVED: &[&str] = &[
     "with",
 ];
 
-/// Builds a snake_case column name from a header label: Cyrillic is transliterated, every run of
-/// other characters becomes one `_`, and a name that would start with a digit, be empty or be an
-/// SQL keyword is adjusted so it can be written in SQL without quotes.
+/// Builds a snake_case column name from a header label. Cyrillic is transliterated and every run
+/// of other characters becomes one `_`. A name that would start with a digit, be empty or be an SQL
+/// keyword is adjusted, so every name can be written in SQL without quotes.
 pub fn snake_case(label: &str) -> String {
     let normalized = normalize_label(label);
     let mut out = String::with_capacity(normalized.len());

@@ -76,7 +76,7 @@ pub struct ColumnMeta {
 pub struct SourceMeta {
     /// Path of the export as given to `import`.
     pub path: String,
-    /// Parquet file in the table folder that holds its rows.
+    /// Parquet file in the table folder that contains its rows.
     pub file: String,
     pub encoding: String,
     pub delimiter: String,
@@ -231,7 +231,7 @@ impl StagedTable {
 
     /// Writes the metadata and replaces the live table with this one.
     ///
-    /// The old folder is first renamed aside and removed only after the new one is in place; if
+    /// The old folder is first renamed aside and removed only after the new one is in place. If
     /// the process dies between the two renames, [`Warehouse::recover`] puts the old one back.
     pub fn commit(self, meta: &TableMeta) -> Result<(), WarehouseError> {
         let meta_path = self.dir.join(META_FILE);
