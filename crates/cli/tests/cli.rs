@@ -775,7 +775,9 @@ fn run_repl(home: &Path, args: &str, input: &[(&str, u64)]) -> String {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut process = script.spawn().expect("util-linux `script` is needed for REPL tests");
+    let mut process = script
+        .spawn()
+        .expect("util-linux `script` is needed for REPL tests");
     let mut stdin = process.stdin.take().unwrap();
     let mut stdout = process.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
@@ -811,9 +813,21 @@ fn run_repl(home: &Path, args: &str, input: &[(&str, u64)]) -> String {
 fn repl_runs_statements_and_keeps_history() {
     let home = tempfile::tempdir().unwrap();
     let warehouse = home.path().join("wh");
-    assert!(import(home.path(), &warehouse, &[&fixture("leads_month_boundary.csv")]).status.success());
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
     let history = home.path().join("history.txt");
-    let args = format!("--warehouse {} --history-file {} --format csv", warehouse.display(), history.display());
+    let args = format!(
+        "--warehouse {} --history-file {} --format csv",
+        warehouse.display(),
+        history.display()
+    );
     let shown = run_repl(
         home.path(),
         &args,
@@ -832,9 +846,18 @@ fn repl_runs_statements_and_keeps_history() {
     assert!(shown.contains("4 строки"), "\\d shows the row count");
     assert!(shown.contains("n\r\n4\r\n"), "multi-line statement ran");
     assert!(shown.contains("nosuch"), "SQL error shown");
-    assert!(shown.contains("неизвестная команда \\x"), "unknown command reported");
-    assert!(shown.contains("итог: won"), "\\d deals describes columns in Russian");
-    assert!(shown.contains("answer\r\n42\r\n"), "the REPL went on after the errors");
+    assert!(
+        shown.contains("неизвестная команда \\x"),
+        "unknown command reported"
+    );
+    assert!(
+        shown.contains("итог: won"),
+        "\\d deals describes columns in Russian"
+    );
+    assert!(
+        shown.contains("answer\r\n42\r\n"),
+        "the REPL went on after the errors"
+    );
 
     let saved = std::fs::read_to_string(&history).unwrap();
     assert!(saved.contains("SELECT count(*) AS n"), "{saved}");
@@ -847,17 +870,27 @@ fn repl_ctrl_c_cancels_query_only() {
     let home = tempfile::tempdir().unwrap();
     let warehouse = home.path().join("wh");
     std::fs::create_dir_all(&warehouse).unwrap();
-    let args = format!("--warehouse {} --history-file {}", warehouse.display(), home.path().join("h.txt").display());
+    let args = format!(
+        "--warehouse {} --history-file {}",
+        warehouse.display(),
+        home.path().join("h.txt").display()
+    );
     let shown = run_repl(
         home.path(),
         &args,
         &[
-            ("SELECT count(*) FROM generate_series(1, 100000000000);\r", 1500),
+            (
+                "SELECT count(*) FROM generate_series(1, 100000000000);\r",
+                1500,
+            ),
             ("\u{3}", 1000),
             ("SELECT 7 AS seven;\r", 800),
             ("\\q\r", 300),
         ],
     );
-    assert!(shown.contains("запрос отменён"), "Ctrl-C cancelled the query");
+    assert!(
+        shown.contains("запрос отменён"),
+        "Ctrl-C cancelled the query"
+    );
     assert!(shown.contains("seven"), "the session went on after Ctrl-C");
 }

@@ -679,7 +679,13 @@ mod tests {
 
     #[test]
     fn generated_names_are_unique() {
-        let plan = plan(&["utm_source", "utm_source", "utm_source__2", "Адрес (компания)", "company address"]);
+        let plan = plan(&[
+            "utm_source",
+            "utm_source",
+            "utm_source__2",
+            "Адрес (компания)",
+            "company address",
+        ]);
         let mut names = names(&plan);
         assert_eq!(names[..2], ["utm_source", "utm_source__2"]);
         names.sort();
@@ -704,7 +710,11 @@ mod docs_tests {
         for file in ["schema.md", "schema.ru.md"] {
             let text = std::fs::read_to_string(root.join(file)).unwrap_or_default();
             for column in KNOWN_COLUMNS {
-                assert!(text.contains(&format!("`{}`", column.name)), "{file} does not list `{}`", column.name);
+                assert!(
+                    text.contains(&format!("`{}`", column.name)),
+                    "{file} does not list `{}`",
+                    column.name
+                );
             }
         }
     }
