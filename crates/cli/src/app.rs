@@ -224,7 +224,8 @@ fn demo(args: &DemoArgs, l: &Localizer) -> Result<(), Failure> {
     }
 }
 
-fn list_reports(settings: &Settings, l: &Localizer) -> Result<(), Failure> {
+/// Prints the saved reports with their descriptions.
+pub fn list_reports(settings: &Settings, l: &Localizer) -> Result<(), Failure> {
     let library = ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
     let mut stdout = crate::failure::Stdout;
     for report in library.reports() {

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crmsql_engine::{EngineError, OutputFormat, QueryResult};
-use crmsql_i18n::{Arg, Localizer};
+use crmsql_i18n::{Arg, Localize, Localizer};
 use crmsql_import::ImportReport;
 
 /// Writes one result in `format`. Tables get a row-count footer; statements that return no
@@ -67,7 +67,7 @@ pub fn import_summary(report: &ImportReport, l: &Localizer) -> (Vec<String>, Vec
             "import-skipped",
             &[
                 ("path", Arg::from(skipped.path.display().to_string())),
-                ("header", Arg::from(&skipped.header)),
+                ("reason", Arg::from(skipped.reason.localize(l))),
             ],
         ));
     }

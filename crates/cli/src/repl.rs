@@ -236,19 +236,7 @@ pub fn run_command(
                 .map_err(io)?;
             }
         }
-        "\\reports" => {
-            let library =
-                ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
-            for report in library.reports() {
-                writeln!(
-                    out,
-                    "{:<24} {}",
-                    report.name,
-                    report.description(settings.lang)
-                )
-                .map_err(io)?;
-            }
-        }
+        "\\reports" => crate::app::list_reports(settings, l)?,
         "\\run" => {
             let library =
                 ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;

@@ -894,3 +894,130 @@ fn repl_ctrl_c_cancels_query_only() {
     );
     assert!(shown.contains("seven"), "the session went on after Ctrl-C");
 }
+
+#[test]
+fn utf16_export_imports() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let text = std::fs::read_to_string(fixture("leads_month_boundary.csv"))
+        .unwrap()
+        .replace('\n', "\r\n");
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    let path = home.path().join("amocrm_export_leads_utf16.csv");
+    std::fs::write(&path, bytes).unwrap();
+
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("кодировка utf-16le, разделитель «;», 4 строки"),
+        "{}",
+        stdout(&output)
+    );
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT sum(budget) AS s, min(manager) AS m FROM deals",
+    );
+    assert_eq!(rows[0]["s"], "650000.50");
+    assert_eq!(rows[0]["m"], "Иван Орлов");
+}
+
+#[test]
+fn files_that_are_not_exports_are_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+
+    let xlsx = home.path().join("amocrm_export_leads.xlsx");
+    std::fs::write(&xlsx, b"PK\x03\x04\x14\x00\x06\x00rest of a zip").unwrap();
+    let binary = home.path().join("dump.csv");
+    std::fs::write(&binary, b"ID,\x00\x01\x02\x03").unwrap();
+    let header_only = home.path().join("header_only.csv");
+    std::fs::write(&header_only, "ID,Название сделки,Бюджет,Этап сделки\n").unwrap();
+    let empty = home.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+
+    let cases: [(&Path, &str); 4] = [
+        (&xlsx, "файл Excel или другой офисный документ"),
+        (&binary, "не текстовый файл"),
+        (&header_only, "только строка заголовков"),
+        (&empty, "пуст"),
+    ];
+    for (path, expected) in cases {
+        let output = import(home.path(), &warehouse, &[path]);
+        assert_eq!(output.status.code(), Some(1), "{}", path.display());
+        let message = stderr(&output);
+        assert!(message.contains(expected), "{message}");
+        assert!(message.contains(&path.display().to_string()), "{message}");
+    }
+    let rows = query(home.path(), &warehouse, "SELECT count(*) AS n FROM deals");
+    assert_eq!(rows[0]["n"], "4", "the previous table is kept");
+}
+
+#[test]
+fn folder_import_skips_other_files() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let folder = home.path().join("exports");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(
+        fixture("leads_month_boundary.csv"),
+        folder.join("amocrm_export_leads_1.csv"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("leads_bad_rows.csv"),
+        folder.join("amocrm_export_leads_2.csv"),
+    )
+    .unwrap();
+    std::fs::copy(
+        samples().join("synthetic_contacts_legacy_utf8_comma.csv"),
+        folder.join("contacts.csv"),
+    )
+    .unwrap();
+    std::fs::write(folder.join("report.xlsx"), b"PK\x03\x04zip").unwrap();
+    std::fs::write(folder.join(".hidden.csv"), b"junk").unwrap();
+
+    let output = import(home.path(), &warehouse, &[&folder]);
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("deals: загружено 6 строк из 2 файлов"),
+        "{}",
+        stdout(&output)
+    );
+    let warnings = stderr(&output);
+    assert_eq!(warnings.matches("пропущен файл").count(), 2, "{warnings}");
+    assert!(
+        warnings.contains("contacts.csv не похож на выгрузку сделок"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("report.xlsx — файл Excel"), "{warnings}");
+    assert!(!warnings.contains(".hidden.csv"), "{warnings}");
+
+    let only_others = home.path().join("others");
+    std::fs::create_dir_all(&only_others).unwrap();
+    std::fs::write(only_others.join("report.xlsx"), b"PK\x03\x04zip").unwrap();
+    let output = import(home.path(), &warehouse, &[&only_others]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("нет выгрузок сделок amoCRM"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("report.xlsx — файл Excel"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -23,14 +23,14 @@ warehouse-meta = warehouse: table description file { $path } is invalid: { $deta
 ## Import
 
 import-io = failed to read or write { $path }: { $detail }
-import-no-export-files = { $path } contains no export files (*.csv)
+import-no-export-files = { $path } contains no amoCRM deals exports
 import-empty-file = { $path } is empty: it has no header row
 import-not-deals-export = { $path } does not look like an amoCRM deals export: it has no «ID» column with «Название сделки» or «Этап сделки» (header: { $header })
     hint: export deals from amoCRM with «Сделки → ⋯ → Экспорт → CSV»
 import-unknown-timezone = unknown time zone «{ $value }»
     hint: give an IANA zone name such as Europe/Moscow or Asia/Yekaterinburg
 import-unknown-encoding = unknown encoding «{ $value }»
-    hint: utf-8 and windows-1251 (cp1251) are supported
+    hint: utf-8, windows-1251 (cp1251) and utf-16 are supported
 import-invalid-delimiter = delimiter «{ $value }» must be one character, such as ; or , or tab
 import-nothing-imported = no row was imported: { $rejected } { $rejected ->
     [one] row was
@@ -54,7 +54,7 @@ import-source = { $path }: encoding { $encoding }, delimiter «{ $delimiter }»,
     [one] row
    *[other] rows
 }
-import-skipped = skipped { $path }: not a deals export (header: { $header })
+import-skipped = skipped a file: { $reason }
 import-done = Warehouse: { $path }
 
 ## Reasons for rejected rows
@@ -149,3 +149,11 @@ repl-help = Commands:
     \q             quit (or Ctrl-D)
     An SQL query may span several lines and ends with «;». Ctrl-C cancels the running query.
 sql-with-command = -c and -f cannot be combined with a command (import, run, reports, demo)
+import-not-csv-zip = { $path } is an Excel or other office document (ZIP), not CSV
+    hint: export deals from amoCRM as CSV, or save the file in Excel as «CSV UTF-8»
+import-not-csv-xls = { $path } is an old-format Excel file (.xls), not CSV
+    hint: save it in Excel as «CSV UTF-8» and import it again
+import-not-csv-binary = { $path } is not a text file: it contains NUL bytes
+    hint: crmsql imports amoCRM exports in CSV format
+import-no-rows = { $path } has only a header row and no deals; the warehouse was not changed
+    hint: check the filter of the deals list in amoCRM before exporting

@@ -25,14 +25,14 @@ warehouse-meta = хранилище: файл описания таблицы { 
 ## Импорт
 
 import-io = не удалось прочитать или записать { $path }: { $detail }
-import-no-export-files = в { $path } нет файлов выгрузки (*.csv)
+import-no-export-files = в { $path } нет выгрузок сделок amoCRM
 import-empty-file = файл { $path } пуст: нет даже строки заголовков
 import-not-deals-export = { $path } не похож на выгрузку сделок amoCRM: нет столбцов «ID» и «Название сделки» или «Этап сделки» (заголовки: { $header })
     подсказка: выгрузите сделки из amoCRM через «Сделки → ⋯ → Экспорт → CSV»
 import-unknown-timezone = неизвестный часовой пояс «{ $value }»
     подсказка: укажите пояс из базы IANA, например Europe/Moscow или Asia/Yekaterinburg
 import-unknown-encoding = неизвестная кодировка «{ $value }»
-    подсказка: поддерживаются utf-8 и windows-1251 (cp1251)
+    подсказка: поддерживаются utf-8, windows-1251 (cp1251) и utf-16
 import-invalid-delimiter = разделитель «{ $value }» должен быть одним символом, например ; или , или tab
 import-nothing-imported = ни одна строка не загружена: { $rejected ->
     [one] отклонена { $rejected } строка
@@ -60,7 +60,7 @@ import-source = { $path }: кодировка { $encoding }, разделите�
     [few] { $rows } строки
    *[many] { $rows } строк
 }
-import-skipped = пропущен { $path }: это не выгрузка сделок (заголовки: { $header })
+import-skipped = пропущен файл: { $reason }
 import-done = Хранилище: { $path }
 
 ## Причины отклонения строк
@@ -156,3 +156,11 @@ repl-help = Команды:
     \q             выход (или Ctrl-D)
     SQL-запрос может занимать несколько строк и заканчивается «;». Ctrl-C отменяет выполняемый запрос.
 sql-with-command = -c и -f нельзя сочетать с командой (import, run, reports, demo)
+import-not-csv-zip = { $path } — файл Excel или другой офисный документ (ZIP), а не CSV
+    подсказка: выгрузите сделки из amoCRM в формате CSV или сохраните файл в Excel как «CSV UTF-8»
+import-not-csv-xls = { $path } — файл старого формата Excel (.xls), а не CSV
+    подсказка: сохраните его в Excel как «CSV UTF-8» и загрузите снова
+import-not-csv-binary = { $path } — не текстовый файл: в нём есть нулевые байты
+    подсказка: загружаются выгрузки amoCRM в формате CSV
+import-no-rows = в { $path } только строка заголовков, нет ни одной сделки; хранилище не изменено
+    подсказка: проверьте фильтр списка сделок в amoCRM перед экспортом

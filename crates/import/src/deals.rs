@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -103,7 +103,7 @@ pub(crate) struct OpenedSource {
     pub path: PathBuf,
     pub encoding: Encoding,
     pub delimiter: u8,
-    pub reader: csv::Reader<BufReader<File>>,
+    pub reader: csv::Reader<Box<dyn Read + Send>>,
     pub labels: Vec<String>,
 }
 
@@ -300,9 +300,11 @@ struct CellError {
 
 fn decode<'a>(bytes: &'a [u8], encoding: Encoding) -> Result<Cow<'a, str>, ()> {
     match encoding {
-        Encoding::Utf8 | Encoding::Utf8Bom => std::str::from_utf8(bytes)
-            .map(Cow::Borrowed)
-            .map_err(|_| ()),
+        Encoding::Utf8 | Encoding::Utf8Bom | Encoding::Utf16Le | Encoding::Utf16Be => {
+            std::str::from_utf8(bytes)
+                .map(Cow::Borrowed)
+                .map_err(|_| ())
+        }
         Encoding::Windows1251 => Ok(encoding_rs::WINDOWS_1251
             .decode_without_bom_handling(bytes)
             .0),
@@ -315,13 +317,7 @@ fn record_text(record: &csv::ByteRecord, delimiter: u8, encoding: Encoding) -> S
         .from_writer(Vec::new());
     let decoded: Vec<String> = record
         .iter()
-        .map(|field| match encoding {
-            Encoding::Windows1251 => encoding_rs::WINDOWS_1251
-                .decode_without_bom_handling(field)
-                .0
-                .into_owned(),
-            _ => String::from_utf8_lossy(field).into_owned(),
-        })
+        .map(|field| encoding.decode_lossy(field))
         .collect();
     if writer.write_record(&decoded).is_err() {
         return decoded.join(&char::from(delimiter).to_string());

@@ -9,6 +9,10 @@ pub enum Encoding {
     /// UTF-8 with a byte-order mark, which the reader skips.
     Utf8Bom,
     Windows1251,
+    /// UTF-16 with a byte-order mark, little-endian (what Excel's «Unicode text» writes).
+    Utf16Le,
+    /// UTF-16 with a byte-order mark, big-endian.
+    Utf16Be,
 }
 
 impl Encoding {
@@ -18,7 +22,28 @@ impl Encoding {
             "utf-8" | "utf8" => Some(Encoding::Utf8),
             "utf-8-sig" | "utf-8-bom" => Some(Encoding::Utf8Bom),
             "cp1251" | "windows-1251" | "win-1251" | "1251" => Some(Encoding::Windows1251),
+            "utf-16" | "utf-16le" | "utf16" => Some(Encoding::Utf16Le),
+            "utf-16be" => Some(Encoding::Utf16Be),
             _ => None,
+        }
+    }
+
+    /// Reports whether the reader transcodes the file to UTF-8 before parsing, so that cells
+    /// arrive as UTF-8 bytes.
+    pub fn is_transcoded(self) -> bool {
+        matches!(self, Encoding::Utf16Le | Encoding::Utf16Be)
+    }
+
+    /// Decodes the bytes of a parsed cell for display, replacing what is not valid.
+    pub fn decode_lossy(self, bytes: &[u8]) -> String {
+        match self {
+            Encoding::Windows1251 => encoding_rs::WINDOWS_1251
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+            Encoding::Utf8 | Encoding::Utf8Bom | Encoding::Utf16Le | Encoding::Utf16Be => {
+                String::from_utf8_lossy(bytes).into_owned()
+            }
         }
     }
 
@@ -26,7 +51,8 @@ impl Encoding {
     pub fn bom_len(self) -> usize {
         match self {
             Encoding::Utf8Bom => 3,
-            _ => 0,
+            Encoding::Utf16Le | Encoding::Utf16Be => 2,
+            Encoding::Utf8 | Encoding::Windows1251 => 0,
         }
     }
 }
@@ -37,15 +63,23 @@ impl fmt::Display for Encoding {
             Encoding::Utf8 => "utf-8",
             Encoding::Utf8Bom => "utf-8 (BOM)",
             Encoding::Windows1251 => "windows-1251",
+            Encoding::Utf16Le => "utf-16le",
+            Encoding::Utf16Be => "utf-16be",
         })
     }
 }
 
-/// Detects the encoding from the first bytes of a file: a UTF-8 byte-order mark, else valid
-/// UTF-8, else windows-1251 (the legacy encoding of Russian exports).
+/// Detects the encoding from the first bytes of a file: a UTF-8 or UTF-16 byte-order mark, else
+/// valid UTF-8, else windows-1251 (the legacy encoding of Russian exports).
 pub fn detect_encoding(sample: &[u8], sample_is_whole_file: bool) -> Encoding {
     if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Encoding::Utf8Bom;
+    }
+    if sample.starts_with(&[0xFF, 0xFE]) {
+        return Encoding::Utf16Le;
+    }
+    if sample.starts_with(&[0xFE, 0xFF]) {
+        return Encoding::Utf16Be;
     }
     match std::str::from_utf8(sample) {
         Ok(_) => Encoding::Utf8,
@@ -79,6 +113,31 @@ pub fn detect_delimiter(sample: &[u8]) -> u8 {
         }
     }
     candidates[best]
+}
+
+/// File format recognized from its first bytes that is not CSV text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotCsv {
+    /// A ZIP container: `.xlsx`, `.ods` and other office files.
+    Zip,
+    /// The old binary Excel format (`.xls`).
+    Ole,
+    /// Bytes that are not text: NUL bytes outside UTF-16.
+    Binary,
+}
+
+/// Recognizes files that are not CSV text from their first bytes.
+pub fn detect_not_csv(sample: &[u8], encoding: Encoding) -> Option<NotCsv> {
+    if sample.starts_with(b"PK\x03\x04") {
+        return Some(NotCsv::Zip);
+    }
+    if sample.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Some(NotCsv::Ole);
+    }
+    if !encoding.is_transcoded() && sample.contains(&0) {
+        return Some(NotCsv::Binary);
+    }
+    None
 }
 
 /// Shows a delimiter the way a user would type it.
@@ -119,6 +178,31 @@ mod tests {
         assert_eq!(detect_delimiter(b"ID,Name,Budget\n"), b',');
         assert_eq!(detect_delimiter(b"ID\tName\n"), b'\t');
         assert_eq!(detect_delimiter(b"ID\n"), b',');
+    }
+
+    #[test]
+    fn utf16_and_binary_detection() {
+        assert_eq!(
+            detect_encoding(b"\xFF\xFEI\x00D\x00", true),
+            Encoding::Utf16Le
+        );
+        assert_eq!(
+            detect_encoding(b"\xFE\xFF\x00I\x00D", true),
+            Encoding::Utf16Be
+        );
+        assert_eq!(
+            detect_not_csv(b"PK\x03\x04rest", Encoding::Windows1251),
+            Some(NotCsv::Zip)
+        );
+        assert_eq!(
+            detect_not_csv(b"ID,\x00\x01", Encoding::Windows1251),
+            Some(NotCsv::Binary)
+        );
+        assert_eq!(
+            detect_not_csv(b"\xFF\xFEI\x00D\x00", Encoding::Utf16Le),
+            None
+        );
+        assert_eq!(detect_not_csv(b"ID,Name\n", Encoding::Utf8), None);
     }
 
     #[test]

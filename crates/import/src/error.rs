@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crmsql_i18n::{Arg, Localize, Localizer, io_error_text};
 use crmsql_schema::WarehouseError;
 
+use crate::detect::NotCsv;
 use crate::rejects::Reject;
 
 /// Error that stops an import; the warehouse is left as it was.
@@ -17,11 +18,19 @@ pub enum ImportError {
         source: std::io::Error,
     },
     #[error("{}", self.localize(Localizer::english()))]
-    NoExportFiles { path: PathBuf },
+    NoExportFiles {
+        path: PathBuf,
+        /// Why the first file found there was not imported.
+        first_skipped: Option<Box<ImportError>>,
+    },
     #[error("{}", self.localize(Localizer::english()))]
     EmptyFile { path: PathBuf },
     #[error("{}", self.localize(Localizer::english()))]
     NotDealsExport { path: PathBuf, header: String },
+    #[error("{}", self.localize(Localizer::english()))]
+    NotCsv { path: PathBuf, kind: NotCsv },
+    #[error("{}", self.localize(Localizer::english()))]
+    NoRows { path: PathBuf },
     #[error("{}", self.localize(Localizer::english()))]
     UnknownTimezone { value: String },
     #[error("{}", self.localize(Localizer::english()))]
@@ -59,8 +68,15 @@ impl Localize for ImportError {
                     ("detail", Arg::from(io_error_text(source, l))),
                 ],
             ),
-            ImportError::NoExportFiles { path } => {
-                l.format("import-no-export-files", &[("path", path_arg(path))])
+            ImportError::NoExportFiles {
+                path,
+                first_skipped,
+            } => {
+                let message = l.format("import-no-export-files", &[("path", path_arg(path))]);
+                match first_skipped {
+                    Some(reason) => format!("{message}\n{}", reason.localize(l)),
+                    None => message,
+                }
             }
             ImportError::EmptyFile { path } => {
                 l.format("import-empty-file", &[("path", path_arg(path))])
@@ -69,6 +85,15 @@ impl Localize for ImportError {
                 "import-not-deals-export",
                 &[("path", path_arg(path)), ("header", Arg::from(header))],
             ),
+            ImportError::NotCsv { path, kind } => {
+                let id = match kind {
+                    NotCsv::Zip => "import-not-csv-zip",
+                    NotCsv::Ole => "import-not-csv-xls",
+                    NotCsv::Binary => "import-not-csv-binary",
+                };
+                l.format(id, &[("path", path_arg(path))])
+            }
+            ImportError::NoRows { path } => l.format("import-no-rows", &[("path", path_arg(path))]),
             ImportError::UnknownTimezone { value } => {
                 l.format("import-unknown-timezone", &[("value", Arg::from(value))])
             }

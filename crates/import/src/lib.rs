@@ -88,12 +88,12 @@ pub fn parse_encoding(text: &str) -> Result<Encoding, ImportError> {
     })
 }
 
-/// File found in a folder but not imported, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// File found in a folder but not imported, with the reason.
+#[derive(Debug)]
 pub struct SkippedFile {
     pub path: PathBuf,
-    /// First header labels, to help the user recognize the file.
-    pub header: String,
+    /// What importing the file on its own would have reported.
+    pub reason: ImportError,
 }
 
 /// Result of importing one table.
@@ -108,13 +108,15 @@ pub struct TableReport {
 }
 
 /// Result of an import.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct ImportReport {
     pub tables: Vec<TableReport>,
     pub skipped: Vec<SkippedFile>,
 }
 
-/// Lists the files to import: files as given, and the CSV files of each folder, sorted by name.
+/// Lists the files to import: files as given, and the files of each folder sorted by name, each
+/// with a flag that says it came from a folder (such a file is skipped, not fatal, when it is not
+/// a deals export).
 fn expand_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, ImportError> {
     let mut files = Vec::new();
     for path in paths {
@@ -137,15 +139,16 @@ fn expand_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, ImportError> 
                 source,
             })?;
             let entry_path = entry.path();
-            let is_csv = entry_path
-                .extension()
-                .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
-            if is_csv && entry_path.is_file() {
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if !hidden && entry_path.is_file() {
                 found.push(entry_path);
             }
         }
         if found.is_empty() {
-            return Err(ImportError::NoExportFiles { path: path.clone() });
+            return Err(ImportError::NoExportFiles {
+                path: path.clone(),
+                first_skipped: None,
+            });
         }
         found.sort();
         files.extend(found.into_iter().map(|p| (p, true)));
@@ -170,22 +173,58 @@ fn open_source(path: &Path, options: &ImportOptions) -> Result<deals::OpenedSour
     let encoding = options
         .encoding
         .unwrap_or_else(|| detect::detect_encoding(&sample, whole_file));
+    if let Some(kind) = detect::detect_not_csv(&sample, encoding) {
+        return Err(ImportError::NotCsv {
+            path: path.to_owned(),
+            kind,
+        });
+    }
+    // Skip a byte-order mark even when the encoding was given, so it never ends up in a label.
     let bom = if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
         3
     } else {
         encoding.bom_len()
     };
+    let text_sample = match encoding {
+        Encoding::Utf16Le => encoding_rs::UTF_16LE
+            .decode_without_bom_handling(&sample[bom.min(sample.len())..])
+            .0
+            .into_owned()
+            .into_bytes(),
+        Encoding::Utf16Be => encoding_rs::UTF_16BE
+            .decode_without_bom_handling(&sample[bom.min(sample.len())..])
+            .0
+            .into_owned()
+            .into_bytes(),
+        _ => sample[bom.min(sample.len())..].to_vec(),
+    };
     let delimiter = options
         .delimiter
-        .unwrap_or_else(|| detect::detect_delimiter(&sample[bom.min(sample.len())..]));
+        .unwrap_or_else(|| detect::detect_delimiter(&text_sample));
     file.seek(SeekFrom::Start(bom as u64)).map_err(io)?;
 
+    let source: Box<dyn Read + Send> = match encoding {
+        // UTF-16 is transcoded to UTF-8 while reading, so the CSV parser sees ASCII delimiters.
+        Encoding::Utf16Le | Encoding::Utf16Be => {
+            let transcoding = if encoding == Encoding::Utf16Le {
+                encoding_rs::UTF_16LE
+            } else {
+                encoding_rs::UTF_16BE
+            };
+            Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(transcoding))
+                    .build(BufReader::with_capacity(1 << 20, file)),
+            )
+        }
+        _ => Box::new(BufReader::with_capacity(1 << 20, file)),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 20)
-        .from_reader(BufReader::with_capacity(1 << 20, file));
+        .from_reader(source);
     let mut header = csv::ByteRecord::new();
     let has_header = reader
         .read_byte_record(&mut header)
@@ -197,13 +236,7 @@ fn open_source(path: &Path, options: &ImportOptions) -> Result<deals::OpenedSour
     }
     let labels = header
         .iter()
-        .map(|field| match encoding {
-            Encoding::Windows1251 => encoding_rs::WINDOWS_1251
-                .decode_without_bom_handling(field)
-                .0
-                .into_owned(),
-            _ => String::from_utf8_lossy(field).into_owned(),
-        })
+        .map(|field| encoding.decode_lossy(field))
         .collect();
     Ok(deals::OpenedSource {
         path: path.to_owned(),
@@ -236,24 +269,37 @@ pub fn import(
     let mut sources = Vec::new();
     let mut skipped = Vec::new();
     for (path, from_folder) in files {
-        let source = open_source(&path, options)?;
-        if HeaderPlan::from_labels(&source.labels).is_deals_export() {
-            sources.push(source);
-        } else if from_folder {
-            skipped.push(SkippedFile {
-                path,
-                header: header_preview(&source.labels),
-            });
-        } else {
-            return Err(ImportError::NotDealsExport {
-                path,
-                header: header_preview(&source.labels),
-            });
+        let opened = open_source(&path, options).and_then(|source| {
+            if HeaderPlan::from_labels(&source.labels).is_deals_export() {
+                Ok(source)
+            } else {
+                let header = header_preview(&source.labels);
+                Err(ImportError::NotDealsExport {
+                    path: path.clone(),
+                    header,
+                })
+            }
+        });
+        match opened {
+            Ok(source) => sources.push(source),
+            Err(
+                reason @ (ImportError::NotDealsExport { .. }
+                | ImportError::NotCsv { .. }
+                | ImportError::EmptyFile { .. }),
+            ) if from_folder => skipped.push(SkippedFile { path, reason }),
+            Err(error) => return Err(error),
         }
     }
     if sources.is_empty() {
         let path = paths.first().cloned().unwrap_or_default();
-        return Err(ImportError::NoExportFiles { path });
+        let first_skipped = skipped
+            .into_iter()
+            .next()
+            .map(|skipped| Box::new(skipped.reason));
+        return Err(ImportError::NoExportFiles {
+            path,
+            first_skipped,
+        });
     }
 
     warehouse.recover()?;
@@ -317,6 +363,12 @@ fn import_deals(
             rejected,
             first: Box::new(first.clone()),
         });
+    }
+    // Exports with a header and no deals would replace the table with an empty one, which is
+    // never what a user who exported a filtered list by mistake wants.
+    if rows == 0 {
+        let path = sources.first().map(|s| s.path.clone()).unwrap_or_default();
+        return Err(ImportError::NoRows { path });
     }
     let meta = TableMeta {
         format_version: FORMAT_VERSION,
