@@ -114,9 +114,20 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
 /// Opens the engine; an empty default warehouse is first filled from the demo export.
 pub async fn open_engine(settings: &Settings, l: &Localizer) -> Result<Engine, Failure> {
     let warehouse = Warehouse::new(&settings.warehouse);
+    let path = Arg::from(warehouse.root().display().to_string());
+    if !settings.default_warehouse && !warehouse.root().is_dir() {
+        return Err(Failure::User(
+            l.format("warehouse-not-found", &[("path", path)]),
+        ));
+    }
     let tables = warehouse.tables().map_err(|e| from_warehouse(&e, l))?;
-    if tables.is_empty() && settings.default_warehouse {
-        build_demo_warehouse(&warehouse, l)?;
+    if tables.is_empty() {
+        if settings.default_warehouse {
+            build_demo_warehouse(&warehouse, l)?;
+        } else {
+            let warning = l.format("warehouse-empty", &[("path", path)]);
+            let _ = writeln!(std::io::stderr(), "{}: {warning}", l.text("warning-prefix"));
+        }
     }
     Engine::open(&warehouse)
         .await
@@ -311,6 +322,14 @@ fn write_atomically(
         let mut buffered = std::io::BufWriter::new(temp.as_file_mut());
         write(&mut buffered)?;
         buffered.flush().map_err(|e| from_io(e, &name, l))?;
+    }
+    // Temporary files are private (0600); a report file gets the usual 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = temp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
     }
     temp.persist(path).map_err(|e| from_io(e.error, &name, l))?;
     Ok(())

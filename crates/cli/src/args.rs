@@ -155,7 +155,14 @@ fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
             } else {
                 options_heading
             };
-            arg.help(text).help_heading(heading)
+            let arg = arg.help(text).help_heading(heading);
+            if !arg.get_action().takes_values() {
+                return arg;
+            }
+            // The help texts name variables, values and defaults in the user's language.
+            arg.hide_env(true)
+                .hide_possible_values(true)
+                .hide_default_value(true)
         });
     }
 

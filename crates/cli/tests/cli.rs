@@ -1021,3 +1021,101 @@ fn folder_import_skips_other_files() {
         stderr(&output)
     );
 }
+
+#[test]
+fn crlf_export_reports_true_lines() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let text = std::fs::read_to_string(fixture("leads_bad_rows.csv"))
+        .unwrap()
+        .replace('\n', "\r\n");
+    let path = home.path().join("amocrm_export_leads_crlf.csv");
+    std::fs::write(&path, text).unwrap();
+    assert!(import(home.path(), &warehouse, &[&path]).status.success());
+    let rejects = parse_csv(
+        std::fs::read_to_string(warehouse.join("_rejects/deals.csv"))
+            .unwrap()
+            .trim_start_matches('\u{feff}'),
+    );
+    let lines: Vec<&str> = rejects.iter().map(|r| r["line"].as_str()).collect();
+    assert_eq!(lines, ["3", "4", "5", "6", "7"]);
+    assert!(
+        rejects[4]["reason"].contains("строка 2"),
+        "{}",
+        rejects[4]["reason"]
+    );
+}
+
+#[test]
+fn unterminated_quote_stops_import() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+    let mut text = String::from("ID,Название сделки,Бюджет,Этап сделки\n");
+    for id in 1..30 {
+        if id == 11 {
+            text.push_str("11,\"Сделка без конца,1100,Переговоры\n");
+        } else {
+            text.push_str(&format!("{id},Сделка {id},{},Переговоры\n", id * 100));
+        }
+    }
+    let path = home.path().join("unterminated.csv");
+    std::fs::write(&path, text).unwrap();
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("строка 12: кавычка в записи не закрыта"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("19 строк прочитаны как одна запись"),
+        "{}",
+        stderr(&output)
+    );
+    let rows = query(home.path(), &warehouse, "SELECT count(*) AS n FROM deals");
+    assert_eq!(rows[0]["n"], "4", "the previous table is kept");
+}
+
+#[test]
+fn json_and_csv_of_empty_result() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+    let json = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "json", "-c", "SELECT id FROM deals WHERE false"]));
+    assert_eq!(stdout(&json), "[]\n");
+    let csv = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "csv", "-c", "SELECT id FROM deals WHERE false"]));
+    assert_eq!(stdout(&csv), "id\n");
+    let nulls = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args([
+            "--format",
+            "json",
+            "-c",
+            "SELECT id, loss_reason FROM deals WHERE id = 2001",
+        ]));
+    assert_eq!(stdout(&nulls), "[{\"id\":2001,\"loss_reason\":null}]\n");
+}

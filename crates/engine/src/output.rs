@@ -20,7 +20,8 @@ pub enum OutputFormat {
     Table,
     /// CSV with a header row, comma-separated, UTF-8.
     Csv,
-    /// One JSON array of objects per result.
+    /// One JSON array of objects per result, on its own line; NULL values are written as
+    /// `null`.
     Json,
 }
 
@@ -40,6 +41,10 @@ fn output_error(source: ArrowError) -> EngineError {
     EngineError::Output { source }
 }
 
+fn io_error(error: std::io::Error) -> EngineError {
+    output_error(ArrowError::IoError(error.to_string(), error))
+}
+
 /// Writes `result` to `out` in `format`. Tables end without a row-count footer; the caller adds
 /// one in the user's language.
 pub fn write_result(
@@ -56,28 +61,32 @@ pub fn write_result(
         }
         OutputFormat::Csv => {
             let (schema, batches) = flatten_lists(result)?;
+            if result.row_count() == 0 {
+                // arrow's writer ends a header-only output without a line break.
+                let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                let mut writer = csv::Writer::from_writer(&mut *out);
+                writer
+                    .write_record(&names)
+                    .map_err(|e| io_error(std::io::Error::other(e)))?;
+                writer.flush().map_err(io_error)?;
+                return Ok(());
+            }
             let mut writer = datafusion::arrow::csv::WriterBuilder::new()
                 .with_header(true)
                 .build(out);
-            if batches.is_empty() {
-                let empty = RecordBatch::new_empty(schema);
-                writer.write(&empty).map_err(output_error)?;
-            }
             for batch in &batches {
                 writer.write(batch).map_err(output_error)?;
             }
         }
         OutputFormat::Json => {
-            let mut writer = datafusion::arrow::json::ArrayWriter::new(&mut *out);
+            // Every row has every key, with `null` for NULL, so rows can be read as records.
+            let mut writer = datafusion::arrow::json::WriterBuilder::new()
+                .with_explicit_nulls(true)
+                .build::<_, datafusion::arrow::json::writer::JsonArray>(&mut *out);
             let batches: Vec<&RecordBatch> = result.batches.iter().collect();
             writer.write_batches(&batches).map_err(output_error)?;
             writer.finish().map_err(output_error)?;
-            // An empty result still prints a valid JSON document.
-            if result.row_count() == 0 {
-                write!(out, "[]")
-                    .map_err(|e| output_error(ArrowError::IoError(e.to_string(), e)))?;
-            }
-            writeln!(out).map_err(|e| output_error(ArrowError::IoError(e.to_string(), e)))?;
+            writeln!(out).map_err(io_error)?;
         }
     }
     Ok(())

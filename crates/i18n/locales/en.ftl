@@ -119,7 +119,7 @@ help-crmsql-file = Run SQL from a file and exit
 help-crmsql-history_file = REPL history file
 help-import = Import amoCRM exports (files, or folders of *.csv files) into the warehouse
 help-import-paths = Export files or folders of them
-help-import-timezone = Time zone of the amoCRM account in which the export's dates are written (IANA, such as Europe/Moscow)
+help-import-timezone = Time zone of the amoCRM account in which the export's dates are written (IANA; default Europe/Moscow); also the CRMSQL_TIMEZONE variable
 help-import-encoding = File encoding instead of detecting it: utf-8 or windows-1251
 help-import-delimiter = Field delimiter instead of detecting it: «,», «;» or tab
 help-import-won_stages = Another name of the won stage (when the account renamed it); may be repeated
@@ -129,7 +129,7 @@ help-run-report = Report name (see crmsql reports) or path to a .sql file
 help-run-output = Write the result to a file instead of standard output
 help-reports = List saved reports with descriptions
 help-demo = Generate a demo amoCRM deals export (CSV)
-help-demo-rows = Number of deals
+help-demo-rows = Number of deals (default 6000)
 help-demo-seed = Generator seed: the same seed gives the same file
 help-demo-output = File to write instead of standard output
 
@@ -157,3 +157,12 @@ import-not-csv-binary = { $path } is not a text file: it contains NUL bytes
     hint: crmsql imports amoCRM exports in CSV format
 import-no-rows = { $path } has only a header row and no deals; the warehouse was not changed
     hint: check the filter of the deals list in amoCRM before exporting
+import-unterminated-quote = { $path }, line { $line }: a quote in the record is not closed before the end of the file, so { $lines } { $lines ->
+    [one] line was
+   *[other] lines were
+} read as one record; the warehouse was not changed
+    hint: close or remove the quote on line { $line } and import the file again
+warehouse-not-found = warehouse { $path } not found
+    hint: check the path in --warehouse or CRMSQL_WAREHOUSE; crmsql import FILE.csv --warehouse { $path } creates a new one
+warehouse-empty = warehouse { $path } has no tables; import an export: crmsql import FILE.csv --warehouse { $path }
+import-not-found = file or folder { $path } not found

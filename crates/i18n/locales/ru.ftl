@@ -126,7 +126,7 @@ help-crmsql-file = Выполнить SQL из файла и выйти
 help-crmsql-history_file = Файл истории команд REPL
 help-import = Загрузить выгрузки amoCRM (файлы или папки с *.csv) в хранилище
 help-import-paths = Файлы выгрузки или папки с ними
-help-import-timezone = Часовой пояс аккаунта amoCRM, в котором записаны даты выгрузки (IANA, например Europe/Moscow)
+help-import-timezone = Часовой пояс аккаунта amoCRM, в котором записаны даты выгрузки (IANA; по умолчанию Europe/Moscow); также переменная CRMSQL_TIMEZONE
 help-import-encoding = Кодировка файлов вместо автоопределения: utf-8 или windows-1251
 help-import-delimiter = Разделитель полей вместо автоопределения: «,», «;» или tab
 help-import-won_stages = Ещё одно название этапа «успешно реализовано» (если этап в аккаунте переименован); можно повторять
@@ -136,7 +136,7 @@ help-run-report = Имя отчёта (см. crmsql reports) или путь к 
 help-run-output = Записать результат в файл вместо стандартного вывода
 help-reports = Показать сохранённые отчёты с описаниями
 help-demo = Сгенерировать демонстрационную выгрузку сделок amoCRM (CSV)
-help-demo-rows = Число сделок
+help-demo-rows = Число сделок (по умолчанию 6000)
 help-demo-seed = Начальное значение генератора: одно и то же значение даёт тот же файл
 help-demo-output = Файл для выгрузки вместо стандартного вывода
 
@@ -164,3 +164,13 @@ import-not-csv-binary = { $path } — не текстовый файл: в нё�
     подсказка: загружаются выгрузки amoCRM в формате CSV
 import-no-rows = в { $path } только строка заголовков, нет ни одной сделки; хранилище не изменено
     подсказка: проверьте фильтр списка сделок в amoCRM перед экспортом
+import-unterminated-quote = { $path }, строка { $line }: кавычка в записи не закрыта до конца файла, поэтому { $lines ->
+    [one] { $lines } строка прочитана
+    [few] { $lines } строки прочитаны
+   *[many] { $lines } строк прочитаны
+} как одна запись; хранилище не изменено
+    подсказка: закройте или удалите кавычку в строке { $line } и загрузите файл снова
+warehouse-not-found = хранилище { $path } не найдено
+    подсказка: проверьте путь в --warehouse или CRMSQL_WAREHOUSE; новое хранилище создаёт crmsql import ФАЙЛ.csv --warehouse { $path }
+warehouse-empty = в хранилище { $path } нет таблиц; загрузите выгрузку: crmsql import ФАЙЛ.csv --warehouse { $path }
+import-not-found = файл или папка { $path } не найдены

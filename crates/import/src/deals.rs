@@ -1,6 +1,7 @@
 //! Reading one amoCRM deals export into Arrow batches and a Parquet file.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
@@ -24,6 +25,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 
 use crate::detect::{Encoding, delimiter_name};
 use crate::error::ImportError;
+use crate::lines::LineLocator;
 use crate::rejects::{Reject, RejectsWriter};
 use crate::values::{
     ValueError, is_open_marker, parse_integer, parse_money, parse_wall_time, split_tags,
@@ -93,8 +95,12 @@ pub(crate) struct DealsContext<'a> {
     pub zone: Tz,
     pub stages: StageNames,
     pub l: &'a Localizer,
-    /// First place each deal id was seen, to reject repeated ids across files.
-    pub seen_ids: HashMap<i64, (usize, u64)>,
+    /// Source index and parser byte offset where each deal id was first seen, to reject
+    /// repeated ids across files.
+    pub seen_ids: HashMap<i64, (usize, u64, u64)>,
+    /// Line finders, one per source file. `None` for files transcoded while reading, whose
+    /// parser offsets do not match the file's bytes, so the parser's line count is used.
+    pub locators: Vec<Option<RefCell<LineLocator>>>,
     pub source_paths: Vec<PathBuf>,
 }
 
@@ -103,6 +109,8 @@ pub(crate) struct OpenedSource {
     pub path: PathBuf,
     pub encoding: Encoding,
     pub delimiter: u8,
+    /// Bytes of the byte-order mark skipped before parsing.
+    pub bom: u64,
     pub reader: csv::Reader<Box<dyn Read + Send>>,
     pub labels: Vec<String>,
 }
@@ -372,6 +380,7 @@ pub(crate) fn import_file(
     let mut rows_in_batch = 0usize;
     let mut imported = 0u64;
     let rejected_before = rejects.count();
+    let mut open_quote: Option<(u64, u64)> = None;
 
     loop {
         let more = source
@@ -384,7 +393,17 @@ pub(crate) fn import_file(
         if !more {
             break;
         }
-        let line = record.position().map_or(0, |p| p.line());
+        open_quote = None;
+        let parser_line = record.position().map_or(0, |p| p.line());
+        let byte = record.position().map_or(0, |p| p.byte());
+        let locators = &context.locators;
+        let line_of = |source: usize, byte: u64, fallback: u64| {
+            locators
+                .get(source)
+                .and_then(Option::as_ref)
+                .and_then(|locator| locator.borrow_mut().line_at(byte))
+                .unwrap_or(fallback)
+        };
         // A blank line between records is not a row.
         if record.len() == 1
             && record
@@ -397,7 +416,7 @@ pub(crate) fn import_file(
         let mut reject = |column: &str, value: &str, code: &'static str, reason: String| {
             rejects.write(Reject {
                 file: source.path.clone(),
-                line,
+                line: line_of(source_index, byte, parser_line),
                 column: column.to_owned(),
                 value: value.to_owned(),
                 reason_code: code,
@@ -407,6 +426,24 @@ pub(crate) fn import_file(
         };
 
         if record.len() != expected_fields {
+            // A quote that is never closed makes the parser read to the end of the file as one
+            // record. Rejecting that record would hide every later deal behind one reject, so if
+            // it turns out to be the last record, the import stops and names the line to fix.
+            let line_breaks: usize = record
+                .iter()
+                .map(|f| f.iter().filter(|b| **b == b'\n').count())
+                .sum();
+            if record.len() < expected_fields && line_breaks > 0 {
+                // The file's last line break ends up inside the open quote too.
+                let trailing = record
+                    .iter()
+                    .next_back()
+                    .is_some_and(|f| f.ends_with(b"\n"));
+                open_quote = Some((
+                    line_of(source_index, byte, parser_line),
+                    line_breaks as u64 + 1 - u64::from(trailing),
+                ));
+            }
             let reason = l.format(
                 "reject-field-count",
                 &[
@@ -509,7 +546,8 @@ pub(crate) fn import_file(
                 continue;
             }
         };
-        if let Some((first_source, first_line)) = context.seen_ids.get(&id) {
+        if let Some((first_source, first_byte, first_parser_line)) = context.seen_ids.get(&id) {
+            let first_line = line_of(*first_source, *first_byte, *first_parser_line);
             let reason = l.format(
                 "reject-duplicate-id",
                 &[
@@ -517,13 +555,15 @@ pub(crate) fn import_file(
                         "file",
                         Arg::from(context.source_paths[*first_source].display().to_string()),
                     ),
-                    ("line", Arg::from(*first_line)),
+                    ("line", Arg::from(first_line)),
                 ],
             );
             reject(&id_label, &id.to_string(), "duplicate_id", reason)?;
             continue;
         }
-        context.seen_ids.insert(id, (source_index, line));
+        context
+            .seen_ids
+            .insert(id, (source_index, byte, parser_line));
 
         for (builder, value) in builders.iter_mut().zip(&values) {
             append(builder, value);
@@ -536,6 +576,14 @@ pub(crate) fn import_file(
             writer.write(&batch).map_err(parquet_error)?;
             rows_in_batch = 0;
         }
+    }
+
+    if let Some((line, lines)) = open_quote {
+        return Err(ImportError::UnterminatedQuote {
+            path: source.path.clone(),
+            line,
+            lines,
+        });
     }
 
     if rows_in_batch > 0 {

@@ -81,12 +81,27 @@ pub fn detect_encoding(sample: &[u8], sample_is_whole_file: bool) -> Encoding {
     if sample.starts_with(&[0xFE, 0xFF]) {
         return Encoding::Utf16Be;
     }
-    match std::str::from_utf8(sample) {
-        Ok(_) => Encoding::Utf8,
+    // Valid UTF-8 is decided by the bulk of the sample, so one broken character (a cut emoji,
+    // a stray windows-1251 byte pasted into a note) does not turn a UTF-8 file into mojibake;
+    // such a row is rejected later. windows-1251 Cyrillic almost never forms valid multi-byte
+    // UTF-8 sequences, so it has few valid characters and many invalid bytes.
+    let mut valid_non_ascii = 0usize;
+    let mut invalid = 0usize;
+    let mut chunks = sample.utf8_chunks().peekable();
+    while let Some(chunk) = chunks.next() {
+        valid_non_ascii += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        let is_last = chunks.peek().is_none();
         // A sample cut in the middle of a character ends with an incomplete sequence, which is
         // not evidence against UTF-8.
-        Err(error) if error.error_len().is_none() && !sample_is_whole_file => Encoding::Utf8,
-        Err(_) => Encoding::Windows1251,
+        let cut_at_end = is_last && !sample_is_whole_file && chunk.invalid().len() < 4;
+        if !chunk.invalid().is_empty() && !cut_at_end {
+            invalid += 1;
+        }
+    }
+    if invalid == 0 || valid_non_ascii >= 20 * invalid {
+        Encoding::Utf8
+    } else {
+        Encoding::Windows1251
     }
 }
 
@@ -170,6 +185,12 @@ mod tests {
         // A UTF-8 sample cut after the first byte of "Б".
         assert_eq!(detect_encoding(b"ID,\xd0", false), Encoding::Utf8);
         assert_eq!(detect_encoding(b"ID,\xd0", true), Encoding::Windows1251);
+        // One broken character among plenty of valid Cyrillic stays UTF-8.
+        let mut text = "Название сделки,Бюджет,Ответственный,Андрей Петров\n"
+            .repeat(3)
+            .into_bytes();
+        text.extend_from_slice(b"\xF0\x9F\x98,x\n");
+        assert_eq!(detect_encoding(&text, true), Encoding::Utf8);
     }
 
     #[test]

@@ -32,6 +32,12 @@ pub enum ImportError {
     #[error("{}", self.localize(Localizer::english()))]
     NoRows { path: PathBuf },
     #[error("{}", self.localize(Localizer::english()))]
+    UnterminatedQuote {
+        path: PathBuf,
+        line: u64,
+        lines: u64,
+    },
+    #[error("{}", self.localize(Localizer::english()))]
     UnknownTimezone { value: String },
     #[error("{}", self.localize(Localizer::english()))]
     UnknownEncoding { value: String },
@@ -61,6 +67,9 @@ fn path_arg(path: &std::path::Path) -> Arg {
 impl Localize for ImportError {
     fn localize(&self, l: &Localizer) -> String {
         match self {
+            ImportError::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
+                l.format("import-not-found", &[("path", path_arg(path))])
+            }
             ImportError::Io { path, source } => l.format(
                 "import-io",
                 &[
@@ -93,6 +102,14 @@ impl Localize for ImportError {
                 };
                 l.format(id, &[("path", path_arg(path))])
             }
+            ImportError::UnterminatedQuote { path, line, lines } => l.format(
+                "import-unterminated-quote",
+                &[
+                    ("path", path_arg(path)),
+                    ("line", Arg::from(*line)),
+                    ("lines", Arg::from(*lines)),
+                ],
+            ),
             ImportError::NoRows { path } => l.format("import-no-rows", &[("path", path_arg(path))]),
             ImportError::UnknownTimezone { value } => {
                 l.format("import-unknown-timezone", &[("value", Arg::from(value))])

@@ -10,14 +10,18 @@ pub mod values;
 
 mod deals;
 mod error;
+mod lines;
 mod rejects;
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 use crmsql_i18n::Localizer;
+
+use crate::lines::LineLocator;
 use crmsql_schema::deals::HeaderPlan;
 use crmsql_schema::warehouse::{FORMAT_VERSION, SourceMeta, TableMeta, Warehouse};
 
@@ -61,13 +65,11 @@ impl Default for ImportOptions {
     }
 }
 
-/// Parses an IANA time zone name such as `Europe/Moscow`.
+/// Parses an IANA time zone name such as `Europe/Moscow`, ignoring case.
 pub fn parse_timezone(name: &str) -> Result<Tz, ImportError> {
-    name.trim()
-        .parse()
-        .map_err(|_| ImportError::UnknownTimezone {
-            value: name.to_owned(),
-        })
+    Tz::from_str_insensitive(name.trim()).map_err(|_| ImportError::UnknownTimezone {
+        value: name.to_owned(),
+    })
 }
 
 /// Parses a delimiter given on the command line: one character, or `tab` / `\t`.
@@ -242,6 +244,7 @@ fn open_source(path: &Path, options: &ImportOptions) -> Result<deals::OpenedSour
         path: path.to_owned(),
         encoding,
         delimiter,
+        bom: bom as u64,
         reader,
         labels,
     })
@@ -339,6 +342,13 @@ fn import_deals(
         stages: deals::StageNames::new(&options.won_stages, &options.lost_stages),
         l,
         seen_ids: Default::default(),
+        locators: sources
+            .iter()
+            .map(|s| {
+                (!s.encoding.is_transcoded())
+                    .then(|| RefCell::new(LineLocator::new(&s.path, s.bom)))
+            })
+            .collect(),
         source_paths: sources.iter().map(|s| s.path.clone()).collect(),
     };
     let mut metas = Vec::with_capacity(sources.len());

@@ -148,10 +148,11 @@ pub fn parse_money(text: &str) -> Result<Option<i128>, ValueError> {
 
 /// Splits digits with `.` and `,` into integer digits and fraction digits.
 ///
-/// When both separators occur, the last one is the decimal separator. A single separator followed
-/// by one or two digits is decimal; followed by exactly three digits it groups thousands, since
-/// money never has three decimals. A separator that occurs more than once groups thousands and
-/// must be followed by three digits each time, after a first group of one to three digits.
+/// When both separators occur, the last one is the decimal separator. A separator that occurs
+/// once is decimal, so `5,123` has three decimals and is rejected rather than read as 5123: a
+/// Russian export groups thousands with spaces, and guessing would misread `0,123`. A separator
+/// that occurs more than once groups thousands and must be followed by three digits each time,
+/// after a first group of one to three digits.
 fn split_decimal(text: &str) -> Result<(String, String), ValueError> {
     let last_dot = text.rfind('.');
     let last_comma = text.rfind(',');
@@ -160,12 +161,7 @@ fn split_decimal(text: &str) -> Result<(String, String), ValueError> {
         (Some(at), None) | (None, Some(at)) => {
             let separator = text.as_bytes()[at];
             let count = text.bytes().filter(|b| *b == separator).count();
-            let tail = text.len() - at - 1;
-            if count == 1 && tail != 3 {
-                Some(at)
-            } else {
-                None
-            }
+            if count == 1 { Some(at) } else { None }
         }
         (None, None) => None,
     };
@@ -290,7 +286,6 @@ mod tests {
             ("42000,5", 4_200_050),
             ("1,234,567.89", 123_456_789),
             ("1.234.567,89", 123_456_789),
-            ("185.000", 18_500_000),
             ("-500", -50_000),
             ("185 000 ₽", 18_500_000),
             ("185000 руб.", 18_500_000),
@@ -309,7 +304,10 @@ mod tests {
         assert_eq!(parse_money("сто"), Err(ValueError::NotMoney));
         assert_eq!(parse_money("12-5"), Err(ValueError::NotMoney));
         assert_eq!(parse_money("1.5.0"), Err(ValueError::NotMoney));
-        assert_eq!(parse_money("42000,505"), Err(ValueError::NotMoney));
+        assert_eq!(parse_money("42000,505"), Err(ValueError::TooManyDecimals));
+        assert_eq!(parse_money("0,123"), Err(ValueError::TooManyDecimals));
+        assert_eq!(parse_money("5.125"), Err(ValueError::TooManyDecimals));
+        assert_eq!(parse_money("1,23,456"), Err(ValueError::NotMoney));
         assert_eq!(parse_money("10.1234"), Err(ValueError::TooManyDecimals));
         assert_eq!(
             parse_money("99999999999999999"),

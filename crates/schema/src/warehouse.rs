@@ -271,6 +271,8 @@ impl StagedTable {
         if had_old {
             std::fs::remove_dir_all(&aside).map_err(io_error(&aside))?;
         }
+        // Leave no empty staging folder behind; another import may still be using it.
+        let _ = std::fs::remove_dir(self.root.join(STAGING_DIR));
         Ok(())
     }
 
@@ -353,7 +355,9 @@ mod tests {
         staged.commit(&meta("deals", 1))?;
 
         // Simulate a crash after the live folder was moved aside by a process that has exited.
-        let aside = root.path().join(STAGING_DIR).join("deals.999999999.1.old");
+        let staging = root.path().join(STAGING_DIR);
+        std::fs::create_dir_all(&staging).map_err(io_error(&staging))?;
+        let aside = staging.join("deals.999999999.1.old");
         std::fs::rename(warehouse.table_dir("deals"), &aside).map_err(io_error(&aside))?;
         let half_written = root.path().join(STAGING_DIR).join("deals.999999999.2.new");
         std::fs::create_dir_all(&half_written).map_err(io_error(&half_written))?;
