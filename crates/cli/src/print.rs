@@ -5,6 +5,7 @@ use std::io::Write;
 use crmsql_engine::{EngineError, OutputFormat, QueryResult};
 use crmsql_i18n::{Arg, Localize, Localizer};
 use crmsql_import::ImportReport;
+use crmsql_schema::deals::{KEY_COLUMNS, known_column};
 
 /// Writes one result in `format`. Tables get a row-count footer; statements that return no
 /// columns (`CREATE VIEW`, `SET`) print nothing.
@@ -27,6 +28,46 @@ pub fn write_query_result(
     Ok(())
 }
 
+/// Warns about key columns of the deals table that an export lacks, naming the header that
+/// was expected, since reports over them would come out empty.
+fn missing_columns_warning(
+    source: &crmsql_schema::warehouse::SourceMeta,
+    l: &Localizer,
+) -> Option<String> {
+    let missing: Vec<String> = KEY_COLUMNS
+        .iter()
+        .filter(|name| !source.columns.iter().any(|c| c.name == **name))
+        .map(|name| {
+            let label = match *name {
+                "budget" => "Бюджет",
+                other => known_column(other)
+                    .and_then(|c| c.labels.first())
+                    .copied()
+                    .unwrap_or(other),
+            };
+            format!("{name} («{}»)", capitalize(label))
+        })
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    Some(l.format(
+        "import-missing-columns",
+        &[
+            ("path", Arg::from(&source.path)),
+            ("columns", Arg::from(missing.join(", "))),
+        ],
+    ))
+}
+
+fn capitalize(label: &str) -> String {
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// Lines of the summary of an import: per table and source file, then skipped files.
 pub fn import_summary(report: &ImportReport, l: &Localizer) -> (Vec<String>, Vec<String>) {
     let mut lines = Vec::new();
@@ -40,8 +81,12 @@ pub fn import_summary(report: &ImportReport, l: &Localizer) -> (Vec<String>, Vec
                     ("encoding", Arg::from(&source.encoding)),
                     ("delimiter", Arg::from(&source.delimiter)),
                     ("rows", Arg::from(source.rows)),
+                    ("rejected", Arg::from(source.rejected)),
                 ],
             ));
+            if let Some(warning) = missing_columns_warning(source, l) {
+                warnings.push(warning);
+            }
         }
         lines.push(l.format(
             "import-summary",

@@ -1119,3 +1119,64 @@ fn json_and_csv_of_empty_result() {
         ]));
     assert_eq!(stdout(&nulls), "[{\"id\":2001,\"loss_reason\":null}]\n");
 }
+
+#[test]
+fn missing_key_columns_are_reported() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let path = home.path().join("renamed.csv");
+    std::fs::write(
+        &path,
+        "ID,Название сделки,Сумма,Менеджер,Этап сделки\n1,Сделка,1000,Иван,Переговоры\n",
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success());
+    let warnings = stderr(&output);
+    assert!(
+        warnings.contains("нет столбцов budget («Бюджет»), manager («Ответственный»)"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("closed_at («Дата закрытия»)"),
+        "{warnings}"
+    );
+    assert!(!warnings.contains("name («"), "{warnings}");
+}
+
+#[test]
+fn describe_and_plain_sql_file() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["-c", "\\d deals"]));
+    assert!(output.status.success());
+    let shown = stdout(&output);
+    assert!(shown.contains("budget        DECIMAL(18, 2)"), "{shown}");
+    assert!(
+        shown.contains("closed_at     TIMESTAMP WITH TIME ZONE (Europe/Moscow)"),
+        "{shown}"
+    );
+    assert!(shown.contains("tags          LIST of TEXT"), "{shown}");
+
+    let script = home.path().join("q.sql");
+    std::fs::write(&script, "SELECT count(*) AS n FROM deals;\n").unwrap();
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "csv", "run"])
+        .arg(&script));
+    assert!(output.status.success());
+    assert_eq!(stdout(&output), "n\n4\n");
+}

@@ -125,6 +125,38 @@ impl Report {
         Report::parse(&text, ReportOrigin::File(path.to_owned()))
     }
 
+    /// Reads a `.sql` file given by path to run it. Unlike a library report it may lack the
+    /// header: then its name is the file name and its description is empty.
+    pub fn load_file(path: &Path) -> Result<Report, EngineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EngineError::ReportRead {
+            path: path.to_owned(),
+            source,
+        })?;
+        let has_name = text
+            .lines()
+            .take_while(|line| line.trim().is_empty() || line.trim_start().starts_with("--"))
+            .any(|line| {
+                line.trim_start()
+                    .trim_start_matches('-')
+                    .trim_start()
+                    .starts_with("name:")
+            });
+        if has_name {
+            return Report::parse(&text, ReportOrigin::File(path.to_owned()));
+        }
+        let name = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Report {
+            name,
+            description_ru: String::new(),
+            description_en: None,
+            sql: text,
+            origin: ReportOrigin::File(path.to_owned()),
+        })
+    }
+
     /// Returns the description in `lang`, falling back to Russian.
     pub fn description(&self, lang: Lang) -> &str {
         match (lang, &self.description_en) {
@@ -197,7 +229,7 @@ impl ReportLibrary {
             name_or_path.ends_with(".sql") || name_or_path.contains(std::path::MAIN_SEPARATOR);
         if looks_like_path || path.is_file() {
             if path.is_file() {
-                return Report::load(path);
+                return Report::load_file(path);
             }
             // `run avg_check_by_month.sql` names a report, not a file in the current folder.
             if !name_or_path.contains(std::path::MAIN_SEPARATOR)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crmsql_i18n::Lang;
 use crmsql_schema::Warehouse;
 use crmsql_schema::deals::known_column;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::context::SessionConfig;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
@@ -30,6 +30,26 @@ pub struct ColumnInfo {
     pub nullable: bool,
     pub label: Option<String>,
     pub description: Option<String>,
+}
+
+/// Names an Arrow type the way SQL and the schema docs do (`TEXT`, `DECIMAL(18, 2)`), so `\d`
+/// matches what a user writes in `CAST`.
+pub fn sql_type_name(data_type: &DataType) -> String {
+    match data_type {
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => "TEXT".to_owned(),
+        DataType::Int64 => "BIGINT".to_owned(),
+        DataType::Int32 => "INT".to_owned(),
+        DataType::Float64 => "DOUBLE".to_owned(),
+        DataType::Boolean => "BOOLEAN".to_owned(),
+        DataType::Date32 => "DATE".to_owned(),
+        DataType::Decimal128(precision, scale) => format!("DECIMAL({precision}, {scale})"),
+        DataType::Timestamp(_, Some(zone)) => format!("TIMESTAMP WITH TIME ZONE ({zone})"),
+        DataType::Timestamp(_, None) => "TIMESTAMP".to_owned(),
+        DataType::List(item) | DataType::LargeList(item) | DataType::ListView(item) => {
+            format!("LIST of {}", sql_type_name(item.data_type()))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Result of one statement.
@@ -166,7 +186,7 @@ impl Engine {
                 });
                 ColumnInfo {
                     name: field.name().clone(),
-                    data_type: field.data_type().to_string(),
+                    data_type: sql_type_name(field.data_type()),
                     nullable: field.is_nullable(),
                     label: field
                         .metadata()

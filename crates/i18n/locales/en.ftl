@@ -53,7 +53,12 @@ import-summary-rejected = { $table }: rejected { $rejected } { $rejected ->
 import-source = { $path }: encoding { $encoding }, delimiter «{ $delimiter }», { $rows } { $rows ->
     [one] row
    *[other] rows
+}{ $rejected ->
+    [0] {""}
+   *[other] , rejected: { $rejected }
 }
+import-missing-columns = { $path } has no columns { $columns }: they are empty in the table, and reports over them show nothing
+    hint: if the account names these columns differently, rename the headers in the file
 import-skipped = skipped a file: { $reason }
 import-done = Warehouse: { $path }
 

@@ -59,7 +59,12 @@ import-source = { $path }: кодировка { $encoding }, разделите�
     [one] { $rows } строка
     [few] { $rows } строки
    *[many] { $rows } строк
+}{ $rejected ->
+    [0] {""}
+   *[other] , отклонено: { $rejected }
 }
+import-missing-columns = в { $path } нет столбцов { $columns }: в таблице они пустые, и отчёты по ним ничего не покажут
+    подсказка: если в аккаунте столбцы называются иначе, переименуйте заголовки в файле
 import-skipped = пропущен файл: { $reason }
 import-done = Хранилище: { $path }
 

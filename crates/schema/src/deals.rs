@@ -48,6 +48,17 @@ pub const REQUIRED_COLUMNS: &[&str] = &[
     "utm_campaign",
 ];
 
+/// Columns the saved reports depend on; an export without them imports, but with a warning.
+pub const KEY_COLUMNS: &[&str] = &[
+    "name",
+    "budget",
+    "manager",
+    "created_at",
+    "closed_at",
+    "pipeline",
+    "stage",
+];
+
 /// Columns computed from other columns rather than read from one export column.
 pub const DERIVED_COLUMNS: &[&str] = &["outcome", "loss_reason"];
 
