@@ -1180,3 +1180,19 @@ fn describe_and_plain_sql_file() {
     assert!(output.status.success());
     assert_eq!(stdout(&output), "n\n4\n");
 }
+
+#[test]
+fn wrong_forced_encoding_gets_hint() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let output = run(crmsql(home.path())
+        .args(["import", "--encoding", "cp1251", "--warehouse"])
+        .arg(&warehouse)
+        .arg(fixture("leads_bad_rows.csv")));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("попробуйте без них"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -27,6 +27,8 @@ import-no-export-files = { $path } contains no amoCRM deals exports
 import-empty-file = { $path } is empty: it has no header row
 import-not-deals-export = { $path } does not look like an amoCRM deals export: it has no «ID» column with «Название сделки» or «Этап сделки» (header: { $header })
     hint: export deals from amoCRM with «Сделки → ⋯ → Экспорт → CSV»
+import-not-deals-export-forced = { $path } does not look like an amoCRM deals export: it has no «ID» column with «Название сделки» or «Этап сделки» (header: { $header })
+    hint: the header was read with the given --encoding or --delimiter; try without them so both are detected
 import-unknown-timezone = unknown time zone «{ $value }»
     hint: give an IANA zone name such as Europe/Moscow or Asia/Yekaterinburg
 import-unknown-encoding = unknown encoding «{ $value }»

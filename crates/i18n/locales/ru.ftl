@@ -29,6 +29,8 @@ import-no-export-files = в { $path } нет выгрузок сделок amoCR
 import-empty-file = файл { $path } пуст: нет даже строки заголовков
 import-not-deals-export = { $path } не похож на выгрузку сделок amoCRM: нет столбцов «ID» и «Название сделки» или «Этап сделки» (заголовки: { $header })
     подсказка: выгрузите сделки из amoCRM через «Сделки → ⋯ → Экспорт → CSV»
+import-not-deals-export-forced = { $path } не похож на выгрузку сделок amoCRM: нет столбцов «ID» и «Название сделки» или «Этап сделки» (заголовки: { $header })
+    подсказка: заголовки прочитаны с заданными --encoding или --delimiter; попробуйте без них, чтобы кодировка и разделитель определились сами
 import-unknown-timezone = неизвестный часовой пояс «{ $value }»
     подсказка: укажите пояс из базы IANA, например Europe/Moscow или Asia/Yekaterinburg
 import-unknown-encoding = неизвестная кодировка «{ $value }»

@@ -26,7 +26,12 @@ pub enum ImportError {
     #[error("{}", self.localize(Localizer::english()))]
     EmptyFile { path: PathBuf },
     #[error("{}", self.localize(Localizer::english()))]
-    NotDealsExport { path: PathBuf, header: String },
+    NotDealsExport {
+        path: PathBuf,
+        header: String,
+        /// Whether `--encoding` or `--delimiter` was given, which may be the cause.
+        forced: bool,
+    },
     #[error("{}", self.localize(Localizer::english()))]
     NotCsv { path: PathBuf, kind: NotCsv },
     #[error("{}", self.localize(Localizer::english()))]
@@ -90,8 +95,16 @@ impl Localize for ImportError {
             ImportError::EmptyFile { path } => {
                 l.format("import-empty-file", &[("path", path_arg(path))])
             }
-            ImportError::NotDealsExport { path, header } => l.format(
-                "import-not-deals-export",
+            ImportError::NotDealsExport {
+                path,
+                header,
+                forced,
+            } => l.format(
+                if *forced {
+                    "import-not-deals-export-forced"
+                } else {
+                    "import-not-deals-export"
+                },
                 &[("path", path_arg(path)), ("header", Arg::from(header))],
             ),
             ImportError::NotCsv { path, kind } => {

@@ -280,6 +280,7 @@ pub fn import(
                 Err(ImportError::NotDealsExport {
                     path: path.clone(),
                     header,
+                    forced: options.encoding.is_some() || options.delimiter.is_some(),
                 })
             }
         });
