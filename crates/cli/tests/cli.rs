@@ -365,7 +365,7 @@ fn unreadable_rows_go_to_rejects_file() {
         "SELECT id, name, budget, stage, outcome, loss_reason FROM deals ORDER BY id",
     );
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[1]["name"], "Сделка с заметкой\nна двух строках");
+    assert_eq!(rows[1]["name"], "Сделка с \"кавычками\", и запятой");
     assert_eq!(rows[1]["budget"], "2500.00");
     assert_eq!(rows[1]["stage"], "Закрыто и не реализовано");
     assert_eq!(rows[1]["outcome"], "lost");
@@ -1077,7 +1077,7 @@ fn unterminated_quote_stops_import() {
         stderr(&output)
     );
     assert!(
-        stderr(&output).contains("19 строк прочитаны как одна запись"),
+        stderr(&output).contains("19 строк прочитано как одна запись"),
         "{}",
         stderr(&output)
     );
@@ -1195,4 +1195,68 @@ fn wrong_forced_encoding_gets_hint() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn newest_overlapping_export_wins() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let folder = home.path().join("exports");
+    std::fs::create_dir_all(&folder).unwrap();
+    let header = "ID,Название сделки,Бюджет,Ответственный,Дата закрытия,Этап сделки,Воронка\n";
+    std::fs::write(
+        folder.join("amocrm_export_leads_2024-01-31.csv"),
+        format!("{header}1,Первая,100,Иван,не закрыта,Переговоры,Продажи\n2,Вторая,200,Иван,не закрыта,Переговоры,Продажи\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("amocrm_export_leads_2024-02-29.csv"),
+        format!("{header}2,Вторая,250,Иван,20.02.2024 12:00,Успешно реализовано,Продажи\n"),
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&folder]);
+    assert!(output.status.success());
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, budget, outcome FROM deals ORDER BY id",
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["budget"], "250.00");
+    assert_eq!(rows[1]["outcome"], "won");
+    let rejects = std::fs::read_to_string(warehouse.join("_rejects/deals.csv")).unwrap();
+    assert!(
+        rejects.contains("amocrm_export_leads_2024-01-31.csv,3,ID,2,duplicate_id"),
+        "{rejects}"
+    );
+}
+
+#[test]
+fn stray_quote_closed_later_is_rejected() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let path = home.path().join("stray.csv");
+    std::fs::write(
+        &path,
+        "ID,Название сделки,Бюджет,Этап сделки\n1,\"плохо,100,Переговоры\n2,вторая,200,Переговоры\n3,конец\",300,Переговоры\n4,четвёртая,400,Переговоры\n",
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success());
+    let rejects = parse_csv(
+        std::fs::read_to_string(warehouse.join("_rejects/deals.csv"))
+            .unwrap()
+            .trim_start_matches('\u{feff}'),
+    );
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0]["line"], "2");
+    assert_eq!(rejects[0]["reason_code"], "line_break_in_cell");
+    assert!(
+        rejects[0]["reason"].contains("склеила 3 строки"),
+        "{}",
+        rejects[0]["reason"]
+    );
+    let rows = query(home.path(), &warehouse, "SELECT id FROM deals");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], "4");
 }

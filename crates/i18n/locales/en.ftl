@@ -173,3 +173,7 @@ warehouse-not-found = warehouse { $path } not found
     hint: check the path in --warehouse or CRMSQL_WAREHOUSE; crmsql import FILE.csv --warehouse { $path } creates a new one
 warehouse-empty = warehouse { $path } has no tables; import an export: crmsql import FILE.csv --warehouse { $path }
 import-not-found = file or folder { $path } not found
+reject-line-break = line break in a single-line column: a stray quote probably glued { $lines } { $lines ->
+    [one] line
+   *[other] lines
+} of the file into one record; remove the stray quote and import the file again

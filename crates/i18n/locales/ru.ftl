@@ -76,7 +76,7 @@ reject-field-count = полей в строке { $actual }, а в заголо�
 reject-invalid-integer = не целое число
 reject-invalid-money = не денежная сумма; ожидается, например, 185000, 185 000 или 42 000,50
 reject-too-many-decimals = больше двух знаков после запятой: копейки не сохранить точно
-reject-money-out-of-range = сумма больше 16 цифр до запятой
+reject-money-out-of-range = в сумме больше 16 цифр до запятой
 reject-invalid-date = не дата; ожидается дд.мм.гггг чч:мм:сс, дд.мм.гггг чч:мм или дд.мм.гггг
 reject-impossible-date = такой даты или времени не бывает
 reject-nonexistent-local-time = такого времени нет в часовом поясе { $timezone } (перевод часов)
@@ -174,10 +174,15 @@ import-no-rows = в { $path } только строка заголовков, н
 import-unterminated-quote = { $path }, строка { $line }: кавычка в записи не закрыта до конца файла, поэтому { $lines ->
     [one] { $lines } строка прочитана
     [few] { $lines } строки прочитаны
-   *[many] { $lines } строк прочитаны
+   *[many] { $lines } строк прочитано
 } как одна запись; хранилище не изменено
     подсказка: закройте или удалите кавычку в строке { $line } и загрузите файл снова
 warehouse-not-found = хранилище { $path } не найдено
     подсказка: проверьте путь в --warehouse или CRMSQL_WAREHOUSE; новое хранилище создаёт crmsql import ФАЙЛ.csv --warehouse { $path }
 warehouse-empty = в хранилище { $path } нет таблиц; загрузите выгрузку: crmsql import ФАЙЛ.csv --warehouse { $path }
 import-not-found = файл или папка { $path } не найдены
+reject-line-break = перенос строки в однострочном столбце: вероятно, лишняя кавычка склеила { $lines ->
+    [one] { $lines } строку
+    [few] { $lines } строки
+   *[many] { $lines } строк
+} файла в одну запись; уберите лишнюю кавычку и загрузите файл снова

@@ -511,6 +511,23 @@ pub(crate) fn import_file(
                         .find(|(_, text)| !text.trim().is_empty());
                     match cell {
                         None => Value::Null,
+                        // Only notes and custom text fields hold several lines. A line break in
+                        // a named single-line column means a stray quote glued rows together.
+                        Some((position, text))
+                            if text.contains('\n')
+                                && column.trim
+                                && known_column(&column.name).is_some() =>
+                        {
+                            let lines = text.matches('\n').count() + 1;
+                            failure = Some(CellError {
+                                column: source.labels[position].clone(),
+                                value: text.to_owned(),
+                                code: "line_break_in_cell",
+                                reason: l
+                                    .format("reject-line-break", &[("lines", Arg::from(lines))]),
+                            });
+                            break;
+                        }
                         Some((position, text)) => match parse_cell(column, text, context.zone) {
                             Ok(value) => value,
                             Err(error) => {

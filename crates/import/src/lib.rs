@@ -354,7 +354,10 @@ fn import_deals(
     };
     let mut metas = Vec::with_capacity(sources.len());
     let mut currency = None;
-    for (index, source) in sources.iter_mut().enumerate() {
+    // Files are read last to first, so when exports overlap, the copy of a deal from the file
+    // listed last (in a folder: last by name, which for amoCRM's dated names is the newest
+    // export) is kept and older copies go to the rejects file.
+    for (index, source) in sources.iter_mut().enumerate().rev() {
         let out_path = staged.dir().join(format!("part-{:05}.parquet", index + 1));
         if currency.is_none() {
             currency = HeaderPlan::from_labels(&source.labels).currency;
@@ -364,6 +367,7 @@ fn import_deals(
         metas.push(meta);
     }
     rejects.finish()?;
+    metas.reverse();
 
     let rows: u64 = metas.iter().map(|m| m.rows).sum();
     let rejected = rejects.count();
