@@ -36,7 +36,7 @@ fn demo_export() -> PathBuf {
     workspace().join("data/demo/amocrm_export_leads_2025-01-10.csv")
 }
 
-/// A `crmsql` command isolated from the user's settings: Russian, no warehouse or report
+/// Builds a `crmsql` command isolated from the user's settings: Russian, no warehouse or report
 /// variables, and a data folder of its own.
 fn crmsql(data_home: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_crmsql"));

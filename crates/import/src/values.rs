@@ -92,6 +92,8 @@ pub fn parse_money(text: &str) -> Result<Option<i128>, ValueError> {
     if text.is_empty() {
         return Ok(None);
     }
+    // NOTE: a currency mark is dropped without comparing it with the column's currency, so
+    // `$100` in a rouble column reads as 100.
     for mark in CURRENCY_MARKS {
         if let Some(rest) = text.strip_suffix(mark) {
             text = rest.trim_end().to_owned();
