@@ -550,7 +550,7 @@ fn empty_default_warehouse_gets_demo() {
             .is_file()
     );
 
-    // The second run uses the warehouse built by the first and says nothing about it.
+    // The second run uses the warehouse built by the first and prints no message about it.
     let output =
         run(crmsql(home.path()).args(["-c", "SELECT count(*) AS n FROM deals", "--format", "csv"]));
     assert!(output.status.success());

@@ -82,8 +82,8 @@ pub fn detect_encoding(sample: &[u8], sample_is_whole_file: bool) -> Encoding {
         return Encoding::Utf16Be;
     }
     // Valid UTF-8 is decided by the bulk of the sample, so one broken character (a cut emoji,
-    // a stray windows-1251 byte pasted into a note) does not turn a UTF-8 file into mojibake;
-    // such a row is rejected later. windows-1251 Cyrillic almost never forms valid multi-byte
+    // a stray windows-1251 byte pasted into a note) does not turn a UTF-8 file into mojibake.
+    // Such a row is rejected later. windows-1251 Cyrillic almost never forms valid multi-byte
     // UTF-8 sequences, so it has few valid characters and many invalid bytes.
     let mut valid_non_ascii = 0usize;
     let mut invalid = 0usize;

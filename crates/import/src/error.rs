@@ -20,7 +20,7 @@ pub enum ImportError {
     #[error("{}", self.localize(Localizer::english()))]
     NoExportFiles {
         path: PathBuf,
-        /// Why the first file found there was not imported.
+        /// Reason the first file found there was not imported.
         first_skipped: Option<Box<ImportError>>,
     },
     #[error("{}", self.localize(Localizer::english()))]

@@ -94,7 +94,7 @@ pub fn parse_encoding(text: &str) -> Result<Encoding, ImportError> {
 #[derive(Debug)]
 pub struct SkippedFile {
     pub path: PathBuf,
-    /// What importing the file on its own would have reported.
+    /// Error that importing the file on its own would have returned.
     pub reason: ImportError,
 }
 
@@ -117,7 +117,7 @@ pub struct ImportReport {
 }
 
 /// Lists the files to import: files as given, and the files of each folder sorted by name, each
-/// with a flag that says it came from a folder (such a file is skipped, not fatal, when it is not
+/// with a flag that marks it as found in a folder (such a file is skipped, not fatal, when it is not
 /// a deals export).
 fn expand_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, ImportError> {
     let mut files = Vec::new();
@@ -206,7 +206,7 @@ fn open_source(path: &Path, options: &ImportOptions) -> Result<deals::OpenedSour
     file.seek(SeekFrom::Start(bom as u64)).map_err(io)?;
 
     let source: Box<dyn Read + Send> = match encoding {
-        // UTF-16 is transcoded to UTF-8 while reading, so the CSV parser sees ASCII delimiters.
+        // UTF-16 is transcoded to UTF-8 while reading, so the CSV parser gets ASCII delimiters.
         Encoding::Utf16Le | Encoding::Utf16Be => {
             let transcoding = if encoding == Encoding::Utf16Le {
                 encoding_rs::UTF_16LE
@@ -354,9 +354,9 @@ fn import_deals(
     };
     let mut metas = Vec::with_capacity(sources.len());
     let mut currency = None;
-    // Files are read last to first, so when exports overlap, the copy of a deal from the file
-    // listed last (in a folder: last by name, which for amoCRM's dated names is the newest
-    // export) is kept and older copies go to the rejects file.
+    // Files are read last to first. When exports overlap, the copy of a deal from the file
+    // listed last is kept and older copies go to the rejects file. In a folder that is the
+    // last file by name, which for amoCRM's dated file names is the newest export.
     for (index, source) in sources.iter_mut().enumerate().rev() {
         let out_path = staged.dir().join(format!("part-{:05}.parquet", index + 1));
         if currency.is_none() {

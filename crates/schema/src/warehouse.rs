@@ -1,6 +1,6 @@
 //! On-disk layout of a warehouse and the atomic replacement of its tables.
 //!
-//! A warehouse is a folder with one subfolder per table. A table folder holds Parquet files and
+//! A warehouse is a folder with one subfolder per table. A table folder contains Parquet files and
 //! `_table.json`, which records where each file came from. An import writes the new table into
 //! `.staging/` and then swaps folders, so readers see either the old table or the new one, never
 //! a half-written table. Rejected rows of the last import of a table are kept in
