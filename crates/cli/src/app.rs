@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crmsql_engine::{Engine, OutputFormat, ReportLibrary};
 use crmsql_i18n::{Arg, Lang, Localizer};
-use crmsql_import::{ImportOptions, parse_delimiter, parse_encoding, parse_timezone};
+use crmsql_import::{
+    ColumnMapping, ImportOptions, parse_delimiter, parse_encoding, parse_timezone,
+};
 use crmsql_schema::Warehouse;
 
 use crate::args::{Cli, Commands, DemoArgs, FormatArg, ImportArgs, RunArgs};
@@ -149,8 +151,14 @@ fn build_demo_warehouse(warehouse: &Warehouse, l: &Localizer) -> Result<(), Fail
         demo: true,
         ..ImportOptions::default()
     };
-    crmsql_import::import(warehouse, std::slice::from_ref(&export), &options, l)
-        .map_err(|e| from_import(&e, l))?;
+    crmsql_import::import(
+        warehouse,
+        std::slice::from_ref(&export),
+        &options,
+        l,
+        &|| {},
+    )
+    .map_err(|e| from_import(&e, l))?;
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(
         stderr,
@@ -181,6 +189,13 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
         .map(parse_delimiter)
         .transpose()
         .map_err(|e| from_import(&e, l))?;
+    let mut mappings = Vec::with_capacity(args.columns.len());
+    for text in &args.columns {
+        let mapping = ColumnMapping::parse(text).ok_or_else(|| {
+            Failure::User(l.format("import-invalid-mapping", &[("value", Arg::from(text))]))
+        })?;
+        mappings.push(mapping);
+    }
     let options = ImportOptions {
         timezone,
         encoding,
@@ -188,12 +203,34 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
         won_stages: args.won_stages.clone(),
         lost_stages: args.lost_stages.clone(),
         demo: false,
+        table: args.table.as_deref().map(crmsql_schema::naming::snake_case),
+        mappings,
+        key: args.key.iter().map(|k| k.trim().to_owned()).collect(),
+        dry_run: args.dry_run,
+        strict: args.strict,
+        replace: args.replace,
     };
     let warehouse = Warehouse::new(&settings.warehouse);
-    std::fs::create_dir_all(warehouse.root())
-        .map_err(|e| from_io(e, &warehouse.root().display().to_string(), l))?;
-    let report = crmsql_import::import(&warehouse, &args.paths, &options, l)
+    if !args.dry_run {
+        std::fs::create_dir_all(warehouse.root())
+            .map_err(|e| from_io(e, &warehouse.root().display().to_string(), l))?;
+    }
+    let waiting = l.format(
+        "import-waiting",
+        &[("path", Arg::from(warehouse.root().display().to_string()))],
+    );
+    let on_wait = || {
+        let _ = writeln!(std::io::stderr(), "{waiting}");
+    };
+    let report = crmsql_import::import(&warehouse, &args.paths, &options, l, &on_wait)
         .map_err(|e| from_import(&e, l))?;
+    if args.dry_run {
+        let mut stdout = crate::failure::Stdout;
+        for line in crate::print::dry_run_summary(&report, l) {
+            writeln!(stdout, "{line}").map_err(|e| from_io(e, "<stdout>", l))?;
+        }
+        return Ok(());
+    }
 
     let (lines, warnings) = import_summary(&report, l);
     let mut stdout = crate::failure::Stdout;

@@ -88,6 +88,24 @@ pub struct ImportArgs {
 
     #[arg(long = "lost-stage", value_name = "STAGE")]
     pub lost_stages: Vec<String>,
+
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+
+    #[arg(long = "column", value_name = "LABEL=NAME:TYPE")]
+    pub columns: Vec<String>,
+
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    pub key: Vec<String>,
+
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[arg(long)]
+    pub strict: bool,
+
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Args)]

@@ -60,6 +60,14 @@ fn missing_columns_warning(
     ))
 }
 
+/// Names a delimiter for the summary; fields aligned by spaces have no single delimiter.
+fn delimiter_text(delimiter: &str, l: &Localizer) -> String {
+    match delimiter {
+        "whitespace" => l.text("delimiter-whitespace"),
+        other => other.to_owned(),
+    }
+}
+
 fn capitalize(label: &str) -> String {
     let mut chars = label.chars();
     match chars.next() {
@@ -79,23 +87,49 @@ pub fn import_summary(report: &ImportReport, l: &Localizer) -> (Vec<String>, Vec
                 &[
                     ("path", Arg::from(&source.path)),
                     ("encoding", Arg::from(&source.encoding)),
-                    ("delimiter", Arg::from(&source.delimiter)),
+                    ("delimiter", Arg::from(delimiter_text(&source.delimiter, l))),
                     ("rows", Arg::from(source.rows)),
                     ("rejected", Arg::from(source.rejected)),
                 ],
             ));
-            if let Some(warning) = missing_columns_warning(source, l) {
+            if table.table == "deals"
+                && let Some(warning) = missing_columns_warning(source, l)
+            {
                 warnings.push(warning);
             }
+        }
+        for path in &table.already_imported {
+            warnings.push(l.format(
+                "import-already",
+                &[
+                    ("path", Arg::from(path.display().to_string())),
+                    ("table", Arg::from(&table.table)),
+                ],
+            ));
+        }
+        if table.sources.is_empty() {
+            continue;
         }
         lines.push(l.format(
             "import-summary",
             &[
                 ("table", Arg::from(&table.table)),
-                ("rows", Arg::from(table.rows)),
+                ("rows", Arg::from(table.added + table.updated)),
                 ("files", Arg::from(table.sources.len())),
             ],
         ));
+        if table.updated + table.superseded > 0 || table.rows != table.added {
+            lines.push(l.format(
+                "import-merged",
+                &[
+                    ("table", Arg::from(&table.table)),
+                    ("added", Arg::from(table.added)),
+                    ("updated", Arg::from(table.updated)),
+                    ("superseded", Arg::from(table.superseded)),
+                    ("rows", Arg::from(table.rows)),
+                ],
+            ));
+        }
         if let Some(path) = &table.rejects_path {
             warnings.push(l.format(
                 "import-summary-rejected",
@@ -117,4 +151,52 @@ pub fn import_summary(report: &ImportReport, l: &Localizer) -> (Vec<String>, Vec
         ));
     }
     (lines, warnings)
+}
+
+/// Lines of a dry run: for each file, where it would go, how it was read and its columns.
+pub fn dry_run_summary(report: &ImportReport, l: &Localizer) -> Vec<String> {
+    let mut lines = Vec::new();
+    for detection in &report.detections {
+        lines.push(l.format(
+            "dry-run-file",
+            &[
+                ("path", Arg::from(detection.path.display().to_string())),
+                ("table", Arg::from(&detection.table)),
+                ("format", Arg::from(&detection.format)),
+                ("encoding", Arg::from(&detection.encoding)),
+                (
+                    "delimiter",
+                    Arg::from(delimiter_text(&detection.delimiter, l)),
+                ),
+                ("rows", Arg::from(detection.rows)),
+            ],
+        ));
+        for (label, name, data_type) in &detection.columns {
+            lines.push(l.format(
+                "dry-run-column",
+                &[
+                    ("label", Arg::from(label)),
+                    ("name", Arg::from(name)),
+                    ("type", Arg::from(data_type)),
+                ],
+            ));
+        }
+        if !detection.unknown.is_empty() {
+            lines.push(l.format(
+                "dry-run-unknown",
+                &[("labels", Arg::from(detection.unknown.join(", ")))],
+            ));
+        }
+    }
+    for skipped in &report.skipped {
+        lines.push(l.format(
+            "import-skipped",
+            &[
+                ("path", Arg::from(skipped.path.display().to_string())),
+                ("reason", Arg::from(skipped.reason.localize(l))),
+            ],
+        ));
+    }
+    lines.push(l.text("dry-run-nothing-written"));
+    lines
 }

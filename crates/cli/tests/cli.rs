@@ -3,131 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// Sample exports shared by the team, kept beside the repository.
-fn samples() -> PathBuf {
-    let folder = std::env::var_os("CRMSQL_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/samples"));
-    assert!(
-        folder.is_dir(),
-        "sample exports not found at {}; set CRMSQL_SAMPLES",
-        folder.display()
-    );
-    folder
-}
-
-fn fixture(name: &str) -> PathBuf {
-    workspace().join("tests/fixtures").join(name)
-}
-
-fn demo_export() -> PathBuf {
-    workspace().join("data/demo/amocrm_export_leads_2025-01-10.csv")
-}
-
-/// Builds a `crmsql` command isolated from the user's settings: Russian, no warehouse or report
-/// variables, and a data folder of its own.
-fn crmsql(data_home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_crmsql"));
-    command
-        .env_remove("CRMSQL_WAREHOUSE")
-        .env_remove("CRMSQL_QUERIES")
-        .env_remove("CRMSQL_LANG")
-        .env_remove("CRMSQL_TIMEZONE")
-        .env("LANG", "ru_RU.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("XDG_DATA_HOME", data_home)
-        .env("NO_COLOR", "1")
-        .current_dir(data_home)
-        .stdin(Stdio::null());
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    let output = command.output().unwrap();
-    eprintln!("stdout:\n{}", String::from_utf8_lossy(&output.stdout));
-    eprintln!("stderr:\n{}", String::from_utf8_lossy(&output.stderr));
-    output
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn import(home: &Path, warehouse: &Path, files: &[&Path]) -> Output {
-    let mut command = crmsql(home);
-    command
-        .arg("import")
-        .arg("--warehouse")
-        .arg(warehouse)
-        .args(files);
-    run(&mut command)
-}
-
-/// Runs SQL with `--format csv` and returns the rows as maps from column to value.
-fn query(home: &Path, warehouse: &Path, sql: &str) -> Vec<HashMap<String, String>> {
-    let output = run(crmsql(home)
-        .arg("--warehouse")
-        .arg(warehouse)
-        .args(["--format", "csv", "-c", sql]));
-    assert!(output.status.success(), "query failed: {sql}");
-    parse_csv(&stdout(&output))
-}
-
-fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|record| {
-            let record = record.unwrap();
-            headers
-                .iter()
-                .map(str::to_owned)
-                .zip(record.iter().map(str::to_owned))
-                .collect()
-        })
-        .collect()
-}
-
-/// Reads an export with the csv crate, independently of crmsql's importer.
-fn read_export(path: &Path) -> Vec<HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    reader
-        .records()
-        .map(|record| {
-            let record = record.unwrap();
-            headers
-                .iter()
-                .cloned()
-                .zip(record.iter().map(str::to_owned))
-                .collect()
-        })
-        .collect()
-}
+use common::*;
 
 #[test]
 fn real_export_imports_twelve_deals() {
@@ -517,7 +400,7 @@ fn parquet_files_open_in_duckdb() {
     );
     let output = run(Command::new("python3")
         .arg(workspace().join("tests/crosscheck/check_parquet.py"))
-        .arg(warehouse.join("deals")));
+        .arg(warehouse.join("data/deals")));
     assert!(
         output.status.success(),
         "DuckDB could not read the warehouse: {}",
@@ -544,11 +427,7 @@ fn empty_default_warehouse_gets_demo() {
     );
     let rows = parse_csv(&stdout(&output));
     assert!(rows.len() >= 24, "two years of months, got {}", rows.len());
-    assert!(
-        home.path()
-            .join("crmsql/warehouse/deals/_table.json")
-            .is_file()
-    );
+    assert!(home.path().join("crmsql/warehouse/CURRENT").is_file());
 
     // The second run uses the warehouse built by the first and prints no message about it.
     let output =
@@ -1224,10 +1103,12 @@ fn newest_overlapping_export_wins() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1]["budget"], "250.00");
     assert_eq!(rows[1]["outcome"], "won");
-    let rejects = std::fs::read_to_string(warehouse.join("_rejects/deals.csv")).unwrap();
+    // The older copy is merged away, not rejected.
+    assert!(!warehouse.join("_rejects/deals.csv").exists());
     assert!(
-        rejects.contains("amocrm_export_leads_2024-01-31.csv,3,ID,2,duplicate_id"),
-        "{rejects}"
+        stdout(&output).contains("пропущены как устаревшие: 1; всего в таблице 2 строки"),
+        "{}",
+        stdout(&output)
     );
 }
 

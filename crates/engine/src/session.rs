@@ -1,14 +1,21 @@
 //! The DataFusion session over a warehouse.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crmsql_i18n::Lang;
 use crmsql_schema::Warehouse;
 use crmsql_schema::deals::known_column;
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use crmsql_schema::warehouse::Snapshot;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::execution::context::SessionConfig;
-use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 
@@ -52,6 +59,51 @@ pub fn sql_type_name(data_type: &DataType) -> String {
     }
 }
 
+/// Builds a table over the given Parquet files. The schema is the union of the files' schemas, so
+/// files written by imports with different columns read as one table, with NULL where a file
+/// lacks a column.
+pub async fn parquet_table(
+    ctx: &SessionContext,
+    paths: &[PathBuf],
+) -> Result<Arc<dyn TableProvider>, EngineError> {
+    let state = ctx.state();
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let mut urls = Vec::with_capacity(paths.len());
+    let mut fields: Vec<(Field, usize)> = Vec::new();
+    for path in paths {
+        let url = ListingTableUrl::parse(path.to_string_lossy())?;
+        let schema = options.infer_schema(&state, &url).await?;
+        // The first file that has a column gives its type and label; imports keep the types of
+        // a table's columns the same across files.
+        for field in schema.fields() {
+            match fields.iter_mut().find(|(f, _)| f.name() == field.name()) {
+                Some((known, seen)) => {
+                    *seen += 1;
+                    if field.is_nullable() {
+                        known.set_nullable(true);
+                    }
+                }
+                None => fields.push((field.as_ref().clone(), 1)),
+            }
+        }
+        urls.push(url);
+    }
+    // A column missing from some files reads as NULL there.
+    let fields: Vec<Field> = fields
+        .into_iter()
+        .map(|(field, seen)| {
+            let nullable = field.is_nullable() || seen < paths.len();
+            field.with_nullable(nullable)
+        })
+        .collect();
+    let schema = Schema::new(fields);
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(Arc::new(schema));
+    Ok(Arc::new(ListingTable::try_new(config)?))
+}
+
 /// Result of one statement.
 #[derive(Debug, Clone)]
 pub struct QueryResult {
@@ -71,6 +123,8 @@ pub struct Engine {
     ctx: SessionContext,
     tables: Vec<TableInfo>,
     timezone: String,
+    /// Keeps the files of the snapshot the session reads.
+    _snapshot: Snapshot,
 }
 
 impl std::fmt::Debug for Engine {
@@ -83,14 +137,15 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// Opens a session over `warehouse`, registering each of its tables.
+    /// Opens a session over `warehouse`, registering each table of its current snapshot.
+    ///
+    /// The session holds the snapshot: an import that runs meanwhile does not change what the
+    /// session reads, and the files it reads are kept until the session ends.
     pub async fn open(warehouse: &Warehouse) -> Result<Engine, EngineError> {
-        warehouse.recover()?;
-        let names = warehouse.tables()?;
-        let mut tables = Vec::with_capacity(names.len());
+        let snapshot = warehouse.snapshot()?;
+        let mut tables = Vec::with_capacity(snapshot.tables.len());
         let mut timezone = crmsql_import::DEFAULT_TIMEZONE.to_owned();
-        for name in &names {
-            let meta = warehouse.read_meta(name)?;
+        for (name, meta) in &snapshot.tables {
             if name == "deals" {
                 timezone = meta.timezone.clone();
             }
@@ -107,16 +162,16 @@ impl Engine {
         let ctx = SessionContext::new_with_config(config);
         crmsql_functions::register_all(&ctx);
 
-        for table in &tables {
-            let dir = warehouse.table_dir(&table.name);
-            let location = format!("{}/", dir.display());
-            ctx.register_parquet(&table.name, &location, ParquetReadOptions::default())
-                .await?;
+        for (name, meta) in &snapshot.tables {
+            let paths: Vec<PathBuf> = meta.files.iter().map(|f| warehouse.file_path(f)).collect();
+            let provider = parquet_table(&ctx, &paths).await?;
+            ctx.register_table(name.as_str(), provider)?;
         }
         Ok(Engine {
             ctx,
             tables,
             timezone,
+            _snapshot: snapshot,
         })
     }
 

@@ -26,7 +26,7 @@ import-io = failed to read or write { $path }: { $detail }
 import-no-export-files = { $path } contains no amoCRM deals exports
 import-empty-file = { $path } is empty: it has no header row
 import-not-deals-export = { $path } does not look like an amoCRM deals export: it has no «ID» column with «Название сделки» or «Этап сделки» (header: { $header })
-    hint: export deals from amoCRM with «Сделки → ⋯ → Экспорт → CSV»
+    hint: export deals from amoCRM with «Сделки → ⋯ → Экспорт → CSV»; load any other table with --table NAME, for example --table purchases
 import-not-deals-export-forced = { $path } does not look like an amoCRM deals export: it has no «ID» column with «Название сделки» or «Этап сделки» (header: { $header })
     hint: the header was read with the given --encoding or --delimiter; try without them so both are detected
 import-unknown-timezone = unknown time zone «{ $value }»
@@ -177,3 +177,38 @@ reject-line-break = line break in a single-line column: a stray quote probably g
     [one] line
    *[other] lines
 } of the file into one record; remove the stray quote and import the file again
+
+reject-invalid-number = not a number; expected, for example, 3.75 or 1 234,5
+reject-invalid-boolean = not yes or no; expected да/нет, yes/no, true/false or 1/0
+reject-invalid-month = not a month; expected, for example, 2024-03, 03.2024 or March 2024
+import-strict-rejected = import cancelled: --strict is set and table { $table } has { $rejected ->
+        [one] { $rejected } rejected row
+       *[other] { $rejected } rejected rows
+    }; the first: { $file }, line { $line }, column "{ $column }", value "{ $value }": { $reason }
+    the warehouse was not changed; fix the file, or run without --strict to keep rejected rows in the rejects file
+import-mapping-label-missing = { $path } has no column "{ $label }" named in --column (header: { $header })
+warehouse-newer-format = warehouse snapshot { $path } was written by a newer crmsql (format { $version }); update crmsql
+import-merged = { $table }: { $added } new { $added ->
+    [one] row
+   *[other] rows
+}, { $updated } replaced older copies, { $superseded } skipped as outdated; the table now has { $rows } { $rows ->
+    [one] row
+   *[other] rows
+}
+import-already = { $path } was already imported into table { $table } and is skipped; add --replace to load the table anew
+import-waiting = warehouse { $path } is busy with another import; waiting for it to finish…
+import-invalid-mapping = cannot read --column "{ $value }": expected LABEL=NAME:TYPE, for example "Amount=amount:money"; types: int, money, float, bool, date, month, timestamp, text, list
+dry-run-file = { $path } → table { $table }: format { $format }, encoding { $encoding }, delimiter «{ $delimiter }», { $rows } data { $rows ->
+    [one] row
+   *[other] rows
+}
+dry-run-column =   "{ $label }" → { $name } { $type }
+dry-run-unknown =   not recognized, kept under their own names: { $labels }
+dry-run-nothing-written = Dry run: nothing was written to the warehouse.
+help-import-table = Table to load the files into (CSV, TSV or space-aligned text), for example purchases; ad_spend and expenses get standard columns
+help-import-columns = Name and type of a column: LABEL=NAME:TYPE (types: int, money, float, bool, date, month, timestamp, text, list); repeatable
+help-import-key = Comma-separated key columns of the table: on a later import, a row with the same key replaces the old one
+help-import-dry_run = Show what would be loaded (format, encoding, delimiter, columns, row count) and write nothing
+help-import-strict = Treat any rejected row as an error: the import is cancelled and the warehouse is not changed
+help-import-replace = Replace the table as a whole instead of merging into it
+delimiter-whitespace = spaces

@@ -28,7 +28,7 @@ import-io = не удалось прочитать или записать { $pa
 import-no-export-files = в { $path } нет выгрузок сделок amoCRM
 import-empty-file = файл { $path } пуст: нет даже строки заголовков
 import-not-deals-export = { $path } не похож на выгрузку сделок amoCRM: нет столбцов «ID» и «Название сделки» или «Этап сделки» (заголовки: { $header })
-    подсказка: выгрузите сделки из amoCRM через «Сделки → ⋯ → Экспорт → CSV»
+    подсказка: выгрузите сделки из amoCRM через «Сделки → ⋯ → Экспорт → CSV»; другую таблицу загрузите с --table ИМЯ, например --table purchases
 import-not-deals-export-forced = { $path } не похож на выгрузку сделок amoCRM: нет столбцов «ID» и «Название сделки» или «Этап сделки» (заголовки: { $header })
     подсказка: заголовки прочитаны с заданными --encoding или --delimiter; попробуйте без них, чтобы кодировка и разделитель определились сами
 import-unknown-timezone = неизвестный часовой пояс «{ $value }»
@@ -186,3 +186,42 @@ reject-line-break = перенос строки в однострочном ст
     [few] { $lines } строки
    *[many] { $lines } строк
 } файла в одну запись; уберите лишнюю кавычку и загрузите файл снова
+
+reject-invalid-number = не число; ожидается, например, 3.75 или 1 234,5
+reject-invalid-boolean = не «да» или «нет»; ожидается да/нет, yes/no, true/false или 1/0
+reject-invalid-month = не месяц; ожидается, например, 2024-03, 03.2024 или «март 2024»
+import-strict-rejected = импорт отменён: задан --strict, а в таблице { $table } { $rejected ->
+        [one] отклонена { $rejected } строка
+        [few] отклонены { $rejected } строки
+       *[many] отклонены { $rejected } строк
+    }; первая: { $file }, строка { $line }, столбец «{ $column }», значение «{ $value }»: { $reason }
+    хранилище не изменено; исправьте файл или запустите без --strict, чтобы отклонённые строки попали в файл отклонённых строк
+import-mapping-label-missing = в { $path } нет столбца «{ $label }», указанного в --column (заголовки: { $header })
+warehouse-newer-format = снимок хранилища { $path } записан более новой версией crmsql (формат { $version }); обновите crmsql
+import-merged = { $table }: { $added ->
+    [one] { $added } новая строка
+    [few] { $added } новые строки
+   *[many] { $added } новых строк
+}, заменили прежние копии: { $updated }, пропущены как устаревшие: { $superseded }; всего в таблице { $rows ->
+    [one] { $rows } строка
+    [few] { $rows } строки
+   *[many] { $rows } строк
+}
+import-already = { $path } уже импортирован в таблицу { $table } и пропущен; чтобы загрузить таблицу заново, добавьте --replace
+import-waiting = хранилище { $path } занято другим импортом; жду, пока он закончится…
+import-invalid-mapping = не понимаю --column «{ $value }»: нужно ЗАГОЛОВОК=ИМЯ:ТИП, например «Сумма=amount:money»; типы: int, money, float, bool, date, month, timestamp, text, list
+dry-run-file = { $path } → таблица { $table }: формат { $format }, кодировка { $encoding }, разделитель «{ $delimiter }», { $rows ->
+    [one] { $rows } строка данных
+    [few] { $rows } строки данных
+   *[many] { $rows } строк данных
+}
+dry-run-column =   «{ $label }» → { $name } { $type }
+dry-run-unknown =   не распознаны, сохранятся под своими именами: { $labels }
+dry-run-nothing-written = Пробный запуск: в хранилище ничего не записано.
+help-import-table = Таблица, в которую загрузить файлы (CSV, TSV или текст, выровненный пробелами), например purchases; ad_spend и expenses получают стандартные столбцы
+help-import-columns = Имя и тип столбца: ЗАГОЛОВОК=ИМЯ:ТИП (типы: int, money, float, bool, date, month, timestamp, text, list); можно повторять
+help-import-key = Столбцы-ключ таблицы через запятую: строка с тем же ключом при повторном импорте заменяет прежнюю
+help-import-dry_run = Показать, что будет загружено (формат, кодировку, разделитель, столбцы, число строк), ничего не записывая
+help-import-strict = Считать ошибкой любую отклонённую строку: импорт отменяется, хранилище не меняется
+help-import-replace = Заменить таблицу целиком вместо слияния с прежними данными
+delimiter-whitespace = пробелы

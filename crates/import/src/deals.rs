@@ -5,14 +5,14 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono_tz::Tz;
 use crmsql_i18n::{Arg, Localizer};
 use crmsql_schema::deals::{HeaderPlan, REQUIRED_COLUMNS, ValueKind, known_column};
 use crmsql_schema::naming::normalize_label;
-use crmsql_schema::warehouse::{ColumnMeta, SourceMeta};
+use crmsql_schema::warehouse::{ColumnMeta, DataFile, SourceMeta};
 use datafusion::arrow::array::{
     ArrayRef, Decimal128Builder, Int64Builder, ListBuilder, StringBuilder,
     TimestampMicrosecondBuilder,
@@ -20,25 +20,16 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::basic::{Compression, ZstdLevel};
-use datafusion::parquet::file::properties::WriterProperties;
 
 use crate::detect::{Encoding, delimiter_name};
 use crate::error::ImportError;
 use crate::lines::LineLocator;
+use crate::output::{BATCH_ROWS, LABEL_METADATA_KEY, writer_properties};
 use crate::rejects::{Reject, RejectsWriter};
 use crate::values::{
     ValueError, is_open_marker, parse_integer, parse_money, parse_wall_time, split_tags,
     wall_time_to_micros,
 };
-
-/// Rows per Arrow batch handed to the Parquet writer.
-const BATCH_ROWS: usize = 16 * 1024;
-/// Rows per Parquet row group: small enough that a filter on dates can skip row groups by their
-/// statistics, large enough to compress well.
-const ROW_GROUP_ROWS: usize = 128 * 1024;
-/// Field metadata key that keeps the export header label of a column.
-pub const LABEL_METADATA_KEY: &str = "crmsql.label";
 
 /// Stage names that mean a won or lost deal, compared after normalization.
 #[derive(Debug, Clone)]
@@ -316,6 +307,7 @@ fn decode<'a>(bytes: &'a [u8], encoding: Encoding) -> Result<Cow<'a, str>, ()> {
         Encoding::Windows1251 => Ok(encoding_rs::WINDOWS_1251
             .decode_without_bom_handling(bytes)
             .0),
+        Encoding::Koi8R => Ok(encoding_rs::KOI8_R.decode_without_bom_handling(bytes).0),
     }
 }
 
@@ -340,10 +332,11 @@ fn record_text(record: &csv::ByteRecord, delimiter: u8, encoding: Encoding) -> S
 pub(crate) fn import_file(
     source: &mut OpenedSource,
     source_index: usize,
-    out_path: &Path,
+    (relative, out_path): (String, PathBuf),
     context: &mut DealsContext<'_>,
     rejects: &mut RejectsWriter,
-) -> Result<SourceMeta, ImportError> {
+) -> Result<(SourceMeta, DataFile), ImportError> {
+    let out_path = out_path.as_path();
     let plan = HeaderPlan::from_labels(&source.labels);
     let columns = plan_columns(&plan);
     let zone_name = context.zone.name();
@@ -358,15 +351,8 @@ pub(crate) fn import_file(
         path: out_path.to_owned(),
         source,
     })?;
-    let properties = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(3).map_err(parquet_error)?,
-        ))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_created_by(format!("crmsql {}", env!("CARGO_PKG_VERSION")))
-        .build();
-    let mut writer =
-        ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(parquet_error)?;
+    let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(writer_properties()))
+        .map_err(parquet_error)?;
 
     let stage_position = plan.column("stage").map(|c| c.position);
     let loss_field_position = plan.column("loss_reason_field").map(|c| c.position);
@@ -375,6 +361,9 @@ pub(crate) fn import_file(
         .map_or_else(|| "ID".to_owned(), |c| c.label.clone());
     let expected_fields = source.labels.len();
     let l = context.l;
+    // A deal repeated within one file is a broken export and is rejected; copies in different
+    // files are merged by the newer `updated_at` when the table is written.
+    context.seen_ids.clear();
 
     let mut record = csv::ByteRecord::new();
     let mut rows_in_batch = 0usize;
@@ -610,13 +599,10 @@ pub(crate) fn import_file(
     }
     writer.close().map_err(parquet_error)?;
 
-    let file_name = out_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(SourceMeta {
+    let meta = SourceMeta {
         path: source.path.display().to_string(),
-        file: file_name,
+        format: "csv".to_owned(),
+        fingerprint: None,
         encoding: source.encoding.to_string(),
         delimiter: delimiter_name(source.delimiter),
         rows: imported,
@@ -630,7 +616,23 @@ pub(crate) fn import_file(
                 position: c.position,
             })
             .collect(),
-    })
+    };
+    let file = DataFile {
+        path: relative,
+        rows: imported,
+    };
+    Ok((meta, file))
+}
+
+/// SQL name of the type a value kind is stored as.
+pub(crate) fn kind_sql_name(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Id => "BIGINT",
+        ValueKind::Text | ValueKind::Phone => "TEXT",
+        ValueKind::Money => "DECIMAL(18, 2)",
+        ValueKind::Timestamp => "TIMESTAMP WITH TIME ZONE",
+        ValueKind::TagList => "LIST of TEXT",
+    }
 }
 
 fn parse_cell<'a>(column: &OutputColumn, text: &'a str, zone: Tz) -> Result<Value<'a>, ValueError> {

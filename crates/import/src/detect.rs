@@ -9,6 +9,8 @@ pub enum Encoding {
     /// UTF-8 with a byte-order mark, which the reader skips.
     Utf8Bom,
     Windows1251,
+    /// KOI8-R, the older Russian encoding of Unix systems and some 1C exports.
+    Koi8R,
     /// UTF-16 with a byte-order mark, little-endian (what Excel's «Unicode text» writes).
     Utf16Le,
     /// UTF-16 with a byte-order mark, big-endian.
@@ -22,6 +24,7 @@ impl Encoding {
             "utf-8" | "utf8" => Some(Encoding::Utf8),
             "utf-8-sig" | "utf-8-bom" => Some(Encoding::Utf8Bom),
             "cp1251" | "windows-1251" | "win-1251" | "1251" => Some(Encoding::Windows1251),
+            "koi8-r" | "koi8r" | "koi8" => Some(Encoding::Koi8R),
             "utf-16" | "utf-16le" | "utf16" => Some(Encoding::Utf16Le),
             "utf-16be" => Some(Encoding::Utf16Be),
             _ => None,
@@ -41,6 +44,10 @@ impl Encoding {
                 .decode_without_bom_handling(bytes)
                 .0
                 .into_owned(),
+            Encoding::Koi8R => encoding_rs::KOI8_R
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
             Encoding::Utf8 | Encoding::Utf8Bom | Encoding::Utf16Le | Encoding::Utf16Be => {
                 String::from_utf8_lossy(bytes).into_owned()
             }
@@ -52,7 +59,7 @@ impl Encoding {
         match self {
             Encoding::Utf8Bom => 3,
             Encoding::Utf16Le | Encoding::Utf16Be => 2,
-            Encoding::Utf8 | Encoding::Windows1251 => 0,
+            Encoding::Utf8 | Encoding::Windows1251 | Encoding::Koi8R => 0,
         }
     }
 }
@@ -63,6 +70,7 @@ impl fmt::Display for Encoding {
             Encoding::Utf8 => "utf-8",
             Encoding::Utf8Bom => "utf-8 (BOM)",
             Encoding::Windows1251 => "windows-1251",
+            Encoding::Koi8R => "koi8-r",
             Encoding::Utf16Le => "utf-16le",
             Encoding::Utf16Be => "utf-16be",
         })
@@ -70,7 +78,7 @@ impl fmt::Display for Encoding {
 }
 
 /// Detects the encoding from the first bytes of a file: a UTF-8 or UTF-16 byte-order mark, else
-/// valid UTF-8, else windows-1251 (the legacy encoding of Russian exports).
+/// valid UTF-8, else windows-1251 (the legacy encoding of Russian exports) or KOI8-R.
 pub fn detect_encoding(sample: &[u8], sample_is_whole_file: bool) -> Encoding {
     if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Encoding::Utf8Bom;
@@ -100,6 +108,20 @@ pub fn detect_encoding(sample: &[u8], sample_is_whole_file: bool) -> Encoding {
     }
     if invalid == 0 || valid_non_ascii >= 20 * invalid {
         Encoding::Utf8
+    } else {
+        single_byte_cyrillic(sample)
+    }
+}
+
+/// Tells windows-1251 from KOI8-R by the case of the letters. Both put Cyrillic letters in the
+/// upper half, but with the cases swapped: 0xC0–0xDF are capitals in windows-1251 and small
+/// letters in KOI8-R, 0xE0–0xFF the other way round. Russian text is mostly small letters.
+fn single_byte_cyrillic(sample: &[u8]) -> Encoding {
+    let low_half = sample.iter().filter(|b| (0xC0..=0xDF).contains(*b)).count();
+    let high_half = sample.iter().filter(|b| **b >= 0xE0).count();
+    // A few bytes say little; windows-1251 is by far the more common of the two.
+    if low_half >= 4 && low_half > 2 * high_half {
+        Encoding::Koi8R
     } else {
         Encoding::Windows1251
     }
@@ -182,6 +204,11 @@ mod tests {
             detect_encoding(b"ID;\xc1\xfe\xe4\xe6\xe5\xf2", true),
             Encoding::Windows1251
         );
+        // "Бюджет сделки" in KOI8-R.
+        let (koi8, _, _) = encoding_rs::KOI8_R.encode("ID;Бюджет сделки");
+        assert_eq!(detect_encoding(&koi8, true), Encoding::Koi8R);
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode("ID;Бюджет сделки");
+        assert_eq!(detect_encoding(&cp1251, true), Encoding::Windows1251);
         // A UTF-8 sample cut after the first byte of "Б".
         assert_eq!(detect_encoding(b"ID,\xd0", false), Encoding::Utf8);
         assert_eq!(detect_encoding(b"ID,\xd0", true), Encoding::Windows1251);
@@ -230,6 +257,7 @@ mod tests {
     fn encoding_names() {
         assert_eq!(Encoding::parse("CP1251"), Some(Encoding::Windows1251));
         assert_eq!(Encoding::parse("utf8"), Some(Encoding::Utf8));
-        assert_eq!(Encoding::parse("koi8"), None);
+        assert_eq!(Encoding::parse("koi8"), Some(Encoding::Koi8R));
+        assert_eq!(Encoding::parse("latin1"), None);
     }
 }

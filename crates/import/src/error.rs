@@ -61,6 +61,20 @@ pub enum ImportError {
         #[source]
         source: datafusion::arrow::error::ArrowError,
     },
+    /// `--strict` was given and rows were rejected.
+    #[error("{}", self.localize(Localizer::english()))]
+    StrictRejected {
+        table: String,
+        rejected: u64,
+        first: Box<Reject>,
+    },
+    /// A `--column` mapping names a label that the header does not have.
+    #[error("{}", self.localize(Localizer::english()))]
+    MappingLabelMissing {
+        path: PathBuf,
+        label: String,
+        header: String,
+    },
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
 }
@@ -154,6 +168,34 @@ impl Localize for ImportError {
             ImportError::Arrow { source } => {
                 l.format("import-arrow", &[("detail", Arg::from(source.to_string()))])
             }
+            ImportError::StrictRejected {
+                table,
+                rejected,
+                first,
+            } => l.format(
+                "import-strict-rejected",
+                &[
+                    ("table", Arg::from(table)),
+                    ("rejected", Arg::from(*rejected)),
+                    ("file", path_arg(&first.file)),
+                    ("line", Arg::from(first.line)),
+                    ("column", Arg::from(&first.column)),
+                    ("value", Arg::from(&first.value)),
+                    ("reason", Arg::from(&first.reason)),
+                ],
+            ),
+            ImportError::MappingLabelMissing {
+                path,
+                label,
+                header,
+            } => l.format(
+                "import-mapping-label-missing",
+                &[
+                    ("path", path_arg(path)),
+                    ("label", Arg::from(label)),
+                    ("header", Arg::from(header)),
+                ],
+            ),
             ImportError::Warehouse(error) => error.localize(l),
         }
     }

@@ -6,11 +6,14 @@
 //! returns an [`ImportReport`] for the caller to show.
 
 pub mod detect;
+pub mod generic;
+pub mod output;
 pub mod values;
 
 mod deals;
 mod error;
 mod lines;
+mod merge;
 mod rejects;
 
 use std::cell::RefCell;
@@ -23,11 +26,14 @@ use crmsql_i18n::Localizer;
 
 use crate::lines::LineLocator;
 use crmsql_schema::deals::HeaderPlan;
-use crmsql_schema::warehouse::{FORMAT_VERSION, SourceMeta, TableMeta, Warehouse};
+use crmsql_schema::warehouse::{
+    DataFile, FORMAT_VERSION, SourceMeta, TableMeta, Transaction, Warehouse,
+};
 
-pub use crate::deals::LABEL_METADATA_KEY;
 pub use crate::detect::Encoding;
 pub use crate::error::ImportError;
+pub use crate::generic::{ColumnMapping, ColumnType};
+pub use crate::output::LABEL_METADATA_KEY;
 pub use crate::rejects::{REJECTS_HEADER, Reject};
 
 /// Default account time zone: most amoCRM accounts of Russian-speaking teams keep Moscow time.
@@ -50,6 +56,19 @@ pub struct ImportOptions {
     pub lost_stages: Vec<String>,
     /// Whether the files are the bundled demo export.
     pub demo: bool,
+    /// Table to import into; without it, deals exports go to `deals` and ad spend and expenses
+    /// reports are recognized by their headers.
+    pub table: Option<String>,
+    /// Column names and types given on the command line, by header label.
+    pub mappings: Vec<ColumnMapping>,
+    /// Key columns of a table other than `deals`.
+    pub key: Vec<String>,
+    /// Report what would be imported and write nothing.
+    pub dry_run: bool,
+    /// Fail, leaving the warehouse unchanged, when any row is rejected.
+    pub strict: bool,
+    /// Replace the table instead of merging into it.
+    pub replace: bool,
 }
 
 impl Default for ImportOptions {
@@ -61,6 +80,12 @@ impl Default for ImportOptions {
             won_stages: Vec::new(),
             lost_stages: Vec::new(),
             demo: false,
+            table: None,
+            mappings: Vec::new(),
+            key: Vec::new(),
+            dry_run: false,
+            strict: false,
+            replace: false,
         }
     }
 }
@@ -98,15 +123,29 @@ pub struct SkippedFile {
     pub reason: ImportError,
 }
 
-/// Result of importing one table.
+/// Result of importing into one table. Every row read is accounted for:
+/// `read == added + updated + superseded + rejected`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableReport {
     pub table: String,
+    /// Rows in the table after the import.
     pub rows: u64,
+    /// Data rows read from the files.
+    pub read: u64,
+    /// Rows with a key the table did not have.
+    pub added: u64,
+    /// Rows that replaced an older copy of the same row.
+    pub updated: u64,
+    /// Rows not kept because the table or a later file had a newer copy.
+    pub superseded: u64,
     pub rejected: u64,
+    /// Files imported in this call.
     pub sources: Vec<SourceMeta>,
+    /// Files skipped because the same content was imported into the table before.
+    pub already_imported: Vec<PathBuf>,
     /// Rejects file, when at least one row was rejected.
     pub rejects_path: Option<PathBuf>,
+    pub first_reject: Option<Reject>,
 }
 
 /// Result of an import.
@@ -114,6 +153,8 @@ pub struct TableReport {
 pub struct ImportReport {
     pub tables: Vec<TableReport>,
     pub skipped: Vec<SkippedFile>,
+    /// What a dry run found, file by file.
+    pub detections: Vec<Detection>,
 }
 
 /// Lists the files to import: files as given, and the files of each folder sorted by name, each
@@ -258,34 +299,143 @@ fn header_preview(labels: &[String]) -> String {
     preview.join(", ")
 }
 
-/// Imports export files (or every CSV file in the given folders) into `warehouse`.
+/// What a dry run found in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    pub path: PathBuf,
+    pub table: String,
+    pub format: String,
+    pub encoding: String,
+    pub delimiter: String,
+    /// Header label, column name and SQL type of each column.
+    pub columns: Vec<(String, String, String)>,
+    /// Labels that matched no known column and are kept under a name made from the label.
+    pub unknown: Vec<String>,
+    pub rows: u64,
+}
+
+/// Where one file goes and how it is read.
+enum Job {
+    Deals(deals::OpenedSource),
+    Text {
+        table: String,
+        shape: generic::Shape,
+        source: generic::TextSource,
+    },
+}
+
+impl Job {
+    fn table(&self) -> &str {
+        match self {
+            Job::Deals(_) => "deals",
+            Job::Text { table, .. } => table,
+        }
+    }
+}
+
+/// Decides where a file goes: a deals export, a table named with `--table`, or an ad spend or
+/// expenses report recognized by its header.
+fn classify(path: &Path, options: &ImportOptions) -> Result<Job, ImportError> {
+    if let Some(table) = options.table.as_deref().filter(|t| *t != "deals") {
+        let source = generic::open(path, options.encoding, options.delimiter)?;
+        let shape = generic::shape_of_table(table);
+        return Ok(Job::Text {
+            table: table.to_owned(),
+            shape,
+            source,
+        });
+    }
+    let source = open_source(path, options)?;
+    if HeaderPlan::from_labels(&source.labels).is_deals_export() {
+        return Ok(Job::Deals(source));
+    }
+    if options.table.is_none() {
+        let text = generic::open(path, options.encoding, options.delimiter)?;
+        let shape = generic::detect_shape(&text.labels);
+        let table = match shape {
+            generic::Shape::AdSpend => Some("ad_spend"),
+            generic::Shape::Expenses => Some("expenses"),
+            generic::Shape::Other => None,
+        };
+        if let Some(table) = table {
+            return Ok(Job::Text {
+                table: table.to_owned(),
+                shape,
+                source: text,
+            });
+        }
+    }
+    Err(ImportError::NotDealsExport {
+        path: path.to_owned(),
+        header: header_preview(&source.labels),
+        forced: options.encoding.is_some() || options.delimiter.is_some(),
+    })
+}
+
+/// Size and content hash of a file, to recognize one imported before.
+fn fingerprint(path: &Path) -> Result<String, ImportError> {
+    use std::hash::Hasher;
+    let io = |source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
+    let mut hasher = std::hash::DefaultHasher::new();
+    let mut size = 0u64;
+    loop {
+        let buffer = std::io::BufRead::fill_buf(&mut file).map_err(io)?;
+        if buffer.is_empty() {
+            break;
+        }
+        hasher.write(buffer);
+        let length = buffer.len();
+        size += length as u64;
+        std::io::BufRead::consume(&mut file, length);
+    }
+    Ok(format!("{size}:{:016x}", hasher.finish()))
+}
+
+/// Types of the columns of a table already in the warehouse, from its first file.
+fn existing_kinds(transaction: &Transaction, table: &str) -> Vec<(String, output::Kind)> {
+    let Some(file) = transaction.table(table).and_then(|meta| meta.files.first()) else {
+        return Vec::new();
+    };
+    let path = transaction.root().join(&file.path);
+    let Ok(handle) = File::open(&path) else {
+        return Vec::new();
+    };
+    let Ok(builder) =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(handle)
+    else {
+        return Vec::new();
+    };
+    builder
+        .schema()
+        .fields()
+        .iter()
+        .filter_map(|f| output::Kind::of(f.data_type()).map(|k| (f.name().clone(), k)))
+        .collect()
+}
+
+/// Imports files (or every file in the given folders) into `warehouse`.
 ///
-/// All deals files of one call become the new `deals` table, replacing the old one only when the
-/// whole import succeeded. `l` sets the language of the reasons in the rejects file.
+/// Rows join their tables by key: a row whose id the table has already replaces the older copy,
+/// and a file imported before into a table without a key is skipped. Nothing is visible to
+/// readers until every table of the call is written. `l` sets the language of the reasons in the
+/// rejects files; `on_wait` is called when another import holds the warehouse.
 pub fn import(
     warehouse: &Warehouse,
     paths: &[PathBuf],
     options: &ImportOptions,
     l: &Localizer,
+    on_wait: &dyn Fn(),
 ) -> Result<ImportReport, ImportError> {
     let files = expand_paths(paths)?;
-    let mut sources = Vec::new();
+    let mut jobs = Vec::new();
     let mut skipped = Vec::new();
     for (path, from_folder) in files {
-        let opened = open_source(&path, options).and_then(|source| {
-            if HeaderPlan::from_labels(&source.labels).is_deals_export() {
-                Ok(source)
-            } else {
-                let header = header_preview(&source.labels);
-                Err(ImportError::NotDealsExport {
-                    path: path.clone(),
-                    header,
-                    forced: options.encoding.is_some() || options.delimiter.is_some(),
-                })
-            }
-        });
-        match opened {
-            Ok(source) => sources.push(source),
+        match classify(&path, options) {
+            Ok(job) => jobs.push(job),
             Err(
                 reason @ (ImportError::NotDealsExport { .. }
                 | ImportError::NotCsv { .. }
@@ -294,7 +444,7 @@ pub fn import(
             Err(error) => return Err(error),
         }
     }
-    if sources.is_empty() {
+    if jobs.is_empty() {
         let path = paths.first().cloned().unwrap_or_default();
         let first_skipped = skipped
             .into_iter()
@@ -305,39 +455,351 @@ pub fn import(
             first_skipped,
         });
     }
+    if options.dry_run {
+        let detections = jobs
+            .iter()
+            .map(|job| detect_job(job, options))
+            .collect::<Result<_, _>>()?;
+        return Ok(ImportReport {
+            tables: Vec::new(),
+            skipped,
+            detections,
+        });
+    }
 
-    warehouse.recover()?;
-    let staged = warehouse.stage("deals")?;
-    let result = import_deals(&staged, &mut sources, options, l);
-    match result {
-        Ok((meta, rejects_written)) => {
-            let report = TableReport {
-                table: meta.table.clone(),
-                rows: meta.rows,
-                rejected: meta.rejected,
-                sources: meta.sources.clone(),
-                rejects_path: rejects_written.then(|| warehouse.rejects_path("deals")),
-            };
-            staged.commit(&meta)?;
-            Ok(ImportReport {
-                tables: vec![report],
-                skipped,
+    let mut transaction = warehouse.begin(on_wait)?;
+    let mut tables: Vec<String> = Vec::new();
+    for job in &jobs {
+        if !tables.iter().any(|t| t == job.table()) {
+            tables.push(job.table().to_owned());
+        }
+    }
+    let mut reports = Vec::new();
+    let mut jobs: Vec<Option<Job>> = jobs.into_iter().map(Some).collect();
+    for table in tables {
+        let mine: Vec<Job> = jobs
+            .iter_mut()
+            .filter(|job| job.as_ref().is_some_and(|j| j.table() == table))
+            .filter_map(Option::take)
+            .collect();
+        let report = import_table(&mut transaction, warehouse, &table, mine, options, l)?;
+        reports.push(report);
+    }
+    if options.strict
+        && let Some(report) = reports.iter().find(|r| r.rejected > 0)
+    {
+        return Err(ImportError::StrictRejected {
+            table: report.table.clone(),
+            rejected: report.rejected,
+            first: Box::new(report.first_reject.clone().unwrap_or_else(|| Reject {
+                file: PathBuf::new(),
+                line: 0,
+                column: String::new(),
+                value: String::new(),
+                reason_code: "",
+                reason: String::new(),
+                record: String::new(),
+            })),
+        });
+    }
+    transaction.commit()?;
+    Ok(ImportReport {
+        tables: reports,
+        skipped,
+        detections: Vec::new(),
+    })
+}
+
+fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportError> {
+    match job {
+        Job::Deals(source) => {
+            let plan = HeaderPlan::from_labels(&source.labels);
+            let path = source.path.clone();
+            let mut reopened = open_source(&path, options)?;
+            let mut rows = 0u64;
+            let mut record = csv::ByteRecord::new();
+            while reopened
+                .reader
+                .read_byte_record(&mut record)
+                .map_err(|error| ImportError::Io {
+                    path: path.clone(),
+                    source: std::io::Error::other(error),
+                })?
+            {
+                if !record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                    rows += 1;
+                }
+            }
+            Ok(Detection {
+                path,
+                table: "deals".to_owned(),
+                format: "csv".to_owned(),
+                encoding: source.encoding.to_string(),
+                delimiter: detect::delimiter_name(source.delimiter),
+                columns: plan
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.label.clone(),
+                            c.name.clone(),
+                            deals::kind_sql_name(c.kind).to_owned(),
+                        )
+                    })
+                    .collect(),
+                unknown: plan
+                    .columns
+                    .iter()
+                    .filter(|c| crmsql_schema::deals::known_column(&c.name).is_none())
+                    .map(|c| c.label.clone())
+                    .collect(),
+                rows,
             })
         }
-        Err(error) => {
-            staged.abort();
-            Err(error)
+        Job::Text {
+            table,
+            shape,
+            source,
+        } => {
+            let input = generic::GenericPlanInput {
+                shape: *shape,
+                mappings: &options.mappings,
+                existing: &[],
+            };
+            let columns = generic::plan(source, &input)?;
+            let standard: Vec<String> = match shape {
+                generic::Shape::Other => Vec::new(),
+                _ => columns
+                    .iter()
+                    .filter(|c| generic::shape_key(*shape).contains(&c.def.name))
+                    .map(|c| c.def.name.clone())
+                    .collect(),
+            };
+            Ok(Detection {
+                path: source.path.clone(),
+                table: table.clone(),
+                format: match source.layout {
+                    generic::Layout::Delimited(_) => "csv".to_owned(),
+                    generic::Layout::Aligned => "text".to_owned(),
+                },
+                encoding: source.encoding.to_string(),
+                delimiter: source.layout.name(),
+                columns: columns
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.def.label.clone().unwrap_or_default(),
+                            c.def.name.clone(),
+                            output::kind_sql_name(c.def.kind).to_owned(),
+                        )
+                    })
+                    .collect(),
+                unknown: if *shape == generic::Shape::Other {
+                    Vec::new()
+                } else {
+                    columns
+                        .iter()
+                        .filter(|c| !standard.contains(&c.def.name))
+                        .filter_map(|c| c.def.label.clone())
+                        .collect()
+                },
+                rows: generic::count_records(source)?,
+            })
         }
     }
 }
 
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn import_table(
+    transaction: &mut Transaction,
+    warehouse: &Warehouse,
+    table: &str,
+    jobs: Vec<Job>,
+    options: &ImportOptions,
+    l: &Localizer,
+) -> Result<TableReport, ImportError> {
+    let previous = transaction.table(table).cloned();
+    let replace = options.replace;
+    let rejects_path = transaction.rejects_path(table)?;
+    let mut rejects = rejects::RejectsWriter::new(&rejects_path);
+    let mut already = Vec::new();
+    let (written_files, sources, key, version, currency) = if table == "deals" {
+        let mut sources: Vec<deals::OpenedSource> = jobs
+            .into_iter()
+            .filter_map(|job| match job {
+                Job::Deals(source) => Some(source),
+                Job::Text { .. } => None,
+            })
+            .collect();
+        let written = import_deals(transaction, &mut sources, options, l, &mut rejects)?;
+        let currency = written.currency;
+        (
+            written.files,
+            written.sources,
+            vec!["id".to_owned()],
+            Some("updated_at"),
+            currency,
+        )
+    } else {
+        let mut text_sources = Vec::new();
+        let mut shape = generic::Shape::Other;
+        let key = if options.key.is_empty() {
+            previous.as_ref().map(|m| m.key.clone()).unwrap_or_default()
+        } else {
+            options.key.clone()
+        };
+        let mut fingerprints = Vec::new();
+        for job in jobs {
+            if let Job::Text {
+                shape: job_shape,
+                source,
+                ..
+            } = job
+            {
+                shape = job_shape;
+                // A file imported before into a table without a key would add its rows twice.
+                let print = fingerprint(&source.path)?;
+                let seen = previous.as_ref().is_some_and(|meta| {
+                    !replace
+                        && meta
+                            .sources
+                            .iter()
+                            .any(|s| s.fingerprint.as_deref() == Some(print.as_str()))
+                });
+                if seen && key.is_empty() && generic::shape_key(shape).is_empty() {
+                    already.push(source.path.clone());
+                    continue;
+                }
+                fingerprints.push(print);
+                text_sources.push(source);
+            }
+        }
+        let key = if key.is_empty() {
+            generic::shape_key(shape)
+        } else {
+            key
+        };
+        let existing = if replace {
+            Vec::new()
+        } else {
+            existing_kinds(transaction, table)
+        };
+        let input = generic::GenericPlanInput {
+            shape,
+            mappings: &options.mappings,
+            existing: &existing,
+        };
+        let written = generic::import_files(
+            transaction,
+            table,
+            &text_sources,
+            &input,
+            &mut rejects,
+            options.timezone,
+            l,
+        )?;
+        let mut metas = written.sources;
+        for (meta, print) in metas.iter_mut().zip(fingerprints) {
+            meta.fingerprint = Some(print);
+        }
+        (written.files, metas, key, None, None)
+    };
+    rejects.finish()?;
+    let rejected = rejects.count();
+    let read: u64 = sources.iter().map(|s| s.rows + s.rejected).sum();
+    let new_rows: u64 = written_files.iter().map(|f| f.rows).sum();
+
+    if sources.is_empty() && !already.is_empty() {
+        // Every file was imported before: the table stays as it is.
+        return Ok(TableReport {
+            table: table.to_owned(),
+            rows: previous.as_ref().map_or(0, |m| m.rows),
+            read: 0,
+            added: 0,
+            updated: 0,
+            superseded: 0,
+            rejected: 0,
+            sources: Vec::new(),
+            already_imported: already,
+            rejects_path: None,
+            first_reject: None,
+        });
+    }
+    if new_rows == 0 {
+        if let Some(first) = rejects.first() {
+            return Err(ImportError::NothingImported {
+                rejected,
+                first: Box::new(first.clone()),
+            });
+        }
+        // A file with a header and no rows would leave the table as it was, which a user who
+        // exported a filtered list by mistake should hear about.
+        let path = sources
+            .first()
+            .map(|s| PathBuf::from(&s.path))
+            .unwrap_or_default();
+        return Err(ImportError::NoRows { path });
+    }
+
+    if replace && let Some(mut meta) = previous.clone() {
+        meta.files.clear();
+        transaction.put_table(meta);
+    }
+    let (files, counts) = merge::merge(transaction, table, written_files, &key, version)?;
+    let rows: u64 = files.iter().map(|f| f.rows).sum();
+    let mut all_sources = match &previous {
+        Some(meta) if !replace => meta.sources.clone(),
+        _ => Vec::new(),
+    };
+    all_sources.extend(sources.iter().cloned());
+    let meta = TableMeta {
+        format_version: FORMAT_VERSION,
+        table: table.to_owned(),
+        timezone: options.timezone.name().to_owned(),
+        currency: currency.or_else(|| previous.as_ref().and_then(|m| m.currency.clone())),
+        imported_at: now_rfc3339(),
+        demo: options.demo,
+        rows,
+        rejected,
+        key,
+        version_column: version.map(str::to_owned),
+        files,
+        sources: all_sources,
+    };
+    transaction.put_table(meta);
+    Ok(TableReport {
+        table: table.to_owned(),
+        rows,
+        read,
+        added: counts.added,
+        updated: counts.updated,
+        superseded: counts.superseded,
+        rejected,
+        sources,
+        already_imported: already,
+        rejects_path: (rejected > 0).then(|| warehouse.rejects_path(table)),
+        first_reject: rejects.first().cloned(),
+    })
+}
+
+/// Files written by the deals importer, before the merge.
+struct DealsWritten {
+    files: Vec<DataFile>,
+    sources: Vec<SourceMeta>,
+    currency: Option<String>,
+}
+
+/// Writes the deals files and returns their data files, source metadata and currency.
 fn import_deals(
-    staged: &crmsql_schema::warehouse::StagedTable,
+    transaction: &mut Transaction,
     sources: &mut [deals::OpenedSource],
     options: &ImportOptions,
     l: &Localizer,
-) -> Result<(TableMeta, bool), ImportError> {
-    let mut rejects = rejects::RejectsWriter::new(staged.rejects_path());
+    rejects: &mut rejects::RejectsWriter,
+) -> Result<DealsWritten, ImportError> {
     let mut context = deals::DealsContext {
         zone: options.timezone,
         stages: deals::StageNames::new(&options.won_stages, &options.lost_stages),
@@ -353,48 +815,28 @@ fn import_deals(
         source_paths: sources.iter().map(|s| s.path.clone()).collect(),
     };
     let mut metas = Vec::with_capacity(sources.len());
+    let mut files = Vec::with_capacity(sources.len());
     let mut currency = None;
     // Files are read last to first. When exports overlap, the copy of a deal from the file
     // listed last is kept and older copies go to the rejects file. In a folder that is the
     // last file by name, which for amoCRM's dated file names is the newest export.
     for (index, source) in sources.iter_mut().enumerate().rev() {
-        let out_path = staged.dir().join(format!("part-{:05}.parquet", index + 1));
+        let target = transaction.new_file("deals")?;
         if currency.is_none() {
             currency = HeaderPlan::from_labels(&source.labels).currency;
         }
-        let meta = deals::import_file(source, index, &out_path, &mut context, &mut rejects)?;
+        let (meta, file) = deals::import_file(source, index, target, &mut context, rejects)?;
         tracing::info!(path = %source.path.display(), rows = meta.rows, rejected = meta.rejected, "imported deals file");
         metas.push(meta);
+        if file.rows > 0 {
+            files.push(file);
+        }
     }
-    rejects.finish()?;
     metas.reverse();
-
-    let rows: u64 = metas.iter().map(|m| m.rows).sum();
-    let rejected = rejects.count();
-    if rows == 0
-        && let Some(first) = rejects.first()
-    {
-        return Err(ImportError::NothingImported {
-            rejected,
-            first: Box::new(first.clone()),
-        });
-    }
-    // Exports with a header and no deals would replace the table with an empty one, which is
-    // never what a user who exported a filtered list by mistake wants.
-    if rows == 0 {
-        let path = sources.first().map(|s| s.path.clone()).unwrap_or_default();
-        return Err(ImportError::NoRows { path });
-    }
-    let meta = TableMeta {
-        format_version: FORMAT_VERSION,
-        table: "deals".to_owned(),
-        timezone: options.timezone.name().to_owned(),
-        currency,
-        imported_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        demo: options.demo,
-        rows,
-        rejected,
+    files.reverse();
+    Ok(DealsWritten {
+        files,
         sources: metas,
-    };
-    Ok((meta, rejected > 0))
+        currency,
+    })
 }

@@ -16,6 +16,9 @@ pub enum ValueError {
     NotDate,
     ImpossibleDate,
     NonexistentLocalTime,
+    NotNumber,
+    NotBool,
+    NotMonth,
 }
 
 impl ValueError {
@@ -29,6 +32,9 @@ impl ValueError {
             ValueError::NotDate => "invalid_date",
             ValueError::ImpossibleDate => "impossible_date",
             ValueError::NonexistentLocalTime => "nonexistent_local_time",
+            ValueError::NotNumber => "invalid_number",
+            ValueError::NotBool => "invalid_boolean",
+            ValueError::NotMonth => "invalid_month",
         }
     }
 
@@ -42,6 +48,9 @@ impl ValueError {
             ValueError::NotDate => "reject-invalid-date",
             ValueError::ImpossibleDate => "reject-impossible-date",
             ValueError::NonexistentLocalTime => "reject-nonexistent-local-time",
+            ValueError::NotNumber => "reject-invalid-number",
+            ValueError::NotBool => "reject-invalid-boolean",
+            ValueError::NotMonth => "reject-invalid-month",
         }
     }
 }
@@ -267,6 +276,121 @@ pub fn wall_time_to_micros(wall: NaiveDateTime, zone: Tz) -> Result<i64, ValueEr
     Ok(instant.timestamp_micros())
 }
 
+/// Parses a calendar date: `dd.mm.yyyy`, `yyyy-mm-dd`, `dd/mm/yyyy` or the compact `yyyymmdd`.
+pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, ValueError> {
+    let text = text.trim().trim_start_matches('\'');
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
+        let year = parse_number(&text[..4], 4)?;
+        let month = parse_number(&text[4..6], 2)?;
+        let day = parse_number(&text[6..], 2)?;
+        let year = i32::try_from(year).map_err(|_| ValueError::NotDate)?;
+        return NaiveDate::from_ymd_opt(year, month, day)
+            .map(Some)
+            .ok_or(ValueError::ImpossibleDate);
+    }
+    if text.contains('/') {
+        return parse_date_part(&text.replace('/', ".")).map(Some);
+    }
+    parse_date_part(text).map(Some)
+}
+
+const MONTH_NAMES: [[&str; 3]; 12] = [
+    ["январь", "января", "january"],
+    ["февраль", "февраля", "february"],
+    ["март", "марта", "march"],
+    ["апрель", "апреля", "april"],
+    ["май", "мая", "may"],
+    ["июнь", "июня", "june"],
+    ["июль", "июля", "july"],
+    ["август", "августа", "august"],
+    ["сентябрь", "сентября", "september"],
+    ["октябрь", "октября", "october"],
+    ["ноябрь", "ноября", "november"],
+    ["декабрь", "декабря", "december"],
+];
+
+/// Parses a month into its first day: `2024-03`, `03.2024`, `2024.03`, `март 2024`, `March 2024`,
+/// or a whole date, which stands for its month.
+pub fn parse_month(text: &str) -> Result<Option<NaiveDate>, ValueError> {
+    let text = text.trim().trim_start_matches('\'');
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let first_of = |year: u32, month: u32| {
+        i32::try_from(year)
+            .ok()
+            .and_then(|year| NaiveDate::from_ymd_opt(year, month, 1))
+            .ok_or(ValueError::NotMonth)
+    };
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    if let [name, year] = words.as_slice() {
+        let name = name.trim_end_matches('.');
+        if let Some(month) = MONTH_NAMES.iter().position(|forms| {
+            forms
+                .iter()
+                .any(|form| *form == name || (name.len() >= 3 && form.starts_with(name)))
+        }) {
+            let year = parse_number(year.trim_end_matches(['г', '.']), 4)
+                .map_err(|_| ValueError::NotMonth)?;
+            return first_of(year, month as u32 + 1).map(Some);
+        }
+        return Err(ValueError::NotMonth);
+    }
+    let parts: Vec<&str> = text.split(['-', '.', '/']).collect();
+    if let [a, b] = parts.as_slice() {
+        let (year, month) = if a.len() == 4 { (a, b) } else { (b, a) };
+        if year.len() != 4 {
+            return Err(ValueError::NotMonth);
+        }
+        let year = parse_number(year, 4).map_err(|_| ValueError::NotMonth)?;
+        let month = parse_number(month, 2).map_err(|_| ValueError::NotMonth)?;
+        return first_of(year, month).map(Some);
+    }
+    match parse_date(text) {
+        Ok(Some(date)) => first_of(
+            u32::try_from(chrono::Datelike::year(&date)).map_err(|_| ValueError::NotMonth)?,
+            chrono::Datelike::month(&date),
+        )
+        .map(Some),
+        Ok(None) => Ok(None),
+        Err(_) => Err(ValueError::NotMonth),
+    }
+}
+
+/// Parses a number with a fractional part of any length: `3.75`, `3,75`, `1 234,5`, `-0.5`.
+pub fn parse_float(text: &str) -> Result<Option<f64>, ValueError> {
+    let text = text.trim().trim_start_matches('\'');
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !is_group_space(*c))
+        .map(|c| if c == ',' { '.' } else { c })
+        .collect();
+    let value: f64 = cleaned.parse().map_err(|_| ValueError::NotNumber)?;
+    if value.is_finite() {
+        Ok(Some(value))
+    } else {
+        Err(ValueError::NotNumber)
+    }
+}
+
+/// Parses a yes/no cell: `да`/`нет`, `yes`/`no`, `true`/`false`, `1`/`0`.
+pub fn parse_bool(text: &str) -> Result<Option<bool>, ValueError> {
+    let text = text.trim().to_lowercase();
+    match text.as_str() {
+        "" => Ok(None),
+        "да" | "yes" | "true" | "1" | "y" | "д" | "истина" => Ok(Some(true)),
+        "нет" | "no" | "false" | "0" | "n" | "н" | "ложь" => Ok(Some(false)),
+        _ => Err(ValueError::NotBool),
+    }
+}
+
 /// Splits a tags cell (`опт,повторный` or `опт, повторный`) into tags.
 pub fn split_tags(text: &str) -> impl Iterator<Item = &str> {
     text.split(',').map(str::trim).filter(|tag| !tag.is_empty())
@@ -275,6 +399,29 @@ pub fn split_tags(text: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_months_numbers() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_date("19970101"), Ok(date(1997, 1, 1)));
+        assert_eq!(parse_date("03.06.2024"), Ok(date(2024, 6, 3)));
+        assert_eq!(parse_date("2024-06-03"), Ok(date(2024, 6, 3)));
+        assert_eq!(parse_date("03/06/2024"), Ok(date(2024, 6, 3)));
+        assert_eq!(parse_date("19971301"), Err(ValueError::ImpossibleDate));
+        assert_eq!(parse_date("вчера"), Err(ValueError::NotDate));
+        assert_eq!(parse_month("2024-03"), Ok(date(2024, 3, 1)));
+        assert_eq!(parse_month("03.2024"), Ok(date(2024, 3, 1)));
+        assert_eq!(parse_month("Март 2024"), Ok(date(2024, 3, 1)));
+        assert_eq!(parse_month("сент. 2024"), Ok(date(2024, 9, 1)));
+        assert_eq!(parse_month("March 2024"), Ok(date(2024, 3, 1)));
+        assert_eq!(parse_month("15.03.2024"), Ok(date(2024, 3, 1)));
+        assert_eq!(parse_month("2024-13"), Err(ValueError::NotMonth));
+        assert_eq!(parse_float("1 234,5"), Ok(Some(1234.5)));
+        assert_eq!(parse_float("abc"), Err(ValueError::NotNumber));
+        assert_eq!(parse_bool("Да"), Ok(Some(true)));
+        assert_eq!(parse_bool("нет"), Ok(Some(false)));
+        assert_eq!(parse_bool("может"), Err(ValueError::NotBool));
+    }
 
     #[test]
     fn money_formats() {

@@ -1,0 +1,473 @@
+//! End-to-end tests of importing into a warehouse that already has data, of tables other than
+//! deals, and of the dry-run and strict modes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::*;
+
+/// Figures of the CDNOW purchase history computed straight from the text file.
+struct CdnowFigures {
+    rows: usize,
+    cents: i64,
+    customers: usize,
+    first_date: String,
+    last_date: String,
+    first_row: Vec<String>,
+}
+
+fn read_cdnow(path: &Path) -> CdnowFigures {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["customer_id", "date", "number_of_cds", "dollar_value"]
+    );
+    let mut figures = CdnowFigures {
+        rows: 0,
+        cents: 0,
+        customers: 0,
+        first_date: "99999999".to_owned(),
+        last_date: String::new(),
+        first_row: Vec::new(),
+    };
+    let mut customers = BTreeSet::new();
+    for line in lines {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(fields.len(), 4, "{line}");
+        if figures.first_row.is_empty() {
+            figures.first_row = fields.iter().map(|f| f.to_string()).collect();
+        }
+        figures.rows += 1;
+        let (dollars, cents) = fields[3].split_once('.').unwrap();
+        figures.cents += dollars.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap();
+        customers.insert(fields[0].to_owned());
+        figures.first_date = figures.first_date.clone().min(fields[1].to_owned());
+        figures.last_date = figures.last_date.clone().max(fields[1].to_owned());
+    }
+    figures.customers = customers.len();
+    figures
+}
+
+fn iso(compact: &str) -> String {
+    format!("{}-{}-{}", &compact[..4], &compact[4..6], &compact[6..])
+}
+
+#[test]
+fn cdnow_purchases_types_and_rows() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let path = data_sets().join("cdnow/CDNOW_master.txt");
+    let expected = read_cdnow(&path);
+    assert_eq!(expected.rows, 69_659);
+
+    let output = import_with(home.path(), &warehouse, &["--table", "purchases"], &[&path]);
+    assert!(output.status.success());
+
+    let types = query(
+        home.path(),
+        &warehouse,
+        "SELECT column_name, data_type FROM information_schema.columns \
+         WHERE table_name = 'purchases' ORDER BY ordinal_position",
+    );
+    let types: Vec<(String, String)> = types
+        .iter()
+        .map(|r| (r["column_name"].clone(), r["data_type"].clone()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("customer_id".to_owned(), "Utf8View".to_owned()),
+            ("date".to_owned(), "Date32".to_owned()),
+            ("number_of_cds".to_owned(), "Int64".to_owned()),
+            ("dollar_value".to_owned(), "Decimal128(18, 2)".to_owned()),
+        ]
+    );
+
+    let totals = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS n, CAST(sum(dollar_value) * 100 AS BIGINT) AS cents, \
+         count(DISTINCT customer_id) AS customers, CAST(min(date) AS VARCHAR) AS first, \
+         CAST(max(date) AS VARCHAR) AS last FROM purchases",
+    );
+    assert_eq!(totals[0]["n"], expected.rows.to_string());
+    assert_eq!(totals[0]["cents"], expected.cents.to_string());
+    assert_eq!(totals[0]["customers"], expected.customers.to_string());
+    assert_eq!(totals[0]["first"], iso(&expected.first_date));
+    assert_eq!(totals[0]["last"], iso(&expected.last_date));
+
+    // Zero-padded customer ids keep their digits.
+    let first = &expected.first_row;
+    let row = query(
+        home.path(),
+        &warehouse,
+        &format!(
+            "SELECT customer_id, CAST(date AS VARCHAR) AS date, number_of_cds, \
+             CAST(dollar_value AS VARCHAR) AS dollar_value FROM purchases \
+             WHERE customer_id = '{}' ORDER BY date, dollar_value LIMIT 1",
+            first[0]
+        ),
+    );
+    assert_eq!(row[0]["customer_id"], first[0]);
+    assert_eq!(row[0]["date"], iso(&first[1]));
+    assert_eq!(row[0]["number_of_cds"], first[2]);
+    assert_eq!(row[0]["dollar_value"], first[3]);
+
+    // The same file again adds nothing.
+    let again = import_with(home.path(), &warehouse, &["--table", "purchases"], &[&path]);
+    assert!(again.status.success());
+    assert!(
+        stderr(&again).contains("уже импортирован в таблицу purchases"),
+        "{}",
+        stderr(&again)
+    );
+    let count = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS n FROM purchases",
+    );
+    assert_eq!(count[0]["n"], expected.rows.to_string());
+}
+
+const DEALS_HEADER: &str =
+    "ID,Название сделки,Бюджет,Ответственный,Дата редактирования,Этап сделки,Воронка\n";
+
+#[test]
+fn deals_reimport_updates_by_id() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let january = home.path().join("amocrm_export_leads_2024-01-31.csv");
+    let february = home.path().join("amocrm_export_leads_2024-02-29.csv");
+    std::fs::write(
+        &january,
+        format!(
+            "{DEALS_HEADER}1,Первая,100,Иван,10.01.2024 10:00:00,Переговоры,Продажи\n\
+             2,Вторая,200,Иван,11.01.2024 10:00:00,Переговоры,Продажи\n\
+             3,Третья,300,Иван,25.02.2024 10:00:00,Переговоры,Продажи\n"
+        ),
+    )
+    .unwrap();
+    // Deal 2 changed after January; deal 3 has an older copy here than in January's file;
+    // deal 4 is new.
+    std::fs::write(
+        &february,
+        format!(
+            "{DEALS_HEADER}2,Вторая,250,Иван,20.02.2024 12:00:00,Успешно реализовано,Продажи\n\
+             3,Третья,1,Иван,01.01.2024 10:00:00,Переговоры,Продажи\n\
+             4,Четвёртая,400,Мария,21.02.2024 09:00:00,Переговоры,Продажи\n"
+        ),
+    )
+    .unwrap();
+
+    assert!(
+        import(home.path(), &warehouse, &[&january])
+            .status
+            .success()
+    );
+    let output = import(home.path(), &warehouse, &[&february]);
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains(
+            "deals: 1 новая строка, заменили прежние копии: 1, пропущены как устаревшие: 1; \
+             всего в таблице 4 строки"
+        ),
+        "{}",
+        stdout(&output)
+    );
+    let sql = "SELECT id, CAST(budget AS VARCHAR) AS budget, outcome FROM deals ORDER BY id";
+    let after = query(home.path(), &warehouse, sql);
+    let budgets: Vec<(&str, &str)> = after
+        .iter()
+        .map(|r| (r["id"].as_str(), r["budget"].as_str()))
+        .collect();
+    assert_eq!(
+        budgets,
+        [
+            ("1", "100.00"),
+            ("2", "250.00"),
+            ("3", "300.00"),
+            ("4", "400.00")
+        ]
+    );
+    assert_eq!(after[1]["outcome"], "won");
+
+    // Importing January again changes nothing: its copies are older or the same.
+    let output = import(home.path(), &warehouse, &[&january]);
+    assert!(output.status.success());
+    assert_eq!(query(home.path(), &warehouse, sql), after);
+    let output = import(home.path(), &warehouse, &[&february]);
+    assert!(output.status.success());
+    assert_eq!(query(home.path(), &warehouse, sql), after);
+}
+
+#[test]
+fn ad_spend_and_expenses_recognized() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let spend = home.path().join("direct.csv");
+    std::fs::write(
+        &spend,
+        "Дата;Канал;Кампания;Расход, руб.;Клики;Показы\n\
+         01.03.2024;Яндекс Директ;Бренд;1 250,50;40;1 200\n\
+         02.03.2024;Яндекс Директ;Бренд;999,99;31;1 100\n\
+         02.03.2024;VK Реклама;Ретаргет;500;12;900\n",
+    )
+    .unwrap();
+    let expenses = home.path().join("expenses.csv");
+    std::fs::write(
+        &expenses,
+        "Месяц,Статья,Сумма\nМарт 2024,Аренда,\"120 000\"\n2024-04,Аренда,\"120000,00\"\n",
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&spend, &expenses]);
+    assert!(output.status.success());
+
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT CAST(date AS VARCHAR) AS date, channel, campaign, CAST(spend AS VARCHAR) AS spend, \
+         clicks, impressions FROM ad_spend ORDER BY date, channel",
+    );
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["date"], "2024-03-01");
+    assert_eq!(rows[0]["spend"], "1250.50");
+    assert_eq!(rows[0]["impressions"], "1200");
+    assert_eq!(rows[2]["channel"], "Яндекс Директ");
+    assert_eq!(rows[2]["clicks"], "31");
+
+    let months = query(
+        home.path(),
+        &warehouse,
+        "SELECT CAST(month AS VARCHAR) AS month, category, CAST(amount AS VARCHAR) AS amount \
+         FROM expenses ORDER BY month",
+    );
+    assert_eq!(months[0]["month"], "2024-03-01");
+    assert_eq!(months[1]["month"], "2024-04-01");
+    assert_eq!(months[1]["amount"], "120000.00");
+
+    // A corrected report replaces the rows with the same date, channel and campaign.
+    std::fs::write(
+        &spend,
+        "Дата;Канал;Кампания;Расход, руб.;Клики;Показы\n02.03.2024;VK Реклама;Ретаргет;650;15;950\n",
+    )
+    .unwrap();
+    assert!(import(home.path(), &warehouse, &[&spend]).status.success());
+    let total = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS n, CAST(sum(spend) AS VARCHAR) AS spend FROM ad_spend",
+    );
+    assert_eq!(total[0]["n"], "3");
+    assert_eq!(total[0]["spend"], "2900.49");
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let path = samples().join("synthetic_leads_cp1251_semicolon.csv");
+    let output = import_with(home.path(), &warehouse, &["--dry-run"], &[&path]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(
+        text.contains("→ таблица deals: формат csv, кодировка windows-1251, разделитель «;»"),
+        "{text}"
+    );
+    assert!(text.contains("→ budget DECIMAL(18, 2)"), "{text}");
+    assert!(text.contains("ничего не записано"), "{text}");
+    assert!(!warehouse.exists());
+
+    let cdnow = data_sets().join("cdnow/CDNOW_master.txt");
+    let output = import_with(
+        home.path(),
+        &warehouse,
+        &["--dry-run", "--table", "purchases"],
+        &[&cdnow],
+    );
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(text.contains("69659 строк данных"), "{text}");
+    assert!(text.contains("«date» → date DATE"), "{text}");
+    assert!(!warehouse.exists());
+}
+
+#[test]
+fn strict_import_keeps_warehouse() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let good = home.path().join("good.csv");
+    std::fs::write(
+        &good,
+        format!("{DEALS_HEADER}1,Первая,100,Иван,10.01.2024 10:00:00,Переговоры,Продажи\n"),
+    )
+    .unwrap();
+    assert!(import(home.path(), &warehouse, &[&good]).status.success());
+    let bad = home.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{DEALS_HEADER}2,Вторая,сто,Иван,10.01.2024 10:00:00,Переговоры,Продажи\n\
+             3,Третья,300,Иван,10.01.2024 10:00:00,Переговоры,Продажи\n"
+        ),
+    )
+    .unwrap();
+    let output = import_with(home.path(), &warehouse, &["--strict"], &[&bad]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("задан --strict"), "{message}");
+    assert!(
+        message.contains("bad.csv, строка 2, столбец «Бюджет», значение «сто»"),
+        "{message}"
+    );
+    let rows = query(home.path(), &warehouse, "SELECT id FROM deals");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], "1");
+}
+
+#[test]
+fn koi8_r_table_detected() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let path = home.path().join("clients.csv");
+    let (bytes, _, _) = encoding_rs::KOI8_R
+        .encode("Клиент;Город;Сумма покупок\nИванов;Москва;1500,50\nПетрова;Казань;700\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let output = import_with(home.path(), &warehouse, &["--table", "clients"], &[&path]);
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("кодировка koi8-r"),
+        "{}",
+        stdout(&output)
+    );
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT klient, gorod, CAST(summa_pokupok AS VARCHAR) AS total FROM clients ORDER BY klient",
+    );
+    assert_eq!(rows[0]["klient"], "Иванов");
+    assert_eq!(rows[1]["gorod"], "Казань");
+    assert_eq!(rows[0]["total"], "1500.50");
+}
+
+/// Writes a demo export of `rows` deals and returns its path.
+fn demo_file(home: &Path, rows: u64) -> std::path::PathBuf {
+    let path = home.join(format!("amocrm_export_leads_{rows}.csv"));
+    let output = run(crmsql(home)
+        .args(["demo", "--rows", &rows.to_string(), "--output"])
+        .arg(&path));
+    assert!(output.status.success());
+    path
+}
+
+/// Files under `data/deals` of a warehouse.
+fn data_files(warehouse: &Path) -> BTreeSet<std::path::PathBuf> {
+    std::fs::read_dir(warehouse.join("data/deals"))
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default()
+}
+
+/// Waits until the import started by `child` has written a data file of its own.
+fn wait_for_new_file(warehouse: &Path, before: &BTreeSet<std::path::PathBuf>) {
+    let started = std::time::Instant::now();
+    while data_files(warehouse).is_subset(before) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the import wrote no file"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+const CHECK_SQL: &str = "SELECT count(*) AS n, CAST(sum(budget) AS VARCHAR) AS budget FROM deals";
+
+#[test]
+fn killed_import_keeps_warehouse() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let small = demo_file(home.path(), 500);
+    let big = demo_file(home.path(), 400_000);
+    assert!(import(home.path(), &warehouse, &[&small]).status.success());
+    let old = query(home.path(), &warehouse, CHECK_SQL);
+    assert_eq!(old[0]["n"], "500");
+
+    let before = data_files(&warehouse);
+    let mut child = crmsql(home.path())
+        .arg("import")
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .arg(&big)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_new_file(&warehouse, &before);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert_eq!(query(home.path(), &warehouse, CHECK_SQL), old);
+    // The next import succeeds and removes what the killed one left behind.
+    let output = import(home.path(), &warehouse, &[&small]);
+    assert!(output.status.success());
+    assert_eq!(query(home.path(), &warehouse, CHECK_SQL), old);
+    assert_eq!(data_files(&warehouse).len(), 1);
+}
+
+#[test]
+fn readers_and_writer_during_import() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let small = demo_file(home.path(), 500);
+    let big = demo_file(home.path(), 200_000);
+    assert!(import(home.path(), &warehouse, &[&small]).status.success());
+    let old = query(home.path(), &warehouse, CHECK_SQL);
+
+    let before = data_files(&warehouse);
+    let writer = crmsql(home.path())
+        .arg("import")
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .arg(&big)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_new_file(&warehouse, &before);
+
+    // A second import waits for the first, prints a message, and then succeeds.
+    let second = crmsql(home.path())
+        .arg("import")
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .arg(&small)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Readers meanwhile see the old warehouse or the new one, never an error or a mix.
+    let mut seen_old = false;
+    for _ in 0..5 {
+        let rows = query(home.path(), &warehouse, CHECK_SQL);
+        seen_old |= rows == old;
+        assert!(rows == old || rows[0]["n"] == "200000", "{rows:?}");
+    }
+    assert!(seen_old);
+
+    let writer = writer.wait_with_output().unwrap();
+    assert!(writer.status.success(), "{}", stderr(&writer));
+    let second = second.wait_with_output().unwrap();
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("занято другим импортом; жду"),
+        "{}",
+        stderr(&second)
+    );
+    // The demo exports share their first ids, so the small one updates rows of the big one.
+    let new = query(home.path(), &warehouse, "SELECT count(*) AS n FROM deals");
+    assert_eq!(new[0]["n"], "200000");
+}

@@ -1,0 +1,353 @@
+//! Merging newly imported rows into a table by key.
+//!
+//! An import writes its rows into new Parquet files first. When the table has key columns, an old
+//! row whose key reappears is replaced. The copy with the larger version column (`updated_at` for
+//! amoCRM entities) wins. On a tie, or without a version, the newer import wins. Old files are never changed in place: a file that loses rows is rewritten into a
+//! new file, and the old one stays readable for sessions that opened the previous snapshot.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use crmsql_schema::warehouse::{DataFile, Transaction};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, TimestampMicrosecondArray};
+use datafusion::arrow::compute::{cast, filter_record_batch};
+use datafusion::arrow::datatypes::{DataType, SchemaRef, TimeUnit};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::row::{RowConverter, SortField};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::ProjectionMask;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::error::ImportError;
+use crate::output::writer_properties;
+
+/// Rows per batch when files are read back for merging.
+const READ_BATCH_ROWS: usize = 64 * 1024;
+
+/// Counts of the outcomes of an import's rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MergeCounts {
+    /// Rows with a key the table did not have (or every row, for a table without a key).
+    pub added: u64,
+    /// Rows that replaced an older copy with the same key.
+    pub updated: u64,
+    /// Rows dropped because the table already held a newer copy, or because a later row of the
+    /// same import had the same key.
+    pub superseded: u64,
+}
+
+/// Mask of the rows of one file that stay.
+struct FileMask {
+    keep: Vec<bool>,
+    dropped: u64,
+}
+
+fn parquet_error(
+    path: &Path,
+) -> impl FnOnce(datafusion::parquet::errors::ParquetError) -> ImportError + '_ {
+    move |source| ImportError::Parquet {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn arrow_error(source: datafusion::arrow::error::ArrowError) -> ImportError {
+    ImportError::Arrow { source }
+}
+
+/// Returns the number of rows of a Parquet file from its footer.
+fn row_count(path: &Path) -> Result<u64, ImportError> {
+    let file = File::open(path).map_err(|source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error(path))?;
+    Ok(u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or_default())
+}
+
+/// Reads the key and version columns of a file, batch by batch.
+fn read_keys(
+    path: &Path,
+    key: &[String],
+    version: Option<&str>,
+    mut each: impl FnMut(&[ArrayRef], Option<&TimestampMicrosecondArray>) -> Result<(), ImportError>,
+) -> Result<bool, ImportError> {
+    let file = File::open(path).map_err(|source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error(path))?;
+    let schema = builder.schema().clone();
+    let mut indices = Vec::with_capacity(key.len() + 1);
+    for name in key {
+        match schema.index_of(name) {
+            Ok(index) => indices.push(index),
+            // A file without the key column cannot be matched by key; it is kept whole.
+            Err(_) => return Ok(false),
+        }
+    }
+    let version_index = version.and_then(|name| schema.index_of(name).ok());
+    indices.extend(version_index);
+    let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(READ_BATCH_ROWS)
+        .build()
+        .map_err(parquet_error(path))?;
+    for batch in reader {
+        let batch = batch.map_err(arrow_error)?;
+        let keys: Vec<ArrayRef> = key
+            .iter()
+            .map(|name| batch.column_by_name(name).cloned())
+            .collect::<Option<_>>()
+            .unwrap_or_default();
+        let versions = match (version, version_index) {
+            (Some(name), Some(_)) => match batch.column_by_name(name) {
+                Some(column) => {
+                    let column = cast(column, &DataType::Timestamp(TimeUnit::Microsecond, None))
+                        .map_err(arrow_error)?;
+                    column
+                        .as_any()
+                        .downcast_ref::<TimestampMicrosecondArray>()
+                        .cloned()
+                }
+                None => None,
+            },
+            _ => None,
+        };
+        each(&keys, versions.as_ref())?;
+    }
+    Ok(true)
+}
+
+fn converter_for(path: &Path, key: &[String]) -> Result<Option<RowConverter>, ImportError> {
+    let file = File::open(path).map_err(|source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error(path))?;
+    let schema = builder.schema();
+    let mut fields = Vec::with_capacity(key.len());
+    for name in key {
+        match schema.field_with_name(name) {
+            Ok(field) => fields.push(SortField::new(field.data_type().clone())),
+            Err(_) => return Ok(None),
+        }
+    }
+    RowConverter::new(fields).map(Some).map_err(arrow_error)
+}
+
+/// Copy of a key seen in the new files: where it is and how new it is.
+#[derive(Clone, Copy)]
+struct NewRow {
+    file: usize,
+    row: usize,
+    version: Option<i64>,
+}
+
+/// Merges `new_files` (just written by the import) into the table's files in the transaction, and
+/// returns the table's new file list with the counts.
+pub(crate) fn merge(
+    transaction: &mut Transaction,
+    table: &str,
+    new_files: Vec<DataFile>,
+    key: &[String],
+    version: Option<&str>,
+) -> Result<(Vec<DataFile>, MergeCounts), ImportError> {
+    let root = transaction.root().to_owned();
+    let old_files: Vec<DataFile> = transaction
+        .table(table)
+        .map(|meta| meta.files.clone())
+        .unwrap_or_default();
+    let new_rows: u64 = new_files.iter().map(|f| f.rows).sum();
+    if key.is_empty() {
+        let mut files = old_files;
+        files.extend(new_files);
+        let counts = MergeCounts {
+            added: new_rows,
+            ..MergeCounts::default()
+        };
+        return Ok((files, counts));
+    }
+
+    let Some(first) = new_files.first() else {
+        return Ok((old_files, MergeCounts::default()));
+    };
+    let Some(converter) = converter_for(&root.join(&first.path), key)? else {
+        let mut files = old_files;
+        files.extend(new_files);
+        let counts = MergeCounts {
+            added: new_rows,
+            ..MergeCounts::default()
+        };
+        return Ok((files, counts));
+    };
+
+    // Keys of the new rows. A key repeated within the import keeps its newest copy.
+    let mut seen: HashMap<Box<[u8]>, NewRow> = HashMap::new();
+    let mut new_masks: Vec<FileMask> = new_files
+        .iter()
+        .map(|f| FileMask {
+            keep: vec![true; f.rows as usize],
+            dropped: 0,
+        })
+        .collect();
+    for (file_index, file) in new_files.iter().enumerate() {
+        let mut row = 0usize;
+        read_keys(&root.join(&file.path), key, version, |keys, versions| {
+            let rows = converter.convert_columns(keys).map_err(arrow_error)?;
+            for (i, encoded) in rows.iter().enumerate() {
+                let copy = NewRow {
+                    file: file_index,
+                    row: row + i,
+                    version: versions.and_then(|v| v.is_valid(i).then(|| v.value(i))),
+                };
+                match seen.get_mut(encoded.as_ref()) {
+                    Some(earlier) => {
+                        let (loser, winner) = if newer(earlier.version, copy.version) {
+                            (copy, *earlier)
+                        } else {
+                            (*earlier, copy)
+                        };
+                        drop_row(&mut new_masks, loser);
+                        *earlier = winner;
+                    }
+                    None => {
+                        seen.insert(encoded.as_ref().into(), copy);
+                    }
+                }
+            }
+            row += keys.first().map_or(0, |k| k.len());
+            Ok(())
+        })?;
+    }
+    let mut counts = MergeCounts {
+        superseded: new_masks.iter().map(|m| m.dropped).sum(),
+        ..MergeCounts::default()
+    };
+
+    // Old rows with the same key: the older copy goes.
+    let mut old_masks = Vec::with_capacity(old_files.len());
+    let mut old_files = old_files;
+    for file in &mut old_files {
+        // Files of warehouses from earlier builds may not record their row counts.
+        file.rows = row_count(&root.join(&file.path))?;
+        let mut mask = FileMask {
+            keep: vec![true; file.rows as usize],
+            dropped: 0,
+        };
+        let mut row = 0usize;
+        let matched = read_keys(&root.join(&file.path), key, version, |keys, versions| {
+            let rows = converter.convert_columns(keys).map_err(arrow_error)?;
+            if mask.keep.len() < row + rows.num_rows() {
+                mask.keep.resize(row + rows.num_rows(), true);
+            }
+            for (i, encoded) in rows.iter().enumerate() {
+                let Some(copy) = seen.get(encoded.as_ref()).copied() else {
+                    continue;
+                };
+                let old_version = versions.and_then(|v| v.is_valid(i).then(|| v.value(i)));
+                if newer(old_version, copy.version) {
+                    if new_masks[copy.file].keep[copy.row] {
+                        drop_row(&mut new_masks, copy);
+                        counts.superseded += 1;
+                    }
+                } else {
+                    mask.keep[row + i] = false;
+                    mask.dropped += 1;
+                    counts.updated += 1;
+                }
+            }
+            row += rows.num_rows();
+            Ok(())
+        })?;
+        if !matched {
+            mask.dropped = 0;
+        }
+        old_masks.push(mask);
+    }
+    counts.added = new_rows - counts.superseded - counts.updated;
+
+    let mut files = Vec::with_capacity(old_files.len() + new_files.len());
+    for (file, mask) in old_files
+        .into_iter()
+        .zip(old_masks)
+        .chain(new_files.into_iter().zip(new_masks))
+    {
+        if mask.dropped == 0 {
+            files.push(file);
+        } else if mask.dropped < file.rows {
+            files.push(rewrite(
+                transaction,
+                table,
+                &root.join(&file.path),
+                &mask.keep,
+            )?);
+        }
+    }
+    Ok((files, counts))
+}
+
+/// Whether a copy with version `a` beats a later-imported copy with version `b`: only when both
+/// are known and `a` is strictly newer.
+fn newer(a: Option<i64>, b: Option<i64>) -> bool {
+    matches!((a, b), (Some(a), Some(b)) if a > b)
+}
+
+fn drop_row(masks: &mut [FileMask], row: NewRow) {
+    let mask = &mut masks[row.file];
+    if mask.keep[row.row] {
+        mask.keep[row.row] = false;
+        mask.dropped += 1;
+    }
+}
+
+/// Writes the rows of `path` that `keep` marks into a new file of the table.
+fn rewrite(
+    transaction: &mut Transaction,
+    table: &str,
+    path: &Path,
+    keep: &[bool],
+) -> Result<DataFile, ImportError> {
+    let file = File::open(path).map_err(|source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error(path))?;
+    let schema: SchemaRef = Arc::clone(builder.schema());
+    let reader = builder
+        .with_batch_size(READ_BATCH_ROWS)
+        .build()
+        .map_err(parquet_error(path))?;
+
+    let (relative, out_path) = transaction.new_file(table)?;
+    let out = File::create(&out_path).map_err(|source| ImportError::Io {
+        path: out_path.clone(),
+        source,
+    })?;
+    let mut writer = ArrowWriter::try_new(out, schema, Some(writer_properties()))
+        .map_err(parquet_error(&out_path))?;
+
+    let mut offset = 0usize;
+    let mut rows = 0u64;
+    for batch in reader {
+        let batch: RecordBatch = batch.map_err(arrow_error)?;
+        let end = offset + batch.num_rows();
+        let predicate: BooleanArray = keep
+            .get(offset..end)
+            .map(|slice| slice.iter().map(|k| Some(*k)).collect())
+            .unwrap_or_else(|| std::iter::repeat_n(Some(true), batch.num_rows()).collect());
+        offset = end;
+        let kept = filter_record_batch(&batch, &predicate).map_err(arrow_error)?;
+        rows += kept.num_rows() as u64;
+        writer.write(&kept).map_err(parquet_error(&out_path))?;
+    }
+
+    writer.close().map_err(parquet_error(&out_path))?;
+    Ok(DataFile {
+        path: relative,
+        rows,
+    })
+}
