@@ -282,11 +282,15 @@ fn failed_import_keeps_previous_table() {
         "{message}"
     );
 
-    let output = import(
-        home.path(),
-        &warehouse,
-        &[&samples().join("synthetic_contacts_legacy_utf8_comma.csv")],
-    );
+    let notes = home.path().join("notes.csv");
+    std::fs::write(
+        &notes,
+        "Заметка,Автор
+позвонить,Иван
+",
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&notes]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains("не похож на выгрузку сделок amoCRM"),
@@ -860,11 +864,7 @@ fn folder_import_skips_other_files() {
         folder.join("amocrm_export_leads_2.csv"),
     )
     .unwrap();
-    std::fs::copy(
-        samples().join("synthetic_contacts_legacy_utf8_comma.csv"),
-        folder.join("contacts.csv"),
-    )
-    .unwrap();
+    std::fs::write(folder.join("notes.csv"), "Заметка,Автор\nпозвонить,Иван\n").unwrap();
     std::fs::write(folder.join("report.xlsx"), b"PK\x03\x04zip").unwrap();
     std::fs::write(folder.join(".hidden.csv"), b"junk").unwrap();
 
@@ -878,7 +878,7 @@ fn folder_import_skips_other_files() {
     let warnings = stderr(&output);
     assert_eq!(warnings.matches("пропущен файл").count(), 2, "{warnings}");
     assert!(
-        warnings.contains("contacts.csv не похож на выгрузку сделок"),
+        warnings.contains("notes.csv не похож на выгрузку сделок"),
         "{warnings}"
     );
     assert!(warnings.contains("report.xlsx — файл Excel"), "{warnings}");

@@ -471,3 +471,69 @@ fn readers_and_writer_during_import() {
     let new = query(home.path(), &warehouse, "SELECT count(*) AS n FROM deals");
     assert_eq!(new[0]["n"], "200000");
 }
+
+#[test]
+fn contacts_export_splits_by_type() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let path = samples().join("synthetic_contacts_legacy_utf8_comma.csv");
+    // Expected values from an independent reading of the file.
+    let rows = parse_csv(&std::fs::read_to_string(&path).unwrap());
+    let contact = rows.iter().find(|r| r["Тип"] == "контакт").unwrap();
+    let company = rows.iter().find(|r| r["Тип"] == "компания").unwrap();
+
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success());
+
+    let contacts = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, name, first_name, last_name, company, manager, position, \
+         array_to_string(phones, '|') AS phones, array_to_string(emails, '|') AS emails, \
+         CAST(created_at AS VARCHAR) AS created_at FROM contacts",
+    );
+    assert_eq!(contacts.len(), 1);
+    let got = &contacts[0];
+    assert_eq!(got["id"], contact["ID"]);
+    assert_eq!(got["name"], contact["Полное имя контакта"]);
+    assert_eq!(got["first_name"], contact["Имя"]);
+    assert_eq!(got["last_name"], contact["Фамилия"]);
+    assert_eq!(got["company"], contact["Название компании"]);
+    assert_eq!(got["manager"], contact["Ответственный"]);
+    assert_eq!(got["position"], contact["Должность"]);
+    let phones: Vec<&str> = ["Рабочий телефон", "Мобильный телефон"]
+        .iter()
+        .map(|label| contact[*label].as_str())
+        .collect();
+    assert_eq!(got["phones"], phones.join("|"));
+    assert_eq!(got["emails"], contact["Рабочий email"]);
+    // 11:58:20 Moscow time is 08:58:20 UTC.
+    assert!(
+        got["created_at"].starts_with("2024-06-03T08:58:20")
+            || got["created_at"].starts_with("2024-06-03T11:58:20+03:00"),
+        "{}",
+        got["created_at"]
+    );
+
+    let companies = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, name, web, address, array_to_string(tags, '|') AS tags, \
+         array_to_string(phones, '|') AS phones FROM companies",
+    );
+    assert_eq!(companies.len(), 1);
+    let got = &companies[0];
+    assert_eq!(got["id"], company["ID"]);
+    assert_eq!(got["name"], company["Полное имя контакта"]);
+    assert_eq!(got["web"], company["Web"]);
+    assert_eq!(got["address"], company["Адрес"]);
+    assert_eq!(got["tags"], company["Теги"]);
+    assert_eq!(got["phones"], company["Рабочий телефон"]);
+    let columns = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS n FROM information_schema.columns \
+         WHERE table_name = 'companies' AND column_name IN ('first_name', 'position')",
+    );
+    assert_eq!(columns[0]["n"], "0");
+}

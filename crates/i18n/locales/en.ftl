@@ -212,3 +212,4 @@ help-import-dry_run = Show what would be loaded (format, encoding, delimiter, co
 help-import-strict = Treat any rejected row as an error: the import is cancelled and the warehouse is not changed
 help-import-replace = Replace the table as a whole instead of merging into it
 delimiter-whitespace = spaces
+reject-invalid-entity-type = the «Тип» column must be «контакт» or «компания»

@@ -275,7 +275,7 @@ pub(crate) struct TextSource {
 }
 
 /// Record reader over a text table.
-enum Records {
+pub(crate) enum Records {
     Delimited(csv::Reader<Box<dyn Read + Send>>),
     Aligned {
         reader: Box<dyn BufRead + Send>,
@@ -347,7 +347,11 @@ impl Records {
     }
 
     /// Reads the next record that is not blank.
-    fn next(&mut self, path: &Path, encoding: Encoding) -> Result<Option<Record>, ImportError> {
+    pub(crate) fn next(
+        &mut self,
+        path: &Path,
+        encoding: Encoding,
+    ) -> Result<Option<Record>, ImportError> {
         let io = |error: std::io::Error| ImportError::Io {
             path: path.to_owned(),
             source: error,
@@ -407,6 +411,13 @@ impl Records {
             }
         }
     }
+}
+
+/// Opens the records of a text table after its header.
+pub(crate) fn records(source: &TextSource) -> Result<Records, ImportError> {
+    let mut records = Records::open(source)?;
+    let _header = records.next(&source.path, source.encoding)?;
+    Ok(records)
 }
 
 /// Decides whether the text is aligned by whitespace: no delimiter in the header and the first

@@ -10,6 +10,7 @@ pub mod generic;
 pub mod output;
 pub mod values;
 
+mod contacts;
 mod deals;
 mod error;
 mod lines;
@@ -317,6 +318,11 @@ pub struct Detection {
 /// Where one file goes and how it is read.
 enum Job {
     Deals(deals::OpenedSource),
+    /// A contacts or companies export; its rows go to both tables.
+    Contacts {
+        source: generic::TextSource,
+        entity: contacts::Entity,
+    },
     Text {
         table: String,
         shape: generic::Shape,
@@ -328,6 +334,8 @@ impl Job {
     fn table(&self) -> &str {
         match self {
             Job::Deals(_) => "deals",
+            // Both tables of contact exports are written together, under one name.
+            Job::Contacts { .. } => "contacts",
             Job::Text { table, .. } => table,
         }
     }
@@ -336,7 +344,11 @@ impl Job {
 /// Decides where a file goes: a deals export, a table named with `--table`, or an ad spend or
 /// expenses report recognized by its header.
 fn classify(path: &Path, options: &ImportOptions) -> Result<Job, ImportError> {
-    if let Some(table) = options.table.as_deref().filter(|t| *t != "deals") {
+    if let Some(table) = options
+        .table
+        .as_deref()
+        .filter(|t| !matches!(*t, "deals" | "contacts" | "companies"))
+    {
         let source = generic::open(path, options.encoding, options.delimiter)?;
         let shape = generic::shape_of_table(table);
         return Ok(Job::Text {
@@ -348,6 +360,13 @@ fn classify(path: &Path, options: &ImportOptions) -> Result<Job, ImportError> {
     let source = open_source(path, options)?;
     if HeaderPlan::from_labels(&source.labels).is_deals_export() {
         return Ok(Job::Deals(source));
+    }
+    if let Some(entity) = contacts::detect(&source.labels) {
+        let text = generic::open(path, options.encoding, options.delimiter)?;
+        return Ok(Job::Contacts {
+            source: text,
+            entity,
+        });
     }
     if options.table.is_none() {
         let text = generic::open(path, options.encoding, options.delimiter)?;
@@ -482,8 +501,14 @@ pub fn import(
             .filter(|job| job.as_ref().is_some_and(|j| j.table() == table))
             .filter_map(Option::take)
             .collect();
-        let report = import_table(&mut transaction, warehouse, &table, mine, options, l)?;
-        reports.push(report);
+        reports.extend(import_table(
+            &mut transaction,
+            warehouse,
+            &table,
+            mine,
+            options,
+            l,
+        )?);
     }
     if options.strict
         && let Some(report) = reports.iter().find(|r| r.rejected > 0)
@@ -556,6 +581,19 @@ fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportErr
                 rows,
             })
         }
+        Job::Contacts { source, entity } => Ok(Detection {
+            path: source.path.clone(),
+            table: match entity {
+                contacts::Entity::Contact => "contacts, companies".to_owned(),
+                contacts::Entity::Company => "companies".to_owned(),
+            },
+            format: "csv".to_owned(),
+            encoding: source.encoding.to_string(),
+            delimiter: source.layout.name(),
+            columns: contacts::describe(&source.labels, *entity),
+            unknown: contacts::unknown_labels(&source.labels, *entity),
+            rows: generic::count_records(source)?,
+        }),
         Job::Text {
             table,
             shape,
@@ -613,6 +651,17 @@ fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Rows of one table written by an import, before they are merged into the table.
+struct Staged {
+    files: Vec<DataFile>,
+    sources: Vec<SourceMeta>,
+    key: Vec<String>,
+    version: Option<&'static str>,
+    currency: Option<String>,
+    /// Files skipped because the table has them already.
+    already: Vec<PathBuf>,
+}
+
 fn import_table(
     transaction: &mut Transaction,
     warehouse: &Warehouse,
@@ -620,99 +669,198 @@ fn import_table(
     jobs: Vec<Job>,
     options: &ImportOptions,
     l: &Localizer,
-) -> Result<TableReport, ImportError> {
-    let previous = transaction.table(table).cloned();
-    let replace = options.replace;
+) -> Result<Vec<TableReport>, ImportError> {
+    if matches!(jobs.first(), Some(Job::Contacts { .. })) {
+        return import_contact_tables(transaction, warehouse, jobs, options, l);
+    }
     let rejects_path = transaction.rejects_path(table)?;
     let mut rejects = rejects::RejectsWriter::new(&rejects_path);
-    let mut already = Vec::new();
-    let (written_files, sources, key, version, currency) = if table == "deals" {
+    let staged = if table == "deals" {
         let mut sources: Vec<deals::OpenedSource> = jobs
             .into_iter()
             .filter_map(|job| match job {
                 Job::Deals(source) => Some(source),
-                Job::Text { .. } => None,
+                _ => None,
             })
             .collect();
         let written = import_deals(transaction, &mut sources, options, l, &mut rejects)?;
-        let currency = written.currency;
-        (
-            written.files,
-            written.sources,
-            vec!["id".to_owned()],
-            Some("updated_at"),
-            currency,
-        )
+        Staged {
+            files: written.files,
+            sources: written.sources,
+            key: vec!["id".to_owned()],
+            version: Some("updated_at"),
+            currency: written.currency,
+            already: Vec::new(),
+        }
     } else {
-        let mut text_sources = Vec::new();
-        let mut shape = generic::Shape::Other;
-        let key = if options.key.is_empty() {
-            previous.as_ref().map(|m| m.key.clone()).unwrap_or_default()
-        } else {
-            options.key.clone()
-        };
-        let mut fingerprints = Vec::new();
-        for job in jobs {
-            if let Job::Text {
-                shape: job_shape,
-                source,
-                ..
-            } = job
-            {
-                shape = job_shape;
-                // A file imported before into a table without a key would add its rows twice.
-                let print = fingerprint(&source.path)?;
-                let seen = previous.as_ref().is_some_and(|meta| {
-                    !replace
-                        && meta
-                            .sources
-                            .iter()
-                            .any(|s| s.fingerprint.as_deref() == Some(print.as_str()))
-                });
-                if seen && key.is_empty() && generic::shape_key(shape).is_empty() {
-                    already.push(source.path.clone());
-                    continue;
-                }
-                fingerprints.push(print);
-                text_sources.push(source);
-            }
-        }
-        let key = if key.is_empty() {
-            generic::shape_key(shape)
-        } else {
-            key
-        };
-        let existing = if replace {
-            Vec::new()
-        } else {
-            existing_kinds(transaction, table)
-        };
-        let input = generic::GenericPlanInput {
-            shape,
-            mappings: &options.mappings,
-            existing: &existing,
-        };
-        let written = generic::import_files(
-            transaction,
-            table,
-            &text_sources,
-            &input,
-            &mut rejects,
-            options.timezone,
-            l,
-        )?;
-        let mut metas = written.sources;
-        for (meta, print) in metas.iter_mut().zip(fingerprints) {
-            meta.fingerprint = Some(print);
-        }
-        (written.files, metas, key, None, None)
+        stage_text_table(transaction, table, jobs, options, l, &mut rejects)?
     };
+    let report = finish_table(transaction, warehouse, table, staged, rejects, options)?;
+    Ok(vec![report])
+}
+
+/// Writes text table files (`--table`, ad spend, expenses) into new files of `table`.
+fn stage_text_table(
+    transaction: &mut Transaction,
+    table: &str,
+    jobs: Vec<Job>,
+    options: &ImportOptions,
+    l: &Localizer,
+    rejects: &mut rejects::RejectsWriter,
+) -> Result<Staged, ImportError> {
+    let previous = transaction.table(table).cloned();
+    let mut already = Vec::new();
+    let mut text_sources = Vec::new();
+    let mut shape = generic::Shape::Other;
+    let key = if options.key.is_empty() {
+        previous.as_ref().map(|m| m.key.clone()).unwrap_or_default()
+    } else {
+        options.key.clone()
+    };
+    let mut fingerprints = Vec::new();
+    for job in jobs {
+        if let Job::Text {
+            shape: job_shape,
+            source,
+            ..
+        } = job
+        {
+            shape = job_shape;
+            // A file imported before into a table without a key would add its rows twice.
+            let print = fingerprint(&source.path)?;
+            let seen = previous.as_ref().is_some_and(|meta| {
+                !options.replace
+                    && meta
+                        .sources
+                        .iter()
+                        .any(|s| s.fingerprint.as_deref() == Some(print.as_str()))
+            });
+            if seen && key.is_empty() && generic::shape_key(shape).is_empty() {
+                already.push(source.path.clone());
+                continue;
+            }
+            fingerprints.push(print);
+            text_sources.push(source);
+        }
+    }
+    let key = if key.is_empty() {
+        generic::shape_key(shape)
+    } else {
+        key
+    };
+    let existing = if options.replace {
+        Vec::new()
+    } else {
+        existing_kinds(transaction, table)
+    };
+    let input = generic::GenericPlanInput {
+        shape,
+        mappings: &options.mappings,
+        existing: &existing,
+    };
+    let written = generic::import_files(
+        transaction,
+        table,
+        &text_sources,
+        &input,
+        rejects,
+        options.timezone,
+        l,
+    )?;
+    let mut sources = written.sources;
+    for (meta, print) in sources.iter_mut().zip(fingerprints) {
+        meta.fingerprint = Some(print);
+    }
+    Ok(Staged {
+        files: written.files,
+        sources,
+        key,
+        version: None,
+        currency: None,
+        already,
+    })
+}
+
+/// Imports contacts and companies exports into the `contacts` and `companies` tables.
+fn import_contact_tables(
+    transaction: &mut Transaction,
+    warehouse: &Warehouse,
+    jobs: Vec<Job>,
+    options: &ImportOptions,
+    l: &Localizer,
+) -> Result<Vec<TableReport>, ImportError> {
+    let sources: Vec<(generic::TextSource, contacts::Entity)> = jobs
+        .into_iter()
+        .filter_map(|job| match job {
+            Job::Contacts { source, entity } => Some((source, entity)),
+            _ => None,
+        })
+        .collect();
+    let entities = [contacts::Entity::Contact, contacts::Entity::Company];
+    let mut rejects = std::collections::HashMap::new();
+    for entity in entities {
+        let path = transaction.rejects_path(entity.table())?;
+        rejects.insert(entity, rejects::RejectsWriter::new(&path));
+    }
+    let context = contacts::Context {
+        zone: options.timezone,
+        l,
+    };
+    let mut written = contacts::import_files(transaction, &sources, &mut rejects, &context)?;
+    let mut reports = Vec::new();
+    for entity in entities {
+        let Some(entity_rejects) = rejects.remove(&entity) else {
+            continue;
+        };
+        let entity_sources = written.sources.remove(&entity).unwrap_or_default();
+        if entity_sources.is_empty() {
+            continue;
+        }
+        let staged = Staged {
+            files: written.files.remove(&entity).unwrap_or_default(),
+            sources: entity_sources,
+            key: vec!["id".to_owned()],
+            version: Some("updated_at"),
+            currency: None,
+            already: Vec::new(),
+        };
+        reports.push(finish_table(
+            transaction,
+            warehouse,
+            entity.table(),
+            staged,
+            entity_rejects,
+            options,
+        )?);
+    }
+    if reports.is_empty() {
+        let path = contacts::paths(&sources)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        return Err(ImportError::NoRows { path });
+    }
+    Ok(reports)
+}
+
+/// Merges staged rows into `table` and sets the table's new metadata in the transaction.
+fn finish_table(
+    transaction: &mut Transaction,
+    warehouse: &Warehouse,
+    table: &str,
+    staged: Staged,
+    mut rejects: rejects::RejectsWriter,
+    options: &ImportOptions,
+) -> Result<TableReport, ImportError> {
+    let previous = transaction.table(table).cloned();
+    let replace = options.replace;
     rejects.finish()?;
     let rejected = rejects.count();
+    let sources = staged.sources;
     let read: u64 = sources.iter().map(|s| s.rows + s.rejected).sum();
-    let new_rows: u64 = written_files.iter().map(|f| f.rows).sum();
+    let new_rows: u64 = staged.files.iter().map(|f| f.rows).sum();
 
-    if sources.is_empty() && !already.is_empty() {
+    if sources.is_empty() && !staged.already.is_empty() {
         // Every file was imported before: the table stays as it is.
         return Ok(TableReport {
             table: table.to_owned(),
@@ -723,7 +871,7 @@ fn import_table(
             superseded: 0,
             rejected: 0,
             sources: Vec::new(),
-            already_imported: already,
+            already_imported: staged.already,
             rejects_path: None,
             first_reject: None,
         });
@@ -748,7 +896,13 @@ fn import_table(
         meta.files.clear();
         transaction.put_table(meta);
     }
-    let (files, counts) = merge::merge(transaction, table, written_files, &key, version)?;
+    let (files, counts) = merge::merge(
+        transaction,
+        table,
+        staged.files,
+        &staged.key,
+        staged.version,
+    )?;
     let rows: u64 = files.iter().map(|f| f.rows).sum();
     let mut all_sources = match &previous {
         Some(meta) if !replace => meta.sources.clone(),
@@ -759,13 +913,15 @@ fn import_table(
         format_version: FORMAT_VERSION,
         table: table.to_owned(),
         timezone: options.timezone.name().to_owned(),
-        currency: currency.or_else(|| previous.as_ref().and_then(|m| m.currency.clone())),
+        currency: staged
+            .currency
+            .or_else(|| previous.as_ref().and_then(|m| m.currency.clone())),
         imported_at: now_rfc3339(),
         demo: options.demo,
         rows,
         rejected,
-        key,
-        version_column: version.map(str::to_owned),
+        key: staged.key,
+        version_column: staged.version.map(str::to_owned),
         files,
         sources: all_sources,
     };
@@ -779,7 +935,7 @@ fn import_table(
         superseded: counts.superseded,
         rejected,
         sources,
-        already_imported: already,
+        already_imported: staged.already,
         rejects_path: (rejected > 0).then(|| warehouse.rejects_path(table)),
         first_reject: rejects.first().cloned(),
     })

@@ -70,10 +70,12 @@ fn counts_add_up_on_every_sample() {
                 "{}: {table:?}",
                 path.display()
             );
-            assert_eq!(table.read, expected, "{}", path.display());
             assert_eq!(table.rows, table.added, "{}", path.display());
         }
+        // A contacts export feeds two tables; together they read every row once.
+        let read: u64 = report.tables.iter().map(|t| t.read).sum();
+        assert_eq!(read, expected, "{}", path.display());
         checked += 1;
     }
-    assert!(checked >= 4, "only {checked} samples imported");
+    assert!(checked >= 5, "only {checked} samples imported");
 }
