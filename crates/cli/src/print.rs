@@ -82,6 +82,18 @@ pub fn import_summary(report: &ImportReport, l: &Localizer) -> (Vec<String>, Vec
     let mut warnings = Vec::new();
     for table in &report.tables {
         for source in &table.sources {
+            if source.format.starts_with("json") {
+                lines.push(l.format(
+                    "import-source-json",
+                    &[
+                        ("path", Arg::from(&source.path)),
+                        ("table", Arg::from(&table.table)),
+                        ("rows", Arg::from(source.rows)),
+                        ("rejected", Arg::from(source.rejected)),
+                    ],
+                ));
+                continue;
+            }
             lines.push(l.format(
                 "import-source",
                 &[

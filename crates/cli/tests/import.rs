@@ -537,3 +537,266 @@ fn contacts_export_splits_by_type() {
     );
     assert_eq!(columns[0]["n"], "0");
 }
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Formats Unix seconds as Moscow wall time the way DataFusion prints the column.
+fn moscow(seconds: i64) -> String {
+    // Moscow has kept UTC+3 since 2014.
+    let local = seconds + 3 * 3600;
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+03:00",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Converts days since 1970-01-01 to a calendar date (proleptic Gregorian).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[test]
+fn api_pages_fill_every_table() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(samples())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert_eq!(files.len(), 10);
+    let paths: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+    let output = import(home.path(), &warehouse, &paths);
+    assert!(output.status.success());
+
+    // Expected values straight from the JSON.
+    let users = read_json(&samples().join("api_v4_users_page.json"));
+    let user_name = |id: &serde_json::Value| -> String {
+        users["_embedded"]["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"] == *id)
+            .map(|u| u["name"].as_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let pipelines = read_json(&samples().join("api_v4_pipelines.json"));
+    let pipeline = &pipelines["_embedded"]["pipelines"][0];
+    let stage_name = |id: &serde_json::Value| -> String {
+        pipeline["_embedded"]["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == *id)
+            .map(|s| s["name"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let leads = read_json(&samples().join("api_v4_leads_page.json"));
+    let deals = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, name, CAST(budget AS VARCHAR) AS budget, manager, pipeline, stage, outcome, \
+         loss_reason, array_to_string(tags, ',') AS tags, CAST(created_at AS VARCHAR) AS created_at, \
+         CAST(closed_at AS VARCHAR) AS closed_at, utm_source FROM deals ORDER BY id",
+    );
+    assert_eq!(deals.len(), 5);
+    for lead in leads["_embedded"]["leads"].as_array().unwrap() {
+        let id = lead["id"].to_string();
+        let row = deals.iter().find(|r| r["id"] == id).unwrap();
+        assert_eq!(row["name"], lead["name"].as_str().unwrap());
+        assert_eq!(row["budget"], format!("{}.00", lead["price"]));
+        assert_eq!(row["manager"], user_name(&lead["responsible_user_id"]));
+        assert_eq!(row["pipeline"], pipeline["name"].as_str().unwrap());
+        assert_eq!(row["stage"], stage_name(&lead["status_id"]));
+        let expected_outcome = match lead["status_id"].as_i64() {
+            Some(142) => "won",
+            Some(143) => "lost",
+            _ => "open",
+        };
+        assert_eq!(row["outcome"], expected_outcome);
+        assert_eq!(
+            row["created_at"],
+            moscow(lead["created_at"].as_i64().unwrap())
+        );
+        match lead["closed_at"].as_i64() {
+            Some(closed) => assert_eq!(row["closed_at"], moscow(closed)),
+            None => assert_eq!(row["closed_at"], ""),
+        }
+        let tags: Vec<&str> = lead["_embedded"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(row["tags"], tags.join(","));
+        if expected_outcome == "lost" {
+            assert_eq!(
+                row["loss_reason"],
+                lead["_embedded"]["loss_reason"][0]["name"]
+                    .as_str()
+                    .unwrap()
+            );
+        }
+    }
+    assert_eq!(deals[2]["utm_source"], "yandex");
+
+    // Custom field values, keyed by field id, numbers read from strings by the field type.
+    let values = query(
+        home.path(),
+        &warehouse,
+        "SELECT field_id, value, value_number, enum_id FROM custom_field_values \
+         WHERE entity_type = 'leads' AND entity_id = 41000001 ORDER BY field_id, position",
+    );
+    let first_lead = &leads["_embedded"]["leads"][0]["custom_fields_values"];
+    let expected: usize = first_lead
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["values"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(values.len(), expected);
+    let margin = values.iter().find(|v| v["field_id"] == "610004").unwrap();
+    assert_eq!(margin["value_number"], "37000.5");
+    let services: Vec<&str> = values
+        .iter()
+        .filter(|v| v["field_id"] == "610002")
+        .map(|v| v["enum_id"].as_str())
+        .collect();
+    assert_eq!(services, ["820011", "820012"]);
+
+    // The other entities.
+    let count = |table: &str| {
+        query(
+            home.path(),
+            &warehouse,
+            &format!("SELECT count(*) AS n FROM {table}"),
+        )[0]["n"]
+            .clone()
+    };
+    assert_eq!(count("users"), "2");
+    assert_eq!(count("pipelines"), "1");
+    assert_eq!(
+        count("statuses"),
+        pipeline["_embedded"]["statuses"]
+            .as_array()
+            .unwrap()
+            .len()
+            .to_string()
+    );
+    assert_eq!(count("custom_fields"), "2");
+    assert_eq!(count("custom_field_enums"), "2");
+    let product = query(
+        home.path(),
+        &warehouse,
+        "SELECT name, sku, CAST(price AS VARCHAR) AS price FROM catalog_elements",
+    );
+    assert_eq!(product[0]["sku"], "ARB-1000");
+    assert_eq!(product[0]["price"], "6000.00");
+    let purchase = query(
+        home.path(),
+        &warehouse,
+        "SELECT t.customer_id, CAST(t.price AS VARCHAR) AS price, i.catalog_element_id, i.quantity \
+         FROM transactions t JOIN transaction_items i ON i.transaction_id = t.id",
+    );
+    assert_eq!(purchase[0]["customer_id"], "1400001");
+    assert_eq!(purchase[0]["price"], "12000.00");
+    assert_eq!(purchase[0]["quantity"], "2.0");
+    let customer = query(
+        home.path(),
+        &warehouse,
+        "SELECT CAST(ltv AS VARCHAR) AS ltv, purchases_count, manager FROM customers",
+    );
+    assert_eq!(customer[0]["ltv"], "78000.00");
+    assert_eq!(customer[0]["manager"], "Мария Кузнецова");
+    let change = query(
+        home.path(),
+        &warehouse,
+        "SELECT deal_id, stage_before, stage_after, outcome_after FROM lead_status_changes",
+    );
+    assert_eq!(change[0]["deal_id"], "41000001");
+    assert_eq!(change[0]["stage_before"], "Переговоры");
+    assert_eq!(change[0]["stage_after"], "Успешно реализовано");
+    let contact = query(
+        home.path(),
+        &warehouse,
+        "SELECT array_to_string(phones, ',') AS phones, array_to_string(mobile_phone, ',') AS mobile, \
+         position FROM contacts",
+    );
+    assert_eq!(contact[0]["phones"], "+79001112233,+79004445566");
+    assert_eq!(contact[0]["mobile"], "+79004445566");
+    assert_eq!(contact[0]["position"], "Закупщик");
+}
+
+#[test]
+fn api_json_lines_merge_and_reject() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let leads = read_json(&samples().join("api_v4_leads_page.json"));
+    let mut lines: Vec<String> = leads["_embedded"]["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    lines.insert(
+        1,
+        "{\"id\": 41000009, \"price\": \"много\", \"status_id\": 1, \"pipeline_id\": 1}".to_owned(),
+    );
+    lines.push("{broken".to_owned());
+    let path = home.path().join("leads.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success());
+    let rejects = parse_csv(
+        std::fs::read_to_string(warehouse.join("_rejects/deals.csv"))
+            .unwrap()
+            .trim_start_matches('\u{feff}'),
+    );
+    assert_eq!(rejects.len(), 2);
+    assert_eq!(rejects[0]["line"], "2");
+    assert_eq!(rejects[0]["column"], "$.price");
+    assert_eq!(rejects[0]["value"], "\"много\"");
+    assert_eq!(rejects[0]["reason_code"], "invalid_money");
+    assert_eq!(rejects[1]["line"], "5");
+    assert_eq!(rejects[1]["reason_code"], "invalid_json");
+    let count = query(home.path(), &warehouse, "SELECT count(*) AS n FROM deals");
+    assert_eq!(count[0]["n"], "3");
+
+    // The same leads again change nothing; their custom field values are not doubled.
+    let before = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS n FROM custom_field_values",
+    );
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success());
+    assert_eq!(
+        query(home.path(), &warehouse, "SELECT count(*) AS n FROM deals"),
+        count
+    );
+    assert_eq!(
+        query(
+            home.path(),
+            &warehouse,
+            "SELECT count(*) AS n FROM custom_field_values"
+        ),
+        before
+    );
+}

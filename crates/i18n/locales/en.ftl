@@ -213,3 +213,14 @@ help-import-strict = Treat any rejected row as an error: the import is cancelled
 help-import-replace = Replace the table as a whole instead of merging into it
 delimiter-whitespace = spaces
 reject-invalid-entity-type = the «Тип» column must be «контакт» or «компания»
+import-invalid-json = { $path }: neither JSON nor JSON Lines, error at line { $line }, column { $column }: { $detail }
+    hint: save the API response whole (a page with _embedded) or one JSON object a line
+reject-invalid-json = the line is not valid JSON: { $detail }
+reject-unknown-entity = cannot tell which API entity this is: no list in _embedded and no fields to recognize it by
+import-source-json = { $path }: JSON, { $rows } { $rows ->
+    [one] row
+   *[other] rows
+} for { $table }{ $rejected ->
+    [0] {""}
+   *[other] , rejected: { $rejected }
+}

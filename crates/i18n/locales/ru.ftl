@@ -226,3 +226,15 @@ help-import-strict = Считать ошибкой любую отклонённ
 help-import-replace = Заменить таблицу целиком вместо слияния с прежними данными
 delimiter-whitespace = пробелы
 reject-invalid-entity-type = в столбце «Тип» ожидается «контакт» или «компания»
+import-invalid-json = { $path }: не JSON и не JSON Lines, ошибка в строке { $line }, позиции { $column }: { $detail }
+    подсказка: сохраните ответ API целиком (страница с _embedded) или по одному объекту JSON в строке
+reject-invalid-json = строка не читается как JSON: { $detail }
+reject-unknown-entity = не удалось понять, что это за сущность API: нет списка в _embedded и нет полей, по которым её узнать
+import-source-json = { $path }: JSON, в { $table } { $rows ->
+    [one] { $rows } строка
+    [few] { $rows } строки
+   *[many] { $rows } строк
+}{ $rejected ->
+    [0] {""}
+   *[other] , отклонено: { $rejected }
+}

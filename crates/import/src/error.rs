@@ -75,6 +75,14 @@ pub enum ImportError {
         label: String,
         header: String,
     },
+    /// A JSON file that is neither one JSON value nor JSON Lines.
+    #[error("{}", self.localize(Localizer::english()))]
+    InvalidJson {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        detail: String,
+    },
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
 }
@@ -194,6 +202,20 @@ impl Localize for ImportError {
                     ("path", path_arg(path)),
                     ("label", Arg::from(label)),
                     ("header", Arg::from(header)),
+                ],
+            ),
+            ImportError::InvalidJson {
+                path,
+                line,
+                column,
+                detail,
+            } => l.format(
+                "import-invalid-json",
+                &[
+                    ("path", path_arg(path)),
+                    ("line", Arg::from(*line)),
+                    ("column", Arg::from(*column)),
+                    ("detail", Arg::from(detail)),
                 ],
             ),
             ImportError::Warehouse(error) => error.localize(l),

@@ -691,6 +691,13 @@ fn parse_value(read_as: ColumnType, text: &str, zone: chrono_tz::Tz) -> Result<C
             },
             Kind::Text => Cell::Text(trimmed.to_owned()),
             Kind::List => Cell::List(split_tags(trimmed).map(str::to_owned).collect()),
+            Kind::IntList => {
+                let mut items = Vec::new();
+                for item in split_tags(trimmed) {
+                    items.extend(parse_integer(item)?);
+                }
+                Cell::IntList(items)
+            }
         },
     })
 }

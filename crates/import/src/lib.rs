@@ -10,6 +10,7 @@ pub mod generic;
 pub mod output;
 pub mod values;
 
+mod api;
 mod contacts;
 mod deals;
 mod error;
@@ -318,6 +319,8 @@ pub struct Detection {
 /// Where one file goes and how it is read.
 enum Job {
     Deals(deals::OpenedSource),
+    /// API v4 JSON: pages, arrays of entities or JSON Lines.
+    Api(PathBuf),
     /// A contacts or companies export; its rows go to both tables.
     Contacts {
         source: generic::TextSource,
@@ -334,6 +337,7 @@ impl Job {
     fn table(&self) -> &str {
         match self {
             Job::Deals(_) => "deals",
+            Job::Api(_) => API_TABLES,
             // Both tables of contact exports are written together, under one name.
             Job::Contacts { .. } => "contacts",
             Job::Text { table, .. } => table,
@@ -341,9 +345,27 @@ impl Job {
     }
 }
 
+/// Name under which API files are grouped: they feed many tables at once.
+const API_TABLES: &str = "<api>";
+
+/// Reports whether a file starts like JSON.
+fn is_json_file(path: &Path) -> Result<bool, ImportError> {
+    let mut sample = Vec::with_capacity(4096);
+    File::open(path)
+        .and_then(|file| file.take(4096).read_to_end(&mut sample))
+        .map_err(|source| ImportError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(api::looks_like_json(&sample))
+}
+
 /// Decides where a file goes: a deals export, a table named with `--table`, or an ad spend or
 /// expenses report recognized by its header.
 fn classify(path: &Path, options: &ImportOptions) -> Result<Job, ImportError> {
+    if is_json_file(path)? {
+        return Ok(Job::Api(path.to_owned()));
+    }
     if let Some(table) = options
         .table
         .as_deref()
@@ -581,6 +603,20 @@ fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportErr
                 rows,
             })
         }
+        Job::Api(path) => {
+            let counts = api::count_records(path)?;
+            let tables: Vec<&str> = counts.iter().map(|(t, _)| *t).collect();
+            Ok(Detection {
+                path: path.clone(),
+                table: tables.join(", "),
+                format: "json".to_owned(),
+                encoding: "utf-8".to_owned(),
+                delimiter: String::new(),
+                columns: tables.iter().flat_map(|t| api::describe(t)).collect(),
+                unknown: Vec::new(),
+                rows: counts.iter().map(|(_, n)| n).sum(),
+            })
+        }
         Job::Contacts { source, entity } => Ok(Detection {
             path: source.path.clone(),
             table: match entity {
@@ -660,6 +696,7 @@ struct Staged {
     currency: Option<String>,
     /// Files skipped because the table has them already.
     already: Vec<PathBuf>,
+    mode: merge::KeyMode,
 }
 
 fn import_table(
@@ -672,6 +709,9 @@ fn import_table(
 ) -> Result<Vec<TableReport>, ImportError> {
     if matches!(jobs.first(), Some(Job::Contacts { .. })) {
         return import_contact_tables(transaction, warehouse, jobs, options, l);
+    }
+    if matches!(jobs.first(), Some(Job::Api(_))) {
+        return import_api_tables(transaction, warehouse, jobs, options, l);
     }
     let rejects_path = transaction.rejects_path(table)?;
     let mut rejects = rejects::RejectsWriter::new(&rejects_path);
@@ -691,6 +731,7 @@ fn import_table(
             version: Some("updated_at"),
             currency: written.currency,
             already: Vec::new(),
+            mode: merge::KeyMode::Row,
         }
     } else {
         stage_text_table(transaction, table, jobs, options, l, &mut rejects)?
@@ -778,7 +819,52 @@ fn stage_text_table(
         version: None,
         currency: None,
         already,
+        mode: merge::KeyMode::Row,
     })
+}
+
+/// Imports API JSON files into the tables of their entities.
+fn import_api_tables(
+    transaction: &mut Transaction,
+    warehouse: &Warehouse,
+    jobs: Vec<Job>,
+    options: &ImportOptions,
+    l: &Localizer,
+) -> Result<Vec<TableReport>, ImportError> {
+    let paths: Vec<PathBuf> = jobs
+        .into_iter()
+        .filter_map(|job| match job {
+            Job::Api(path) => Some(path),
+            _ => None,
+        })
+        .collect();
+    let written = api::import_files(transaction, &paths, options.timezone, l)?;
+    let mut reports = Vec::new();
+    for table in written.tables {
+        let staged = Staged {
+            files: table.files,
+            sources: table.sources,
+            key: table.key,
+            version: table.version,
+            currency: None,
+            already: Vec::new(),
+            mode: table.mode,
+        };
+        reports.push(finish_table(
+            transaction,
+            warehouse,
+            table.table,
+            staged,
+            table.rejects,
+            options,
+        )?);
+    }
+    if reports.is_empty() {
+        return Err(ImportError::NoRows {
+            path: paths.into_iter().next().unwrap_or_default(),
+        });
+    }
+    Ok(reports)
 }
 
 /// Imports contacts and companies exports into the `contacts` and `companies` tables.
@@ -823,6 +909,7 @@ fn import_contact_tables(
             version: Some("updated_at"),
             currency: None,
             already: Vec::new(),
+            mode: merge::KeyMode::Row,
         };
         reports.push(finish_table(
             transaction,
@@ -902,6 +989,7 @@ fn finish_table(
         staged.files,
         &staged.key,
         staged.version,
+        staged.mode,
     )?;
     let rows: u64 = files.iter().map(|f| f.rows).sum();
     let mut all_sources = match &previous {

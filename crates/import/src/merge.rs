@@ -147,6 +147,66 @@ struct NewRow {
     version: Option<i64>,
 }
 
+/// How rows of a table relate to its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyMode {
+    /// One row per key (a deal, a contact).
+    Row,
+    /// Several rows per key that are replaced together (the custom field values of an entity).
+    Group,
+}
+
+/// Rows of the new files with one key.
+struct Entry {
+    first: NewRow,
+    /// Further rows of the key, in group mode.
+    more: Vec<NewRow>,
+    version: Option<i64>,
+    had_old: bool,
+    old_wins: bool,
+}
+
+impl Entry {
+    fn new(first: NewRow) -> Entry {
+        Entry {
+            first,
+            more: Vec::new(),
+            version: first.version,
+            had_old: false,
+            old_wins: false,
+        }
+    }
+}
+
+/// Keeps the old rows of keys whose old copy is newer than the imported one. In row mode one old
+/// row stands against one new row, so nothing of the old row was dropped; in group mode the scan
+/// may have dropped old rows of the key before it met the newer one.
+fn restore_winners(
+    root: &Path,
+    old_files: &[DataFile],
+    old_masks: &mut [FileMask],
+    key: &[String],
+    version: Option<&str>,
+    converter: &RowConverter,
+    seen: &HashMap<Box<[u8]>, Entry>,
+) -> Result<(), ImportError> {
+    for (file, mask) in old_files.iter().zip(old_masks.iter_mut()) {
+        let mut row = 0usize;
+        read_keys(&root.join(&file.path), key, version, |keys, _| {
+            let rows = converter.convert_columns(keys).map_err(arrow_error)?;
+            for (i, encoded) in rows.iter().enumerate() {
+                if seen.get(encoded.as_ref()).is_some_and(|e| e.old_wins) && !mask.keep[row + i] {
+                    mask.keep[row + i] = true;
+                    mask.dropped -= 1;
+                }
+            }
+            row += rows.num_rows();
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
 /// Merges `new_files` (just written by the import) into the table's files in the transaction, and
 /// returns the table's new file list with the counts.
 pub(crate) fn merge(
@@ -155,6 +215,7 @@ pub(crate) fn merge(
     new_files: Vec<DataFile>,
     key: &[String],
     version: Option<&str>,
+    mode: KeyMode,
 ) -> Result<(Vec<DataFile>, MergeCounts), ImportError> {
     let root = transaction.root().to_owned();
     let old_files: Vec<DataFile> = transaction
@@ -185,8 +246,9 @@ pub(crate) fn merge(
         return Ok((files, counts));
     };
 
-    // Keys of the new rows. A key repeated within the import keeps its newest copy.
-    let mut seen: HashMap<Box<[u8]>, NewRow> = HashMap::new();
+    // Keys of the new rows. In row mode a key repeated within the import keeps its newest copy;
+    // in group mode every row of the key stays.
+    let mut seen: HashMap<Box<[u8]>, Entry> = HashMap::new();
     let mut new_masks: Vec<FileMask> = new_files
         .iter()
         .map(|f| FileMask {
@@ -194,6 +256,7 @@ pub(crate) fn merge(
             dropped: 0,
         })
         .collect();
+    let mut counts = MergeCounts::default();
     for (file_index, file) in new_files.iter().enumerate() {
         let mut row = 0usize;
         read_keys(&root.join(&file.path), key, version, |keys, versions| {
@@ -204,29 +267,27 @@ pub(crate) fn merge(
                     row: row + i,
                     version: versions.and_then(|v| v.is_valid(i).then(|| v.value(i))),
                 };
-                match seen.get_mut(encoded.as_ref()) {
-                    Some(earlier) => {
-                        let (loser, winner) = if newer(earlier.version, copy.version) {
-                            (copy, *earlier)
-                        } else {
-                            (*earlier, copy)
-                        };
-                        drop_row(&mut new_masks, loser);
-                        *earlier = winner;
-                    }
-                    None => {
-                        seen.insert(encoded.as_ref().into(), copy);
-                    }
+                let Some(entry) = seen.get_mut(encoded.as_ref()) else {
+                    seen.insert(encoded.as_ref().into(), Entry::new(copy));
+                    continue;
+                };
+                if mode == KeyMode::Group {
+                    entry.version = entry.version.max(copy.version);
+                    entry.more.push(copy);
+                } else if newer(entry.first.version, copy.version) {
+                    drop_row(&mut new_masks, copy);
+                    counts.superseded += 1;
+                } else {
+                    drop_row(&mut new_masks, entry.first);
+                    counts.superseded += 1;
+                    entry.version = copy.version;
+                    entry.first = copy;
                 }
             }
             row += keys.first().map_or(0, |k| k.len());
             Ok(())
         })?;
     }
-    let mut counts = MergeCounts {
-        superseded: new_masks.iter().map(|m| m.dropped).sum(),
-        ..MergeCounts::default()
-    };
 
     // Old rows with the same key: the older copy goes.
     let mut old_masks = Vec::with_capacity(old_files.len());
@@ -245,19 +306,16 @@ pub(crate) fn merge(
                 mask.keep.resize(row + rows.num_rows(), true);
             }
             for (i, encoded) in rows.iter().enumerate() {
-                let Some(copy) = seen.get(encoded.as_ref()).copied() else {
+                let Some(entry) = seen.get_mut(encoded.as_ref()) else {
                     continue;
                 };
+                entry.had_old = true;
                 let old_version = versions.and_then(|v| v.is_valid(i).then(|| v.value(i)));
-                if newer(old_version, copy.version) {
-                    if new_masks[copy.file].keep[copy.row] {
-                        drop_row(&mut new_masks, copy);
-                        counts.superseded += 1;
-                    }
+                if newer(old_version, entry.version) {
+                    entry.old_wins = true;
                 } else {
                     mask.keep[row + i] = false;
                     mask.dropped += 1;
-                    counts.updated += 1;
                 }
             }
             row += rows.num_rows();
@@ -268,7 +326,34 @@ pub(crate) fn merge(
         }
         old_masks.push(mask);
     }
-    counts.added = new_rows - counts.superseded - counts.updated;
+
+    // Where an old copy won, put back the old rows of that key and drop the new ones.
+    let mut restore = false;
+    for entry in seen.values() {
+        let rows = 1 + entry.more.len() as u64;
+        if entry.old_wins {
+            restore = true;
+            for copy in std::iter::once(entry.first).chain(entry.more.iter().copied()) {
+                drop_row(&mut new_masks, copy);
+            }
+            counts.superseded += rows;
+        } else if entry.had_old {
+            counts.updated += rows;
+        } else {
+            counts.added += rows;
+        }
+    }
+    if restore {
+        restore_winners(
+            &root,
+            &old_files,
+            &mut old_masks,
+            key,
+            version,
+            &converter,
+            &seen,
+        )?;
+    }
 
     let mut files = Vec::with_capacity(old_files.len() + new_files.len());
     for (file, mask) in old_files

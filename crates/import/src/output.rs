@@ -56,6 +56,8 @@ pub enum Kind {
     Text,
     /// LIST of TEXT.
     List,
+    /// LIST of BIGINT, for ids of linked entities.
+    IntList,
 }
 
 impl Kind {
@@ -69,6 +71,7 @@ impl Kind {
             Kind::Time => DataType::Timestamp(TimeUnit::Microsecond, Some(zone.into())),
             Kind::Text => DataType::Utf8,
             Kind::List => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+            Kind::IntList => DataType::List(Arc::new(Field::new("item", DataType::Int64, true))),
         }
     }
 
@@ -82,6 +85,7 @@ impl Kind {
             DataType::Date32 => Kind::Date,
             DataType::Timestamp(_, Some(_)) => Kind::Time,
             DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => Kind::Text,
+            DataType::List(item) if item.data_type() == &DataType::Int64 => Kind::IntList,
             DataType::List(_) => Kind::List,
             _ => return None,
         })
@@ -99,6 +103,7 @@ pub(crate) fn kind_sql_name(kind: Kind) -> &'static str {
         Kind::Time => "TIMESTAMP WITH TIME ZONE",
         Kind::Text => "TEXT",
         Kind::List => "LIST of TEXT",
+        Kind::IntList => "LIST of BIGINT",
     }
 }
 
@@ -161,6 +166,7 @@ pub enum Cell {
     Time(i64),
     Text(String),
     List(Vec<String>),
+    IntList(Vec<i64>),
 }
 
 enum ColumnBuilder {
@@ -172,6 +178,7 @@ enum ColumnBuilder {
     Time(TimestampMicrosecondBuilder),
     Text(StringBuilder),
     List(ListBuilder<StringBuilder>),
+    IntList(ListBuilder<Int64Builder>),
 }
 
 impl ColumnBuilder {
@@ -190,6 +197,7 @@ impl ColumnBuilder {
             ),
             Kind::Text => ColumnBuilder::Text(StringBuilder::new()),
             Kind::List => ColumnBuilder::List(ListBuilder::new(StringBuilder::new())),
+            Kind::IntList => ColumnBuilder::IntList(ListBuilder::new(Int64Builder::new())),
         }
     }
 
@@ -210,6 +218,13 @@ impl ColumnBuilder {
                 b.append(true);
             }
             (ColumnBuilder::List(b), _) => b.append(true),
+            (ColumnBuilder::IntList(b), Cell::IntList(items)) => {
+                for item in items {
+                    b.values().append_value(item);
+                }
+                b.append(true);
+            }
+            (ColumnBuilder::IntList(b), _) => b.append(true),
             (ColumnBuilder::Int(b), _) => b.append_null(),
             (ColumnBuilder::Money(b), _) => b.append_null(),
             (ColumnBuilder::Float(b), _) => b.append_null(),
@@ -230,6 +245,7 @@ impl ColumnBuilder {
             ColumnBuilder::Time(b) => Arc::new(b.finish()),
             ColumnBuilder::Text(b) => Arc::new(b.finish()),
             ColumnBuilder::List(b) => Arc::new(b.finish()),
+            ColumnBuilder::IntList(b) => Arc::new(b.finish()),
         }
     }
 }
