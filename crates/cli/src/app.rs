@@ -209,6 +209,7 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
         dry_run: args.dry_run,
         strict: args.strict,
         replace: args.replace,
+        sheet: args.sheet.clone(),
     };
     let warehouse = Warehouse::new(&settings.warehouse);
     if !args.dry_run {

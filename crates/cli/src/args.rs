@@ -106,6 +106,9 @@ pub struct ImportArgs {
 
     #[arg(long)]
     pub replace: bool,
+
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 #[derive(Debug, Args)]

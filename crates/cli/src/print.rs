@@ -94,6 +94,18 @@ pub fn import_summary(report: &ImportReport, l: &Localizer) -> (Vec<String>, Vec
                 ));
                 continue;
             }
+            if let Some(sheet) = &source.sheet {
+                lines.push(l.format(
+                    "import-source-sheet",
+                    &[
+                        ("path", Arg::from(&source.path)),
+                        ("sheet", Arg::from(sheet)),
+                        ("rows", Arg::from(source.rows)),
+                        ("rejected", Arg::from(source.rejected)),
+                    ],
+                ));
+                continue;
+            }
             lines.push(l.format(
                 "import-source",
                 &[
@@ -169,16 +181,22 @@ pub fn import_summary(report: &ImportReport, l: &Localizer) -> (Vec<String>, Vec
 pub fn dry_run_summary(report: &ImportReport, l: &Localizer) -> Vec<String> {
     let mut lines = Vec::new();
     for detection in &report.detections {
+        let delimiter = delimiter_text(&detection.delimiter, l);
+        let id = match &detection.sheet {
+            Some(_) => "dry-run-file-sheet",
+            None => "dry-run-file",
+        };
         lines.push(l.format(
-            "dry-run-file",
+            id,
             &[
                 ("path", Arg::from(detection.path.display().to_string())),
                 ("table", Arg::from(&detection.table)),
                 ("format", Arg::from(&detection.format)),
                 ("encoding", Arg::from(&detection.encoding)),
+                ("delimiter", Arg::from(delimiter)),
                 (
-                    "delimiter",
-                    Arg::from(delimiter_text(&detection.delimiter, l)),
+                    "sheet",
+                    Arg::from(detection.sheet.clone().unwrap_or_default()),
                 ),
                 ("rows", Arg::from(detection.rows)),
             ],

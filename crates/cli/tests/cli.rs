@@ -832,7 +832,7 @@ fn files_that_are_not_exports_are_refused() {
     std::fs::write(&empty, "").unwrap();
 
     let cases: [(&Path, &str); 4] = [
-        (&xlsx, "файл Excel или другой офисный документ"),
+        (&xlsx, "не удалось прочитать таблицу Excel"),
         (&binary, "не текстовый файл"),
         (&header_only, "только строка заголовков"),
         (&empty, "пуст"),
@@ -881,7 +881,10 @@ fn folder_import_skips_other_files() {
         warnings.contains("notes.csv не похож на выгрузку сделок"),
         "{warnings}"
     );
-    assert!(warnings.contains("report.xlsx — файл Excel"), "{warnings}");
+    assert!(
+        warnings.contains("не удалось прочитать таблицу Excel") && warnings.contains("report.xlsx"),
+        "{warnings}"
+    );
     assert!(!warnings.contains(".hidden.csv"), "{warnings}");
 
     let only_others = home.path().join("others");
@@ -890,12 +893,12 @@ fn folder_import_skips_other_files() {
     let output = import(home.path(), &warehouse, &[&only_others]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr(&output).contains("нет выгрузок сделок amoCRM"),
+        stderr(&output).contains("нет файлов, которые можно загрузить"),
         "{}",
         stderr(&output)
     );
     assert!(
-        stderr(&output).contains("report.xlsx — файл Excel"),
+        stderr(&output).contains("таблицу Excel") && stderr(&output).contains("report.xlsx"),
         "{}",
         stderr(&output)
     );

@@ -800,3 +800,67 @@ fn api_json_lines_merge_and_reject() {
         before
     );
 }
+
+#[test]
+fn excel_export_text_and_real_cells() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    // Written by tests/fixtures/make_excel_export.py, which lists the values asserted here.
+    let path = fixture("amocrm_export_leads_excel.xlsx");
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("лист «Сделки», 3 строки, отклонено: 1"),
+        "{}",
+        stdout(&output)
+    );
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, CAST(budget AS VARCHAR) AS budget, CAST(created_at AS VARCHAR) AS created_at, \
+         CAST(closed_at AS VARCHAR) AS closed_at, outcome, mobile_phone FROM deals ORDER BY id",
+    );
+    assert_eq!(rows.len(), 3);
+    // Text cells, as amoCRM writes them.
+    assert_eq!(rows[0]["budget"], "185000.00");
+    assert_eq!(rows[0]["created_at"], "2024-06-03T12:00:00+03:00");
+    assert_eq!(rows[0]["mobile_phone"], "+79001112233");
+    // Number and date-time cells of a file re-saved by Excel.
+    assert_eq!(rows[1]["budget"], "42000.50");
+    assert_eq!(rows[1]["created_at"], "2024-07-15T10:00:00+03:00");
+    assert_eq!(rows[1]["closed_at"], "");
+    assert_eq!(rows[1]["mobile_phone"], "79001112234");
+    // Date cells without a time.
+    assert_eq!(rows[2]["created_at"], "2024-08-01T00:00:00+03:00");
+    assert_eq!(rows[2]["outcome"], "lost");
+
+    let rejects = parse_csv(
+        std::fs::read_to_string(warehouse.join("_rejects/deals.csv"))
+            .unwrap()
+            .trim_start_matches('\u{feff}'),
+    );
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0]["line"], "5");
+    assert_eq!(rejects[0]["column"], "Бюджет ₽");
+    assert_eq!(rejects[0]["value"], "много");
+
+    // Another sheet of the same workbook, named with --sheet in any case.
+    let output = import_with(home.path(), &warehouse, &["--sheet", "реклама"], &[&path]);
+    assert!(output.status.success());
+    let spend = query(
+        home.path(),
+        &warehouse,
+        "SELECT CAST(date AS VARCHAR) AS date, CAST(spend AS VARCHAR) AS spend FROM ad_spend ORDER BY date",
+    );
+    assert_eq!(spend[0]["date"], "2024-06-01");
+    assert_eq!(spend[0]["spend"], "1250.50");
+    assert_eq!(spend[1]["spend"], "500.00");
+
+    let output = import_with(home.path(), &warehouse, &["--sheet", "Итоги"], &[&path]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("нет листа «Итоги»; листы: Сделки, Реклама"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -23,7 +23,7 @@ warehouse-meta = warehouse: table description file { $path } is invalid: { $deta
 ## Import
 
 import-io = failed to read or write { $path }: { $detail }
-import-no-export-files = { $path } contains no amoCRM deals exports
+import-no-export-files = { $path } contains no files to load: amoCRM exports, API JSON, Excel or CSV tables
 import-empty-file = { $path } is empty: it has no header row
 import-not-deals-export = { $path } does not look like an amoCRM deals export: it has no «ID» column with «Название сделки» or «Этап сделки» (header: { $header })
     hint: export deals from amoCRM with «Сделки → ⋯ → Экспорт → CSV»; load any other table with --table NAME, for example --table purchases
@@ -223,4 +223,19 @@ import-source-json = { $path }: JSON, { $rows } { $rows ->
 } for { $table }{ $rejected ->
     [0] {""}
    *[other] , rejected: { $rejected }
+}
+import-spreadsheet = cannot read the spreadsheet { $path }: { $detail }
+    hint: open the file in Excel and save it again as .xlsx or as "CSV UTF-8"
+import-sheet-not-found = { $path } has no sheet "{ $sheet }"; sheets: { $available }
+help-import-sheet = Sheet of an Excel workbook to load (the first by default)
+import-source-sheet = { $path }: sheet "{ $sheet }", { $rows } { $rows ->
+    [one] row
+   *[other] rows
+}{ $rejected ->
+    [0] {""}
+   *[other] , rejected: { $rejected }
+}
+dry-run-file-sheet = { $path } → table { $table }: Excel, sheet "{ $sheet }", { $rows } data { $rows ->
+    [one] row
+   *[other] rows
 }

@@ -25,7 +25,7 @@ warehouse-meta = хранилище: файл описания таблицы { 
 ## Импорт
 
 import-io = не удалось прочитать или записать { $path }: { $detail }
-import-no-export-files = в { $path } нет выгрузок сделок amoCRM
+import-no-export-files = в { $path } нет файлов, которые можно загрузить: выгрузок amoCRM, JSON из API, таблиц Excel или CSV
 import-empty-file = файл { $path } пуст: нет даже строки заголовков
 import-not-deals-export = { $path } не похож на выгрузку сделок amoCRM: нет столбцов «ID» и «Название сделки» или «Этап сделки» (заголовки: { $header })
     подсказка: выгрузите сделки из amoCRM через «Сделки → ⋯ → Экспорт → CSV»; другую таблицу загрузите с --table ИМЯ, например --table purchases
@@ -237,4 +237,21 @@ import-source-json = { $path }: JSON, в { $table } { $rows ->
 }{ $rejected ->
     [0] {""}
    *[other] , отклонено: { $rejected }
+}
+import-spreadsheet = не удалось прочитать таблицу Excel { $path }: { $detail }
+    подсказка: откройте файл в Excel и сохраните его заново как .xlsx или как «CSV UTF-8»
+import-sheet-not-found = в { $path } нет листа «{ $sheet }»; листы: { $available }
+help-import-sheet = Лист книги Excel, который загрузить (по умолчанию первый)
+import-source-sheet = { $path }: лист «{ $sheet }», { $rows ->
+    [one] { $rows } строка
+    [few] { $rows } строки
+   *[many] { $rows } строк
+}{ $rejected ->
+    [0] {""}
+   *[other] , отклонено: { $rejected }
+}
+dry-run-file-sheet = { $path } → таблица { $table }: Excel, лист «{ $sheet }», { $rows ->
+    [one] { $rows } строка данных
+    [few] { $rows } строки данных
+   *[many] { $rows } строк данных
 }

@@ -1712,6 +1712,7 @@ pub(crate) fn import_files(
                     })
                     .unwrap_or_default(),
                 fingerprint: None,
+                sheet: None,
             });
         }
     }

@@ -654,7 +654,12 @@ fn import_file(
         written.files.entry(entity).or_default().extend(file);
         written.sources.entry(entity).or_default().push(SourceMeta {
             path: source.path.display().to_string(),
-            format: "csv".to_owned(),
+            format: if source.sheet.is_some() {
+                "xlsx"
+            } else {
+                "csv"
+            }
+            .to_owned(),
             encoding: source.encoding.to_string(),
             delimiter: source.layout.name(),
             rows,
@@ -671,6 +676,7 @@ fn import_file(
                 })
                 .collect(),
             fingerprint: None,
+            sheet: source.sheet.clone(),
         });
     }
     Ok(())

@@ -104,6 +104,8 @@ pub(crate) struct OpenedSource {
     pub bom: u64,
     pub reader: csv::Reader<Box<dyn Read + Send>>,
     pub labels: Vec<String>,
+    /// Sheet name, for a spreadsheet read as CSV; its rows are numbered as in the sheet.
+    pub sheet: Option<String>,
 }
 
 /// Source of a table column's values.
@@ -383,7 +385,10 @@ pub(crate) fn import_file(
             break;
         }
         open_quote = None;
-        let parser_line = record.position().map_or(0, |p| p.line());
+        let parser_line = match &source.sheet {
+            Some(_) => record.position().map_or(0, |p| p.record() + 1),
+            None => record.position().map_or(0, |p| p.line()),
+        };
         let byte = record.position().map_or(0, |p| p.byte());
         let locators = &context.locators;
         let line_of = |source: usize, byte: u64, fallback: u64| {
@@ -601,8 +606,14 @@ pub(crate) fn import_file(
 
     let meta = SourceMeta {
         path: source.path.display().to_string(),
-        format: "csv".to_owned(),
+        format: if source.sheet.is_some() {
+            "xlsx"
+        } else {
+            "csv"
+        }
+        .to_owned(),
         fingerprint: None,
+        sheet: source.sheet.clone(),
         encoding: source.encoding.to_string(),
         delimiter: delimiter_name(source.delimiter),
         rows: imported,

@@ -83,6 +83,16 @@ pub enum ImportError {
         column: u64,
         detail: String,
     },
+    /// A spreadsheet that could not be opened or read.
+    #[error("{}", self.localize(Localizer::english()))]
+    Spreadsheet { path: PathBuf, detail: String },
+    /// `--sheet` names a sheet the workbook does not have.
+    #[error("{}", self.localize(Localizer::english()))]
+    SheetNotFound {
+        path: PathBuf,
+        sheet: String,
+        available: String,
+    },
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
 }
@@ -216,6 +226,22 @@ impl Localize for ImportError {
                     ("line", Arg::from(*line)),
                     ("column", Arg::from(*column)),
                     ("detail", Arg::from(detail)),
+                ],
+            ),
+            ImportError::Spreadsheet { path, detail } => l.format(
+                "import-spreadsheet",
+                &[("path", path_arg(path)), ("detail", Arg::from(detail))],
+            ),
+            ImportError::SheetNotFound {
+                path,
+                sheet,
+                available,
+            } => l.format(
+                "import-sheet-not-found",
+                &[
+                    ("path", path_arg(path)),
+                    ("sheet", Arg::from(sheet)),
+                    ("available", Arg::from(available)),
                 ],
             ),
             ImportError::Warehouse(error) => error.localize(l),

@@ -272,11 +272,29 @@ pub(crate) struct TextSource {
     pub layout: Layout,
     pub bom: u64,
     pub labels: Vec<String>,
+    /// Sheet name and its CSV text, for a spreadsheet.
+    pub sheet: Option<String>,
+    pub data: Option<std::sync::Arc<Vec<u8>>>,
+}
+
+impl TextSource {
+    /// Names the format the file was read as.
+    pub(crate) fn format(&self) -> &'static str {
+        match (&self.sheet, self.layout) {
+            (Some(_), _) => "xlsx",
+            (None, Layout::Delimited(_)) => "csv",
+            (None, Layout::Aligned) => "text",
+        }
+    }
 }
 
 /// Record reader over a text table.
 pub(crate) enum Records {
-    Delimited(csv::Reader<Box<dyn Read + Send>>),
+    Delimited {
+        reader: csv::Reader<Box<dyn Read + Send>>,
+        /// Number records as sheet rows instead of file lines.
+        by_record: bool,
+    },
     Aligned {
         reader: Box<dyn BufRead + Send>,
         line: u64,
@@ -329,16 +347,20 @@ fn decode(bytes: &[u8], encoding: Encoding) -> Option<String> {
 
 impl Records {
     fn open(source: &TextSource) -> Result<Records, ImportError> {
-        let reader = open_reader(&source.path, source.encoding, source.bom)?;
+        let reader: Box<dyn Read + Send> = match &source.data {
+            Some(data) => Box::new(std::io::Cursor::new(SharedBytes(data.clone()))),
+            None => open_reader(&source.path, source.encoding, source.bom)?,
+        };
         Ok(match source.layout {
-            Layout::Delimited(delimiter) => Records::Delimited(
-                csv::ReaderBuilder::new()
+            Layout::Delimited(delimiter) => Records::Delimited {
+                reader: csv::ReaderBuilder::new()
                     .delimiter(delimiter)
                     .has_headers(false)
                     .flexible(true)
                     .buffer_capacity(1 << 20)
                     .from_reader(reader),
-            ),
+                by_record: source.sheet.is_some(),
+            },
             Layout::Aligned => Records::Aligned {
                 reader: Box::new(BufReader::new(reader)),
                 line: 0,
@@ -358,7 +380,7 @@ impl Records {
         };
         loop {
             match self {
-                Records::Delimited(reader) => {
+                Records::Delimited { reader, by_record } => {
                     let mut record = csv::ByteRecord::new();
                     let more = reader
                         .read_byte_record(&mut record)
@@ -369,7 +391,10 @@ impl Records {
                     if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                         continue;
                     }
-                    let line = record.position().map_or(0, |p| p.line());
+                    let line = match by_record {
+                        true => record.position().map_or(0, |p| p.record() + 1),
+                        false => record.position().map_or(0, |p| p.line()),
+                    };
                     let mut fields = Vec::with_capacity(record.len());
                     let mut bad_encoding = None;
                     for (i, field) in record.iter().enumerate() {
@@ -443,12 +468,41 @@ fn is_aligned(text: &[u8]) -> bool {
         .all(|l| l.split_whitespace().count() == width)
 }
 
-/// Opens a text table: detects encoding and layout and reads the header.
-pub(crate) fn open(
-    path: &Path,
-    encoding: Option<Encoding>,
-    delimiter: Option<u8>,
-) -> Result<TextSource, ImportError> {
+/// Bytes shared between the readers of one spreadsheet sheet.
+struct SharedBytes(std::sync::Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+/// Reads a sheet of a spreadsheet as a comma-separated text table.
+fn open_sheet(path: &Path, options: &crate::ImportOptions) -> Result<TextSource, ImportError> {
+    let text = crate::sheet::read_sheet(path, options.sheet.as_deref())?;
+    let mut source = TextSource {
+        path: path.to_owned(),
+        encoding: Encoding::Utf8,
+        layout: Layout::Delimited(b','),
+        bom: 0,
+        labels: Vec::new(),
+        sheet: Some(text.sheet),
+        data: Some(std::sync::Arc::new(text.csv)),
+    };
+    let mut records = Records::open(&source)?;
+    let Some(header) = records.next(path, Encoding::Utf8)? else {
+        return Err(ImportError::EmptyFile {
+            path: path.to_owned(),
+        });
+    };
+    source.labels = header.fields.iter().map(|l| l.trim().to_owned()).collect();
+    Ok(source)
+}
+
+/// Opens a text table: detects encoding and layout and reads the header. A spreadsheet's sheet
+/// is read as CSV text.
+pub(crate) fn open(path: &Path, options: &crate::ImportOptions) -> Result<TextSource, ImportError> {
+    let (encoding, delimiter) = (options.encoding, options.delimiter);
     let io = |source| ImportError::Io {
         path: path.to_owned(),
         source,
@@ -460,6 +514,9 @@ pub(crate) fn open(
         .read_to_end(&mut sample)
         .map_err(io)?;
     let whole_file = sample.len() < SAMPLE_BYTES;
+    if crate::sheet::is_spreadsheet(&sample) {
+        return open_sheet(path, options);
+    }
 
     let encoding = encoding.unwrap_or_else(|| detect::detect_encoding(&sample, whole_file));
     if let Some(kind) = detect::detect_not_csv(&sample, encoding) {
@@ -492,6 +549,8 @@ pub(crate) fn open(
         layout,
         bom: bom as u64,
         labels: Vec::new(),
+        sheet: None,
+        data: None,
     };
 
     let mut records = Records::open(&source)?;
@@ -804,10 +863,7 @@ pub(crate) fn import_file(
     }
     Ok(SourceMeta {
         path: source.path.display().to_string(),
-        format: match source.layout {
-            Layout::Delimited(_) => "csv".to_owned(),
-            Layout::Aligned => "text".to_owned(),
-        },
+        format: source.format().to_owned(),
         encoding: source.encoding.to_string(),
         delimiter: source.layout.name(),
         rows: imported,
@@ -821,6 +877,7 @@ pub(crate) fn import_file(
             })
             .collect(),
         fingerprint: None,
+        sheet: source.sheet.clone(),
     })
 }
 

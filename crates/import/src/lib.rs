@@ -17,6 +17,7 @@ mod error;
 mod lines;
 mod merge;
 mod rejects;
+mod sheet;
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -71,6 +72,8 @@ pub struct ImportOptions {
     pub strict: bool,
     /// Replace the table instead of merging into it.
     pub replace: bool,
+    /// Sheet of a spreadsheet to read instead of the first.
+    pub sheet: Option<String>,
 }
 
 impl Default for ImportOptions {
@@ -88,6 +91,7 @@ impl Default for ImportOptions {
             dry_run: false,
             strict: false,
             replace: false,
+            sheet: None,
         }
     }
 }
@@ -214,6 +218,9 @@ fn open_source(path: &Path, options: &ImportOptions) -> Result<deals::OpenedSour
         .read_to_end(&mut sample)
         .map_err(io)?;
     let whole_file = sample.len() < SAMPLE_BYTES;
+    if sheet::is_spreadsheet(&sample) {
+        return open_sheet(path, options);
+    }
 
     let encoding = options
         .encoding
@@ -290,6 +297,43 @@ fn open_source(path: &Path, options: &ImportOptions) -> Result<deals::OpenedSour
         bom: bom as u64,
         reader,
         labels,
+        sheet: None,
+    })
+}
+
+/// Opens a sheet of a spreadsheet as a CSV export.
+fn open_sheet(path: &Path, options: &ImportOptions) -> Result<deals::OpenedSource, ImportError> {
+    let text = sheet::read_sheet(path, options.sheet.as_deref())?;
+    let source: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(text.csv));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(source);
+    let mut header = csv::ByteRecord::new();
+    let has_header =
+        reader
+            .read_byte_record(&mut header)
+            .map_err(|error| ImportError::Spreadsheet {
+                path: path.to_owned(),
+                detail: error.to_string(),
+            })?;
+    if !has_header {
+        return Err(ImportError::EmptyFile {
+            path: path.to_owned(),
+        });
+    }
+    let labels = header
+        .iter()
+        .map(|field| String::from_utf8_lossy(field).into_owned())
+        .collect();
+    Ok(deals::OpenedSource {
+        path: path.to_owned(),
+        encoding: Encoding::Utf8,
+        delimiter: b',',
+        bom: 0,
+        reader,
+        labels,
+        sheet: Some(text.sheet),
     })
 }
 
@@ -314,6 +358,8 @@ pub struct Detection {
     /// Labels that matched no known column and are kept under a name made from the label.
     pub unknown: Vec<String>,
     pub rows: u64,
+    /// Sheet read, for a spreadsheet.
+    pub sheet: Option<String>,
 }
 
 /// Where one file goes and how it is read.
@@ -371,7 +417,7 @@ fn classify(path: &Path, options: &ImportOptions) -> Result<Job, ImportError> {
         .as_deref()
         .filter(|t| !matches!(*t, "deals" | "contacts" | "companies"))
     {
-        let source = generic::open(path, options.encoding, options.delimiter)?;
+        let source = generic::open(path, options)?;
         let shape = generic::shape_of_table(table);
         return Ok(Job::Text {
             table: table.to_owned(),
@@ -384,14 +430,14 @@ fn classify(path: &Path, options: &ImportOptions) -> Result<Job, ImportError> {
         return Ok(Job::Deals(source));
     }
     if let Some(entity) = contacts::detect(&source.labels) {
-        let text = generic::open(path, options.encoding, options.delimiter)?;
+        let text = generic::open(path, options)?;
         return Ok(Job::Contacts {
             source: text,
             entity,
         });
     }
     if options.table.is_none() {
-        let text = generic::open(path, options.encoding, options.delimiter)?;
+        let text = generic::open(path, options)?;
         let shape = generic::detect_shape(&text.labels);
         let table = match shape {
             generic::Shape::AdSpend => Some("ad_spend"),
@@ -480,6 +526,9 @@ pub fn import(
             Err(
                 reason @ (ImportError::NotDealsExport { .. }
                 | ImportError::NotCsv { .. }
+                | ImportError::Spreadsheet { .. }
+                | ImportError::SheetNotFound { .. }
+                | ImportError::InvalidJson { .. }
                 | ImportError::EmptyFile { .. }),
             ) if from_folder => skipped.push(SkippedFile { path, reason }),
             Err(error) => return Err(error),
@@ -580,7 +629,13 @@ fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportErr
             Ok(Detection {
                 path,
                 table: "deals".to_owned(),
-                format: "csv".to_owned(),
+                format: if source.sheet.is_some() {
+                    "xlsx"
+                } else {
+                    "csv"
+                }
+                .to_owned(),
+                sheet: source.sheet.clone(),
                 encoding: source.encoding.to_string(),
                 delimiter: detect::delimiter_name(source.delimiter),
                 columns: plan
@@ -615,6 +670,7 @@ fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportErr
                 columns: tables.iter().flat_map(|t| api::describe(t)).collect(),
                 unknown: Vec::new(),
                 rows: counts.iter().map(|(_, n)| n).sum(),
+                sheet: None,
             })
         }
         Job::Contacts { source, entity } => Ok(Detection {
@@ -623,7 +679,8 @@ fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportErr
                 contacts::Entity::Contact => "contacts, companies".to_owned(),
                 contacts::Entity::Company => "companies".to_owned(),
             },
-            format: "csv".to_owned(),
+            format: source.format().to_owned(),
+            sheet: source.sheet.clone(),
             encoding: source.encoding.to_string(),
             delimiter: source.layout.name(),
             columns: contacts::describe(&source.labels, *entity),
@@ -652,10 +709,8 @@ fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportErr
             Ok(Detection {
                 path: source.path.clone(),
                 table: table.clone(),
-                format: match source.layout {
-                    generic::Layout::Delimited(_) => "csv".to_owned(),
-                    generic::Layout::Aligned => "text".to_owned(),
-                },
+                format: source.format().to_owned(),
+                sheet: source.sheet.clone(),
                 encoding: source.encoding.to_string(),
                 delimiter: source.layout.name(),
                 columns: columns
@@ -1052,7 +1107,7 @@ fn import_deals(
         locators: sources
             .iter()
             .map(|s| {
-                (!s.encoding.is_transcoded())
+                (!s.encoding.is_transcoded() && s.sheet.is_none())
                     .then(|| RefCell::new(LineLocator::new(&s.path, s.bom)))
             })
             .collect(),

@@ -114,6 +114,9 @@ pub struct SourceMeta {
     /// Size and content hash of the file, to recognize a file imported before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// Sheet read from a spreadsheet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 /// Parquet file of a table.
