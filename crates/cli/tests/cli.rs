@@ -142,7 +142,8 @@ fn synthetic_exports_import_same_values() {
             &warehouse,
             "SELECT id, name, budget, manager, outcome, stage, closed_at IS NULL AS open, \
              array_to_string(tags, '|') AS tags, cardinality(tags) AS tag_count, company, contact, \
-             utm_source, mobile_phone FROM deals ORDER BY id",
+             utm_source, array_to_string(mobile_phone, '|') AS mobile_phone, \
+             array_to_string(work_phone, '|') AS work_phone FROM deals ORDER BY id",
         );
         assert_eq!(rows.len(), 3, "{file}");
         assert_eq!(rows[0]["budget"], "185000.00", "{file}");
@@ -162,6 +163,15 @@ fn synthetic_exports_import_same_values() {
         assert_eq!(rows[0]["utm_source"], "yandex", "{file}");
         assert_eq!(rows[0]["mobile_phone"], "+79004445566", "{file}");
     }
+
+    // Two phones in one cell become two items of the list.
+    let warehouse = home.path().join("synthetic_leads_legacy_utf8_comma.csv");
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT array_to_string(work_phone, '|') AS work_phone FROM deals WHERE id = 41000001",
+    );
+    assert_eq!(rows[0]["work_phone"], "+7 900 111-22-33|+7 900 111-22-34");
 
     // In the older file the third deal's utm_source sits in the repeated utm_source column.
     let warehouse = home.path().join("synthetic_leads_legacy_utf8_comma.csv");

@@ -143,15 +143,19 @@ enum Value<'a> {
     Money(i128),
     Time(i64),
     Tags(&'a str),
+    /// Phones or e-mails joined by commas.
+    Contacts(&'a str),
 }
 
 fn data_type(kind: ValueKind, zone: &str) -> DataType {
     match kind {
         ValueKind::Id => DataType::Int64,
-        ValueKind::Text | ValueKind::Phone => DataType::Utf8,
+        ValueKind::Text => DataType::Utf8,
         ValueKind::Money => DataType::Decimal128(18, 2),
         ValueKind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some(zone.into())),
-        ValueKind::TagList => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+        ValueKind::TagList | ValueKind::Phone | ValueKind::Email => {
+            DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
+        }
     }
 }
 
@@ -240,7 +244,7 @@ fn new_builders(columns: &[OutputColumn], zone: &str) -> Result<Vec<Builder>, Im
         .map(|column| {
             Ok(match column.kind {
                 ValueKind::Id => Builder::Id(Int64Builder::with_capacity(BATCH_ROWS)),
-                ValueKind::Text | ValueKind::Phone => Builder::Text(StringBuilder::new()),
+                ValueKind::Text => Builder::Text(StringBuilder::new()),
                 ValueKind::Money => Builder::Money(
                     Decimal128Builder::with_capacity(BATCH_ROWS)
                         .with_precision_and_scale(18, 2)
@@ -249,7 +253,9 @@ fn new_builders(columns: &[OutputColumn], zone: &str) -> Result<Vec<Builder>, Im
                 ValueKind::Timestamp => Builder::Time(
                     TimestampMicrosecondBuilder::with_capacity(BATCH_ROWS).with_timezone(zone),
                 ),
-                ValueKind::TagList => Builder::Tags(ListBuilder::new(StringBuilder::new())),
+                ValueKind::TagList | ValueKind::Phone | ValueKind::Email => {
+                    Builder::Tags(ListBuilder::new(StringBuilder::new()))
+                }
             })
         })
         .collect()
@@ -268,6 +274,15 @@ fn append(builder: &mut Builder, value: &Value<'_>) {
             b.append(true);
         }
         // Tags of an empty cell are an empty list, not NULL, so `cardinality(tags)` is 0.
+        (Builder::Tags(b), Value::Contacts(v)) => {
+            for item in v.split([',', ';']) {
+                let item = item.trim().trim_start_matches('\'').trim();
+                if !item.is_empty() {
+                    b.values().append_value(item);
+                }
+            }
+            b.append(true);
+        }
         (Builder::Tags(b), _) => b.append(true),
         (Builder::Id(b), _) => b.append_null(),
         (Builder::Text(b), _) => b.append_null(),
@@ -639,7 +654,8 @@ pub(crate) fn import_file(
 pub(crate) fn kind_sql_name(kind: ValueKind) -> &'static str {
     match kind {
         ValueKind::Id => "BIGINT",
-        ValueKind::Text | ValueKind::Phone => "TEXT",
+        ValueKind::Text => "TEXT",
+        ValueKind::Phone | ValueKind::Email => "LIST of TEXT",
         ValueKind::Money => "DECIMAL(18, 2)",
         ValueKind::Timestamp => "TIMESTAMP WITH TIME ZONE",
         ValueKind::TagList => "LIST of TEXT",
@@ -661,7 +677,7 @@ fn parse_cell<'a>(column: &OutputColumn, text: &'a str, zone: Tz) -> Result<Valu
             }
         }
         ValueKind::TagList => Value::Tags(text),
-        ValueKind::Phone => Value::Text(text.trim().trim_start_matches('\'')),
+        ValueKind::Phone | ValueKind::Email => Value::Contacts(text),
         ValueKind::Text if column.trim => Value::Text(text.trim()),
         ValueKind::Text => Value::Text(text),
     })

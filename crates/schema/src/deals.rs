@@ -17,8 +17,10 @@ pub enum ValueKind {
     Id,
     /// Text as written.
     Text,
-    /// Text with a spreadsheet's leading `'` removed (phones).
+    /// Comma-separated phone numbers, each with a spreadsheet's leading `'` removed.
     Phone,
+    /// Comma-separated e-mail addresses.
+    Email,
     /// Money with two decimals (`Бюджет`).
     Money,
     /// Local wall time `dd.mm.yyyy[ hh:mm[:ss]]` of the account's time zone; `не закрыта` is NULL.
@@ -265,21 +267,21 @@ pub const KNOWN_COLUMNS: &[KnownColumn] = &[
     ),
     known!(
         "work_email",
-        Text,
+        Email,
         ["рабочий email", "рабочий e-mail"],
         "рабочий e-mail",
         "work e-mail"
     ),
     known!(
         "personal_email",
-        Text,
+        Email,
         ["личный email", "личный e-mail"],
         "личный e-mail",
         "personal e-mail"
     ),
     known!(
         "other_email",
-        Text,
+        Email,
         ["другой email", "другой e-mail"],
         "другой e-mail",
         "other e-mail"
@@ -551,6 +553,7 @@ fn classify(
 fn kind_of_base(known: Option<&KnownColumn>) -> ValueKind {
     match known.map(|column| column.kind) {
         Some(ValueKind::Phone) => ValueKind::Phone,
+        Some(ValueKind::Email) => ValueKind::Email,
         _ => ValueKind::Text,
     }
 }
