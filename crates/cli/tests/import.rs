@@ -864,3 +864,72 @@ fn excel_export_text_and_real_cells() {
         stderr(&output)
     );
 }
+
+#[test]
+fn unseen_export_keeps_every_column() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    // Another account's export: the real sample's columns in reverse order, three custom fields
+    // no test has seen, and a semicolon as delimiter.
+    let source = samples().join("amoimport_leads_test_sanitized.csv");
+    let mut reader = csv::Reader::from_path(&source).unwrap();
+    let mut header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let records: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    header.reverse();
+    let extra = ["Размер скидки", "Менеджер по доставке", "ИНН клиента"];
+    header.extend(extra.iter().map(|s| s.to_string()));
+    let path = home.path().join("amocrm_export_leads_other_account.csv");
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_path(&path)
+        .unwrap();
+    writer.write_record(&header).unwrap();
+    for (n, record) in records.iter().enumerate() {
+        let mut fields = record.clone();
+        fields.reverse();
+        fields.extend([format!("{n}%"), format!("Курьер {n}"), format!("77{n:08}")]);
+        writer.write_record(&fields).unwrap();
+    }
+    writer.flush().unwrap();
+
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success());
+
+    // Every label of the file is a column of the table, besides the derived outcome and loss
+    // reason.
+    let columns = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'deals' \
+         AND column_name NOT IN ('outcome', 'loss_reason')",
+    );
+    assert_eq!(columns[0]["n"], header.len().to_string());
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, CAST(budget AS VARCHAR) AS budget, razmer_skidki, menedzher_po_dostavke, \
+         inn_klienta FROM deals ORDER BY id",
+    );
+    assert_eq!(rows.len(), records.len());
+    let mut expected: Vec<(String, usize)> = records
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (r[0].clone(), n))
+        .collect();
+    expected.sort();
+    for (row, (id, n)) in rows.iter().zip(&expected) {
+        assert_eq!(&row["id"], id);
+        assert_eq!(row["budget"], format!("{}.00", records[*n][2].trim()));
+        assert_eq!(row["razmer_skidki"], format!("{n}%"));
+        assert_eq!(row["menedzher_po_dostavke"], format!("Курьер {n}"));
+        assert_eq!(row["inn_klienta"], format!("77{n:08}"));
+    }
+}
