@@ -210,6 +210,7 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
         strict: args.strict,
         replace: args.replace,
         sheet: args.sheet.clone(),
+        progress: None,
     };
     let warehouse = Warehouse::new(&settings.warehouse);
     if !args.dry_run {
@@ -223,8 +224,15 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
     let on_wait = || {
         let _ = writeln!(std::io::stderr(), "{waiting}");
     };
-    let report = crmsql_import::import(&warehouse, &args.paths, &options, l, &on_wait)
-        .map_err(|e| from_import(&e, l))?;
+    let progress = std::sync::Arc::new(crmsql_import::Progress::default());
+    let options = ImportOptions {
+        progress: Some(progress.clone()),
+        ..options
+    };
+    let display = crate::progress::ProgressDisplay::start(progress, l);
+    let result = crmsql_import::import(&warehouse, &args.paths, &options, l, &on_wait);
+    display.stop();
+    let report = result.map_err(|e| from_import(&e, l))?;
     if args.dry_run {
         let mut stdout = crate::failure::Stdout;
         for line in crate::print::dry_run_summary(&report, l) {
@@ -251,9 +259,12 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
 }
 
 fn demo(args: &DemoArgs, l: &Localizer) -> Result<(), Failure> {
+    let delimiter = parse_delimiter(&args.delimiter).map_err(|e| from_import(&e, l))?;
     let config = crmsql_demo::DemoConfig {
         rows: args.rows,
         seed: args.seed,
+        delimiter,
+        kopecks: args.kopecks,
         ..Default::default()
     };
     match &args.output {

@@ -128,6 +128,12 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = crmsql_demo::DEFAULT_SEED, value_name = "N")]
     pub seed: u64,
 
+    #[arg(long, default_value = ",", value_name = "CHAR")]
+    pub delimiter: String,
+
+    #[arg(long)]
+    pub kopecks: bool,
+
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

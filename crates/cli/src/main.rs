@@ -5,6 +5,7 @@ mod app;
 mod args;
 mod failure;
 mod print;
+mod progress;
 mod repl;
 
 use std::io::Write;

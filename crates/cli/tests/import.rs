@@ -415,7 +415,14 @@ fn killed_import_keeps_warehouse() {
     let output = import(home.path(), &warehouse, &[&small]);
     assert!(output.status.success());
     assert_eq!(query(home.path(), &warehouse, CHECK_SQL), old);
-    assert_eq!(data_files(&warehouse).len(), 1);
+    // Only the files of the current snapshot remain.
+    let current = std::fs::read_to_string(warehouse.join("CURRENT")).unwrap();
+    let snapshot = read_json(&warehouse.join("snapshots").join(current.trim()));
+    let listed = snapshot["tables"]["deals"]["files"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(data_files(&warehouse).len(), listed);
 }
 
 #[test]
@@ -932,4 +939,59 @@ fn unseen_export_keeps_every_column() {
         assert_eq!(row["menedzher_po_dostavke"], format!("Курьер {n}"));
         assert_eq!(row["inn_klienta"], format!("77{n:08}"));
     }
+}
+
+/// Reads `name=N total → M matched` from EXPLAIN ANALYZE output.
+fn pruning(plan: &str, name: &str) -> (u64, u64) {
+    let start = plan
+        .find(&format!("{name}="))
+        .unwrap_or_else(|| panic!("{name} in {plan}"));
+    let rest = &plan[start + name.len() + 1..];
+    let numbers: Vec<u64> = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .take(2)
+        .map(|s| s.parse().unwrap())
+        .collect();
+    (numbers[0], numbers[1])
+}
+
+#[test]
+fn period_filter_reads_one_year() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    // The demo export spans 2023, 2024 and the first days of 2025.
+    assert!(
+        import(home.path(), &warehouse, &[&demo_export()])
+            .status
+            .success()
+    );
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "csv", "-c"])
+        .arg(
+            "EXPLAIN ANALYZE SELECT count(*) FROM deals \
+             WHERE created_at >= '2024-06-01' AND created_at < '2024-07-01'",
+        ));
+    assert!(output.status.success());
+    let plan = stdout(&output);
+    let (files, files_matched) = pruning(&plan, "files_ranges_pruned_statistics");
+    assert!(files >= 3, "{plan}");
+    assert_eq!(files_matched, 1, "{plan}");
+    let (groups, groups_matched) = pruning(&plan, "row_groups_pruned_statistics");
+    assert!(groups_matched < groups || groups == 1, "{plan}");
+
+    // The count is the same as without pruning.
+    let count = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS n FROM deals WHERE created_at >= '2024-06-01' AND created_at < '2024-07-01'",
+    );
+    let all = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS n FROM deals WHERE to_char(created_at, '%Y-%m') = '2024-06'",
+    );
+    assert_eq!(count, all);
 }

@@ -25,6 +25,10 @@ pub struct DemoConfig {
     pub start: NaiveDate,
     /// Day of the export: no deal is created or closed on or after it.
     pub export_day: NaiveDate,
+    /// Field delimiter: `,` as amoCRM writes, `;` as a file re-saved by Excel has.
+    pub delimiter: u8,
+    /// Budgets with kopecks and a decimal comma (`42000,50`) instead of whole roubles.
+    pub kopecks: bool,
 }
 
 impl Default for DemoConfig {
@@ -34,6 +38,8 @@ impl Default for DemoConfig {
             seed: DEFAULT_SEED,
             start: NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default(),
             export_day: NaiveDate::from_ymd_opt(2025, 1, 10).unwrap_or_default(),
+            delimiter: b',',
+            kopecks: false,
         }
     }
 }
@@ -262,16 +268,21 @@ fn working_time(rng: &mut Rng, day: NaiveDate) -> NaiveDateTime {
     day.and_time(NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0).unwrap_or_default())
 }
 
-fn make_deal(rng: &mut Rng, config: &DemoConfig, index: u64) -> Deal {
+fn make_deal(rng: &mut Rng, config: &DemoConfig, index: u64, day: Option<NaiveDate>) -> Deal {
     let days = (config.export_day - config.start).num_days().max(1) as u64;
-    // Business grows: later days are up to 60% more likely than earlier ones.
-    let day_offset = loop {
-        let candidate = rng.below(days);
-        if rng.unit() < (1.0 + 0.6 * candidate as f64 / days as f64) / 1.6 {
-            break candidate;
+    let created_day = match day {
+        Some(day) => day,
+        None => {
+            // Business grows: later days are up to 60% more likely than earlier ones.
+            let day_offset = loop {
+                let candidate = rng.below(days);
+                if rng.unit() < (1.0 + 0.6 * candidate as f64 / days as f64) / 1.6 {
+                    break candidate;
+                }
+            };
+            config.start + Duration::days(day_offset as i64)
         }
     };
-    let created_day = config.start + Duration::days(day_offset as i64);
     let created = working_time(rng, created_day);
     let export_start = config.export_day.and_time(NaiveTime::MIN);
 
@@ -398,7 +409,11 @@ fn make_deal(rng: &mut Rng, config: &DemoConfig, index: u64) -> Deal {
     let cells = vec![
         String::new(), // ID, assigned after sorting
         name,
-        budget.to_string(),
+        if config.kopecks && budget > 0 {
+            format!("{budget},{:02}", rng.below(100))
+        } else {
+            budget.to_string()
+        },
         manager.to_owned(),
         format_time(created),
         created_by.to_owned(),
@@ -461,13 +476,22 @@ fn make_deal(rng: &mut Rng, config: &DemoConfig, index: u64) -> Deal {
     Deal { created, cells }
 }
 
+/// Exports larger than this are written as they are generated instead of sorted in memory.
+pub const SORTED_ROWS_LIMIT: u64 = 200_000;
+
 /// Writes a deals export of `config.rows` deals to `out` and returns the number of deals.
 ///
 /// Deals are listed newest first, as amoCRM lists them, and get increasing IDs by creation time.
+/// Up to [`SORTED_ROWS_LIMIT`] deals are drawn on random days and sorted; larger exports spread
+/// the deals evenly over the days and are written in day order as they are made, so memory stays
+/// small whatever the size.
 pub fn generate(config: &DemoConfig, out: &mut dyn Write) -> std::io::Result<u64> {
+    if config.rows > SORTED_ROWS_LIMIT {
+        return generate_streaming(config, out);
+    }
     let mut rng = Rng(config.seed);
     let mut deals: Vec<Deal> = (0..config.rows)
-        .map(|i| make_deal(&mut rng, config, i))
+        .map(|i| make_deal(&mut rng, config, i, None))
         .collect();
     deals.sort_by_key(|deal| deal.created);
     for (index, deal) in deals.iter_mut().enumerate() {
@@ -476,9 +500,30 @@ pub fn generate(config: &DemoConfig, out: &mut dyn Write) -> std::io::Result<u64
 
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
+        .delimiter(config.delimiter)
         .from_writer(out);
     writer.write_record(HEADER)?;
     for deal in deals.iter().rev() {
+        writer.write_record(&deal.cells)?;
+    }
+    writer.flush()?;
+    Ok(config.rows)
+}
+
+fn generate_streaming(config: &DemoConfig, out: &mut dyn Write) -> std::io::Result<u64> {
+    let mut rng = Rng(config.seed);
+    let days = (config.export_day - config.start).num_days().max(1) as u64;
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .delimiter(config.delimiter)
+        .buffer_capacity(1 << 20)
+        .from_writer(out);
+    writer.write_record(HEADER)?;
+    for index in (0..config.rows).rev() {
+        let offset = u128::from(index) * u128::from(days) / u128::from(config.rows);
+        let day = config.start + Duration::days(offset as i64);
+        let mut deal = make_deal(&mut rng, config, index, Some(day));
+        deal.cells[0] = (31_000_000 + index * 7).to_string();
         writer.write_record(&deal.cells)?;
     }
     writer.flush()?;

@@ -75,7 +75,6 @@ reject-invalid-date = not a date; expected dd.mm.yyyy hh:mm:ss, dd.mm.yyyy hh:mm
 reject-impossible-date = no such date or time exists
 reject-nonexistent-local-time = this time does not exist in time zone { $timezone } (clock change)
 reject-missing-id = the deal ID is empty
-reject-duplicate-id = repeated ID: this deal was already imported from { $file }, line { $line }
 reject-invalid-encoding = the bytes are not valid { $encoding }
     hint: give the file's encoding with --encoding
 
@@ -239,3 +238,9 @@ dry-run-file-sheet = { $path } → table { $table }: Excel, sheet "{ $sheet }", 
     [one] row
    *[other] rows
 }
+help-demo-delimiter = Field delimiter: "," (the default, as amoCRM writes), ";" or tab
+help-demo-kopecks = Budgets with kopecks after a decimal comma (42000,50), as in files re-saved by Excel
+import-progress = importing: { $done } of { $total } MB ({ $percent }%), { $rows } { $rows ->
+    [one] row
+   *[other] rows
+}, { $rate } MB/s

@@ -81,7 +81,6 @@ reject-invalid-date = не дата; ожидается дд.мм.гггг чч:
 reject-impossible-date = такой даты или времени не бывает
 reject-nonexistent-local-time = такого времени нет в часовом поясе { $timezone } (перевод часов)
 reject-missing-id = пустой ID сделки
-reject-duplicate-id = повторный ID: эта сделка уже загружена из { $file }, строка { $line }
 reject-invalid-encoding = байты не в кодировке { $encoding }
     подсказка: укажите кодировку файла через --encoding
 
@@ -255,3 +254,10 @@ dry-run-file-sheet = { $path } → таблица { $table }: Excel, лист «
     [few] { $rows } строки данных
    *[many] { $rows } строк данных
 }
+help-demo-delimiter = Разделитель полей: «,» (по умолчанию, как у amoCRM), «;» или tab
+help-demo-kopecks = Бюджеты с копейками через запятую (42000,50), как в файлах, пересохранённых в Excel
+import-progress = импорт: { $done } из { $total } МБ ({ $percent } %), { $rows ->
+    [one] { $rows } строка
+    [few] { $rows } строки
+   *[many] { $rows } строк
+}, { $rate } МБ/с

@@ -451,7 +451,6 @@ fn import_file(
         );
     }
     let mut counts: HashMap<Entity, (u64, u64)> = HashMap::new();
-    let mut ids: HashMap<(Entity, i64), u64> = HashMap::new();
     let type_position = columns
         .iter()
         .find(|c| c.read == Read::EntityType)
@@ -604,39 +603,18 @@ fn import_file(
             counter.1 += 1;
             continue;
         }
-        let id = match cells.first() {
-            Some(Cell::Int(id)) => *id,
-            _ => {
-                reject(
-                    rejects_writer,
-                    &source.labels[0],
-                    "",
-                    "missing_id",
-                    l.text("reject-missing-id"),
-                )?;
-                counter.1 += 1;
-                continue;
-            }
-        };
-        if let Some(first_line) = ids.get(&(entity, id)) {
-            let reason = l.format(
-                "reject-duplicate-id",
-                &[
-                    ("file", Arg::from(source.path.display().to_string())),
-                    ("line", Arg::from(*first_line)),
-                ],
-            );
+        // A repeated id is merged later like a copy from another export.
+        if !matches!(cells.first(), Some(Cell::Int(_))) {
             reject(
                 rejects_writer,
                 &source.labels[0],
-                &id.to_string(),
-                "duplicate_id",
-                reason,
+                "",
+                "missing_id",
+                l.text("reject-missing-id"),
             )?;
             counter.1 += 1;
             continue;
         }
-        ids.insert((entity, id), record.line);
         if let Some(writer) = writers.get_mut(&entity) {
             writer.push_row(cells)?;
         }

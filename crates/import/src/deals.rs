@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono_tz::Tz;
@@ -86,13 +86,9 @@ pub(crate) struct DealsContext<'a> {
     pub zone: Tz,
     pub stages: StageNames,
     pub l: &'a Localizer,
-    /// Source index and parser byte offset where each deal id was first seen, to reject
-    /// repeated ids across files.
-    pub seen_ids: HashMap<i64, (usize, u64, u64)>,
     /// Line finders, one per source file. `None` for files transcoded while reading, whose
     /// parser offsets do not match the file's bytes, so the parser's line count is used.
     pub locators: Vec<Option<RefCell<LineLocator>>>,
-    pub source_paths: Vec<PathBuf>,
 }
 
 /// An export file opened for reading, with its header already read.
@@ -127,7 +123,7 @@ struct OutputColumn {
     trim: bool,
 }
 
-enum Builder {
+pub(crate) enum Builder {
     Id(Int64Builder),
     Text(StringBuilder),
     Money(Decimal128Builder),
@@ -307,13 +303,6 @@ fn finish(builders: &mut [Builder]) -> Vec<ArrayRef> {
 }
 
 /// A cell that could not be parsed: which column, what value, why.
-struct CellError {
-    column: String,
-    value: String,
-    code: &'static str,
-    reason: String,
-}
-
 fn decode<'a>(bytes: &'a [u8], encoding: Encoding) -> Result<Cow<'a, str>, ()> {
     match encoding {
         Encoding::Utf8 | Encoding::Utf8Bom | Encoding::Utf16Le | Encoding::Utf16Be => {
@@ -328,7 +317,8 @@ fn decode<'a>(bytes: &'a [u8], encoding: Encoding) -> Result<Cow<'a, str>, ()> {
     }
 }
 
-fn record_text(record: &csv::ByteRecord, delimiter: u8, encoding: Encoding) -> String {
+/// Writes a record back as one line of the file's format, for the rejects file.
+pub(crate) fn record_text(record: &csv::ByteRecord, delimiter: u8, encoding: Encoding) -> String {
     let mut writer = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .from_writer(Vec::new());
@@ -345,73 +335,125 @@ fn record_text(record: &csv::ByteRecord, delimiter: u8, encoding: Encoding) -> S
         .to_owned()
 }
 
-/// Reads every row of `source` into `out_path`, sending unreadable rows to `rejects`.
-pub(crate) fn import_file(
-    source: &mut OpenedSource,
-    source_index: usize,
-    (relative, out_path): (String, PathBuf),
-    context: &mut DealsContext<'_>,
-    rejects: &mut RejectsWriter,
-) -> Result<(SourceMeta, DataFile), ImportError> {
-    let out_path = out_path.as_path();
-    let plan = HeaderPlan::from_labels(&source.labels);
-    let columns = plan_columns(&plan);
-    let zone_name = context.zone.name();
-    let schema = schema_of(&columns, zone_name);
-    let mut builders = new_builders(&columns, zone_name)?;
+/// Reason a record was rejected. The thread that writes the rejects file words it in the
+/// user's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Cause {
+    FieldCount { expected: usize, actual: usize },
+    Encoding(Encoding),
+    LineBreak { lines: usize },
+    Value(ValueError),
+    MissingId,
+}
 
-    let parquet_error = |source| ImportError::Parquet {
-        path: out_path.to_owned(),
-        source,
-    };
-    let file = File::create(out_path).map_err(|source| ImportError::Io {
-        path: out_path.to_owned(),
-        source,
-    })?;
-    let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(writer_properties()))
-        .map_err(parquet_error)?;
-
-    let stage_position = plan.column("stage").map(|c| c.position);
-    let loss_field_position = plan.column("loss_reason_field").map(|c| c.position);
-    let id_label = plan
-        .column("id")
-        .map_or_else(|| "ID".to_owned(), |c| c.label.clone());
-    let expected_fields = source.labels.len();
-    let l = context.l;
-    // A deal repeated within one file is a broken export and is rejected; copies in different
-    // files are merged by the newer `updated_at` when the table is written.
-    context.seen_ids.clear();
-
-    let mut record = csv::ByteRecord::new();
-    let mut rows_in_batch = 0usize;
-    let mut imported = 0u64;
-    let rejected_before = rejects.count();
-    let mut open_quote: Option<(u64, u64)> = None;
-
-    loop {
-        let more = source
-            .reader
-            .read_byte_record(&mut record)
-            .map_err(|error| ImportError::Io {
-                path: source.path.clone(),
-                source: std::io::Error::other(error),
-            })?;
-        if !more {
-            break;
+impl Cause {
+    pub(crate) fn code(&self) -> &'static str {
+        match self {
+            Cause::FieldCount { .. } => "wrong_field_count",
+            Cause::Encoding(_) => "invalid_encoding",
+            Cause::LineBreak { .. } => "line_break_in_cell",
+            Cause::Value(error) => error.code(),
+            Cause::MissingId => "missing_id",
         }
-        open_quote = None;
-        let parser_line = match &source.sheet {
-            Some(_) => record.position().map_or(0, |p| p.record() + 1),
-            None => record.position().map_or(0, |p| p.line()),
-        };
-        let byte = record.position().map_or(0, |p| p.byte());
-        let locators = &context.locators;
-        let line_of = |source: usize, byte: u64, fallback: u64| {
-            locators
-                .get(source)
-                .and_then(Option::as_ref)
-                .and_then(|locator| locator.borrow_mut().line_at(byte))
-                .unwrap_or(fallback)
+    }
+
+    pub(crate) fn reason(&self, l: &Localizer, zone: Tz) -> String {
+        match self {
+            Cause::FieldCount { expected, actual } => l.format(
+                "reject-field-count",
+                &[
+                    ("expected", Arg::from(*expected)),
+                    ("actual", Arg::from(*actual)),
+                ],
+            ),
+            Cause::Encoding(encoding) => l.format(
+                "reject-invalid-encoding",
+                &[("encoding", Arg::from(encoding.to_string()))],
+            ),
+            Cause::LineBreak { lines } => {
+                l.format("reject-line-break", &[("lines", Arg::from(*lines))])
+            }
+            Cause::Value(error) => {
+                l.format(error.message_id(), &[("timezone", Arg::from(zone.name()))])
+            }
+            Cause::MissingId => l.text("reject-missing-id"),
+        }
+    }
+}
+
+/// A rejected record: the cell at fault and why.
+#[derive(Debug, Clone)]
+pub(crate) struct RowReject {
+    pub column: String,
+    pub value: String,
+    pub cause: Cause,
+    /// For a record with too few fields that spans several lines: how many. When it is the last
+    /// record of the file, a quote was never closed.
+    pub spans_lines: Option<u64>,
+}
+
+/// How the records of one deals export become rows: the columns and where their cells are.
+/// It is shared by the threads that convert parts of the file.
+pub(crate) struct DealPlan {
+    pub header: HeaderPlan,
+    columns: Vec<OutputColumn>,
+    pub schema: SchemaRef,
+    labels: Vec<String>,
+    stage_position: Option<usize>,
+    loss_field_position: Option<usize>,
+    id_label: String,
+    encoding: Encoding,
+    zone: Tz,
+    stages: StageNames,
+}
+
+impl DealPlan {
+    pub(crate) fn new(
+        labels: &[String],
+        encoding: Encoding,
+        zone: Tz,
+        stages: StageNames,
+    ) -> DealPlan {
+        let header = HeaderPlan::from_labels(labels);
+        let columns = plan_columns(&header);
+        let schema = schema_of(&columns, zone.name());
+        DealPlan {
+            stage_position: header.column("stage").map(|c| c.position),
+            loss_field_position: header.column("loss_reason_field").map(|c| c.position),
+            id_label: header
+                .column("id")
+                .map_or_else(|| "ID".to_owned(), |c| c.label.clone()),
+            header,
+            columns,
+            schema,
+            labels: labels.to_vec(),
+            encoding,
+            zone,
+            stages,
+        }
+    }
+
+    pub(crate) fn builders(&self) -> Result<Vec<Builder>, ImportError> {
+        new_builders(&self.columns, self.zone.name())
+    }
+
+    /// Turns the rows appended so far into a batch and empties the builders.
+    pub(crate) fn finish(&self, builders: &mut [Builder]) -> Result<RecordBatch, ImportError> {
+        RecordBatch::try_new(self.schema.clone(), finish(builders))
+            .map_err(|source| ImportError::Arrow { source })
+    }
+
+    /// Appends a record to the builders and returns its deal id, or `None` for a blank line.
+    pub(crate) fn push(
+        &self,
+        record: &csv::ByteRecord,
+        builders: &mut [Builder],
+    ) -> Result<Option<i64>, RowReject> {
+        let reject = |column: &str, value: &str, cause: Cause| RowReject {
+            column: column.to_owned(),
+            value: value.to_owned(),
+            cause,
+            spans_lines: None,
         };
         // A blank line between records is not a row.
         if record.len() == 1
@@ -419,89 +461,63 @@ pub(crate) fn import_file(
                 .get(0)
                 .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
         {
-            continue;
+            return Ok(None);
         }
-
-        let mut reject = |column: &str, value: &str, code: &'static str, reason: String| {
-            rejects.write(Reject {
-                file: source.path.clone(),
-                line: line_of(source_index, byte, parser_line),
-                column: column.to_owned(),
-                value: value.to_owned(),
-                reason_code: code,
-                reason,
-                record: record_text(&record, source.delimiter, source.encoding),
-            })
-        };
-
-        if record.len() != expected_fields {
+        let expected = self.labels.len();
+        if record.len() != expected {
             // A quote that is never closed makes the parser read to the end of the file as one
-            // record. Rejecting that record would hide every later deal behind one reject, so if
-            // it turns out to be the last record, the import stops and names the line to fix.
+            // record. The caller stops the import if that record turns out to be the last.
             let line_breaks: usize = record
                 .iter()
                 .map(|f| f.iter().filter(|b| **b == b'\n').count())
                 .sum();
-            if record.len() < expected_fields && line_breaks > 0 {
+            let mut rejected = reject(
+                "",
+                "",
+                Cause::FieldCount {
+                    expected,
+                    actual: record.len(),
+                },
+            );
+            if record.len() < expected && line_breaks > 0 {
                 // The file's last line break ends up inside the open quote too.
                 let trailing = record
                     .iter()
                     .next_back()
                     .is_some_and(|f| f.ends_with(b"\n"));
-                open_quote = Some((
-                    line_of(source_index, byte, parser_line),
-                    line_breaks as u64 + 1 - u64::from(trailing),
-                ));
+                rejected.spans_lines = Some(line_breaks as u64 + 1 - u64::from(trailing));
             }
-            let reason = l.format(
-                "reject-field-count",
-                &[
-                    ("expected", Arg::from(expected_fields)),
-                    ("actual", Arg::from(record.len())),
-                ],
-            );
-            reject("", "", "wrong_field_count", reason)?;
-            continue;
+            return Err(rejected);
         }
 
         let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(record.len());
-        let mut bad_encoding = None;
         for (position, field) in record.iter().enumerate() {
-            match decode(field, source.encoding) {
+            match decode(field, self.encoding) {
                 Ok(text) => cells.push(text),
                 Err(()) => {
-                    bad_encoding = Some(position);
-                    break;
+                    let value = String::from_utf8_lossy(field);
+                    return Err(reject(
+                        &self.labels[position],
+                        &value,
+                        Cause::Encoding(self.encoding),
+                    ));
                 }
             }
         }
-        if let Some(position) = bad_encoding {
-            let value = record
-                .get(position)
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default()
-                .into_owned();
-            let reason = l.format(
-                "reject-invalid-encoding",
-                &[("encoding", Arg::from(source.encoding.to_string()))],
-            );
-            reject(&source.labels[position], &value, "invalid_encoding", reason)?;
-            continue;
-        }
 
-        let stage_raw = stage_position.map_or("", |p| cells[p].as_ref());
-        let (stage, outcome, bracket_reason) = context.stages.classify(stage_raw);
+        let stage_raw = self.stage_position.map_or("", |p| cells[p].as_ref());
+        let (stage, outcome, bracket_reason) = self.stages.classify(stage_raw);
         let loss_reason = match (outcome, bracket_reason) {
             ("lost", Some(reason)) => Some(reason),
-            ("lost", None) => loss_field_position
+            ("lost", None) => self
+                .loss_field_position
                 .map(|p| cells[p].trim())
                 .filter(|v| !v.is_empty()),
             _ => None,
         };
 
-        let mut values: Vec<Value<'_>> = Vec::with_capacity(columns.len());
-        let mut failure: Option<CellError> = None;
-        for column in &columns {
+        let mut values: Vec<Value<'_>> = Vec::with_capacity(self.columns.len());
+        for column in &self.columns {
             let value = match &column.source {
                 ColumnSource::Missing => Value::Null,
                 ColumnSource::Outcome => Value::Text(outcome),
@@ -528,29 +544,20 @@ pub(crate) fn import_file(
                                 && known_column(&column.name).is_some() =>
                         {
                             let lines = text.matches('\n').count() + 1;
-                            failure = Some(CellError {
-                                column: source.labels[position].clone(),
-                                value: text.to_owned(),
-                                code: "line_break_in_cell",
-                                reason: l
-                                    .format("reject-line-break", &[("lines", Arg::from(lines))]),
-                            });
-                            break;
+                            return Err(reject(
+                                &self.labels[position],
+                                text,
+                                Cause::LineBreak { lines },
+                            ));
                         }
-                        Some((position, text)) => match parse_cell(column, text, context.zone) {
+                        Some((position, text)) => match parse_cell(column, text, self.zone) {
                             Ok(value) => value,
                             Err(error) => {
-                                let reason = l.format(
-                                    error.message_id(),
-                                    &[("timezone", Arg::from(zone_name))],
-                                );
-                                failure = Some(CellError {
-                                    column: source.labels[position].clone(),
-                                    value: text.to_owned(),
-                                    code: error.code(),
-                                    reason,
-                                });
-                                break;
+                                return Err(reject(
+                                    &self.labels[position],
+                                    text,
+                                    Cause::Value(error),
+                                ));
                             }
                         },
                     }
@@ -558,52 +565,136 @@ pub(crate) fn import_file(
             };
             values.push(value);
         }
-        if let Some(error) = failure {
-            reject(&error.column, &error.value, error.code, error.reason)?;
-            continue;
-        }
 
-        // Every row needs an id, because reports count deals by it and a repeated id means a deal
-        // would be counted twice.
+        // Every row needs an id, because reports count deals by it and the merge matches rows
+        // by it.
         let id = match values.first() {
             Some(Value::Int(id)) => *id,
-            _ => {
-                reject(&id_label, "", "missing_id", l.text("reject-missing-id"))?;
-                continue;
-            }
+            _ => return Err(reject(&self.id_label, "", Cause::MissingId)),
         };
-        if let Some((first_source, first_byte, first_parser_line)) = context.seen_ids.get(&id) {
-            let first_line = line_of(*first_source, *first_byte, *first_parser_line);
-            let reason = l.format(
-                "reject-duplicate-id",
-                &[
-                    (
-                        "file",
-                        Arg::from(context.source_paths[*first_source].display().to_string()),
-                    ),
-                    ("line", Arg::from(first_line)),
-                ],
-            );
-            reject(&id_label, &id.to_string(), "duplicate_id", reason)?;
-            continue;
-        }
-        context
-            .seen_ids
-            .insert(id, (source_index, byte, parser_line));
-
         for (builder, value) in builders.iter_mut().zip(&values) {
             append(builder, value);
         }
-        imported += 1;
-        rows_in_batch += 1;
-        if rows_in_batch == BATCH_ROWS {
-            let batch = RecordBatch::try_new(schema.clone(), finish(&mut builders))
-                .map_err(|source| ImportError::Arrow { source })?;
-            writer.write(&batch).map_err(parquet_error)?;
-            rows_in_batch = 0;
-        }
+        Ok(Some(id))
     }
 
+    /// Describes the source for the table's metadata.
+    pub(crate) fn source_meta(
+        &self,
+        path: &Path,
+        delimiter: u8,
+        sheet: Option<String>,
+        rows: u64,
+        rejected: u64,
+    ) -> SourceMeta {
+        SourceMeta {
+            path: path.display().to_string(),
+            format: if sheet.is_some() { "xlsx" } else { "csv" }.to_owned(),
+            fingerprint: None,
+            sheet,
+            encoding: self.encoding.to_string(),
+            delimiter: delimiter_name(delimiter),
+            rows,
+            rejected,
+            columns: self
+                .header
+                .columns
+                .iter()
+                .map(|c| ColumnMeta {
+                    name: c.name.clone(),
+                    label: c.label.clone(),
+                    position: c.position,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Reads every row of `source` into `out_path` on this thread, sending unreadable rows to
+/// `rejects`. Used for files that are transcoded while read (UTF-16, spreadsheets).
+pub(crate) fn import_file(
+    source: &mut OpenedSource,
+    source_index: usize,
+    (relative, out_path): (String, PathBuf),
+    context: &mut DealsContext<'_>,
+    rejects: &mut RejectsWriter,
+) -> Result<(SourceMeta, DataFile), ImportError> {
+    let out_path = out_path.as_path();
+    let plan = DealPlan::new(
+        &source.labels,
+        source.encoding,
+        context.zone,
+        context.stages.clone(),
+    );
+    let mut builders = plan.builders()?;
+    let parquet_error = |source| ImportError::Parquet {
+        path: out_path.to_owned(),
+        source,
+    };
+    let file = File::create(out_path).map_err(|source| ImportError::Io {
+        path: out_path.to_owned(),
+        source,
+    })?;
+    let mut writer = ArrowWriter::try_new(file, plan.schema.clone(), Some(writer_properties()))
+        .map_err(parquet_error)?;
+
+    let l = context.l;
+    let mut record = csv::ByteRecord::new();
+    let mut rows_in_batch = 0usize;
+    let mut imported = 0u64;
+    let rejected_before = rejects.count();
+    let mut open_quote: Option<(u64, u64)> = None;
+    loop {
+        let more = source
+            .reader
+            .read_byte_record(&mut record)
+            .map_err(|error| ImportError::Io {
+                path: source.path.clone(),
+                source: std::io::Error::other(error),
+            })?;
+        if !more {
+            break;
+        }
+        open_quote = None;
+        let parser_line = match &source.sheet {
+            Some(_) => record.position().map_or(0, |p| p.record() + 1),
+            None => record.position().map_or(0, |p| p.line()),
+        };
+        let byte = record.position().map_or(0, |p| p.byte());
+        let line = context
+            .locators
+            .get(source_index)
+            .and_then(Option::as_ref)
+            .and_then(|locator| locator.borrow_mut().line_at(byte))
+            .unwrap_or(parser_line);
+        match plan.push(&record, &mut builders) {
+            Ok(None) => {}
+            Ok(Some(_)) => {
+                imported += 1;
+                rows_in_batch += 1;
+                if rows_in_batch == BATCH_ROWS {
+                    writer
+                        .write(&plan.finish(&mut builders)?)
+                        .map_err(parquet_error)?;
+                    rows_in_batch = 0;
+                }
+            }
+            Err(rejected) => {
+                if let Some(lines) = rejected.spans_lines {
+                    open_quote = Some((line, lines));
+                }
+                rejects.write(Reject {
+                    file: source.path.clone(),
+                    line,
+                    column: rejected.column,
+                    value: rejected.value,
+                    reason_code: rejected.cause.code(),
+                    reason: rejected.cause.reason(l, context.zone),
+                    record: record_text(&record, source.delimiter, source.encoding),
+                })?;
+            }
+        }
+    }
     if let Some((line, lines)) = open_quote {
         return Err(ImportError::UnterminatedQuote {
             path: source.path.clone(),
@@ -611,38 +702,19 @@ pub(crate) fn import_file(
             lines,
         });
     }
-
     if rows_in_batch > 0 {
-        let batch = RecordBatch::try_new(schema.clone(), finish(&mut builders))
-            .map_err(|source| ImportError::Arrow { source })?;
-        writer.write(&batch).map_err(parquet_error)?;
+        writer
+            .write(&plan.finish(&mut builders)?)
+            .map_err(parquet_error)?;
     }
     writer.close().map_err(parquet_error)?;
-
-    let meta = SourceMeta {
-        path: source.path.display().to_string(),
-        format: if source.sheet.is_some() {
-            "xlsx"
-        } else {
-            "csv"
-        }
-        .to_owned(),
-        fingerprint: None,
-        sheet: source.sheet.clone(),
-        encoding: source.encoding.to_string(),
-        delimiter: delimiter_name(source.delimiter),
-        rows: imported,
-        rejected: rejects.count() - rejected_before,
-        columns: plan
-            .columns
-            .iter()
-            .map(|c| ColumnMeta {
-                name: c.name.clone(),
-                label: c.label.clone(),
-                position: c.position,
-            })
-            .collect(),
-    };
+    let meta = plan.source_meta(
+        &source.path,
+        source.delimiter,
+        source.sheet.clone(),
+        imported,
+        rejects.count() - rejected_before,
+    );
     let file = DataFile {
         path: relative,
         rows: imported,

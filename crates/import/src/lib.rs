@@ -16,6 +16,7 @@ mod deals;
 mod error;
 mod lines;
 mod merge;
+mod pipeline;
 mod rejects;
 mod sheet;
 
@@ -37,6 +38,7 @@ pub use crate::detect::Encoding;
 pub use crate::error::ImportError;
 pub use crate::generic::{ColumnMapping, ColumnType};
 pub use crate::output::LABEL_METADATA_KEY;
+pub use crate::pipeline::Progress;
 pub use crate::rejects::{REJECTS_HEADER, Reject};
 
 /// Default account time zone: most amoCRM accounts of Russian-speaking teams keep Moscow time.
@@ -74,6 +76,8 @@ pub struct ImportOptions {
     pub replace: bool,
     /// Sheet of a spreadsheet to read instead of the first.
     pub sheet: Option<String>,
+    /// Counters for a progress display.
+    pub progress: Option<std::sync::Arc<Progress>>,
 }
 
 impl Default for ImportOptions {
@@ -92,6 +96,7 @@ impl Default for ImportOptions {
             strict: false,
             replace: false,
             sheet: None,
+            progress: None,
         }
     }
 }
@@ -380,6 +385,15 @@ enum Job {
 }
 
 impl Job {
+    fn path(&self) -> &Path {
+        match self {
+            Job::Deals(source) => &source.path,
+            Job::Api(path) => path,
+            Job::Contacts { source, .. } => &source.path,
+            Job::Text { source, .. } => &source.path,
+        }
+    }
+
     fn table(&self) -> &str {
         match self {
             Job::Deals(_) => "deals",
@@ -557,6 +571,16 @@ pub fn import(
         });
     }
 
+    if let Some(progress) = &options.progress {
+        let total: u64 = jobs
+            .iter()
+            .filter_map(|job| std::fs::metadata(job.path()).ok())
+            .map(|metadata| metadata.len())
+            .sum();
+        progress
+            .total_bytes
+            .store(total, std::sync::atomic::Ordering::Relaxed);
+    }
     let mut transaction = warehouse.begin(on_wait)?;
     let mut tables: Vec<String> = Vec::new();
     for job in &jobs {
@@ -752,6 +776,8 @@ struct Staged {
     /// Files skipped because the table has them already.
     already: Vec<PathBuf>,
     mode: merge::KeyMode,
+    /// Whether the new files are known to have no repeated key.
+    unique: bool,
 }
 
 fn import_table(
@@ -778,7 +804,15 @@ fn import_table(
                 _ => None,
             })
             .collect();
-        let written = import_deals(transaction, &mut sources, options, l, &mut rejects)?;
+        let progress = options.progress.clone().unwrap_or_default();
+        let written = import_deals(
+            transaction,
+            &mut sources,
+            options,
+            l,
+            &mut rejects,
+            &progress,
+        )?;
         Staged {
             files: written.files,
             sources: written.sources,
@@ -787,6 +821,7 @@ fn import_table(
             currency: written.currency,
             already: Vec::new(),
             mode: merge::KeyMode::Row,
+            unique: written.unique,
         }
     } else {
         stage_text_table(transaction, table, jobs, options, l, &mut rejects)?
@@ -875,6 +910,7 @@ fn stage_text_table(
         currency: None,
         already,
         mode: merge::KeyMode::Row,
+        unique: false,
     })
 }
 
@@ -904,6 +940,7 @@ fn import_api_tables(
             currency: None,
             already: Vec::new(),
             mode: table.mode,
+            unique: false,
         };
         reports.push(finish_table(
             transaction,
@@ -965,6 +1002,7 @@ fn import_contact_tables(
             currency: None,
             already: Vec::new(),
             mode: merge::KeyMode::Row,
+            unique: false,
         };
         reports.push(finish_table(
             transaction,
@@ -1045,6 +1083,7 @@ fn finish_table(
         &staged.key,
         staged.version,
         staged.mode,
+        staged.unique,
     )?;
     let rows: u64 = files.iter().map(|f| f.rows).sum();
     let mut all_sources = match &previous {
@@ -1089,6 +1128,8 @@ struct DealsWritten {
     files: Vec<DataFile>,
     sources: Vec<SourceMeta>,
     currency: Option<String>,
+    /// Whether no deal id repeats among the files.
+    unique: bool,
 }
 
 /// Writes the deals files and returns their data files, source metadata and currency.
@@ -1098,12 +1139,12 @@ fn import_deals(
     options: &ImportOptions,
     l: &Localizer,
     rejects: &mut rejects::RejectsWriter,
+    progress: &pipeline::Progress,
 ) -> Result<DealsWritten, ImportError> {
     let mut context = deals::DealsContext {
         zone: options.timezone,
         stages: deals::StageNames::new(&options.won_stages, &options.lost_stages),
         l,
-        seen_ids: Default::default(),
         locators: sources
             .iter()
             .map(|s| {
@@ -1111,31 +1152,71 @@ fn import_deals(
                     .then(|| RefCell::new(LineLocator::new(&s.path, s.bom)))
             })
             .collect(),
-        source_paths: sources.iter().map(|s| s.path.clone()).collect(),
     };
     let mut metas = Vec::with_capacity(sources.len());
-    let mut files = Vec::with_capacity(sources.len());
     let mut currency = None;
     // Files are read last to first. When exports overlap, the copy of a deal from the file
     // listed last is kept and older copies go to the rejects file. In a folder that is the
     // last file by name, which for amoCRM's dated file names is the newest export.
+    let mut ids: Vec<i64> = Vec::new();
+    let mut all_ids_known = true;
+    let mut files_of: Vec<Vec<DataFile>> = vec![Vec::new(); sources.len()];
     for (index, source) in sources.iter_mut().enumerate().rev() {
-        let target = transaction.new_file("deals")?;
         if currency.is_none() {
             currency = HeaderPlan::from_labels(&source.labels).currency;
         }
-        let (meta, file) = deals::import_file(source, index, target, &mut context, rejects)?;
+        let meta = if source.sheet.is_none() && !source.encoding.is_transcoded() {
+            let data_start = source.bom + source.reader.position().byte();
+            let parallel = pipeline::ParallelSource {
+                path: &source.path,
+                encoding: source.encoding,
+                delimiter: source.delimiter,
+                data_start,
+                first_line: 1 + pipeline::count_lines(&source.path, data_start)?,
+                sheet: None,
+            };
+            let plan = deals::DealPlan::new(
+                &source.labels,
+                source.encoding,
+                options.timezone,
+                context.stages.clone(),
+            );
+            let mut new_file = || transaction.new_file("deals").map_err(ImportError::from);
+            let output = pipeline::convert(
+                &parallel,
+                &plan,
+                &mut new_file,
+                rejects,
+                options.timezone,
+                l,
+                progress,
+            )?;
+            ids.extend(output.ids);
+            files_of[index] = output.files;
+            output.meta
+        } else {
+            all_ids_known = false;
+            let target = transaction.new_file("deals")?;
+            let (meta, file) = deals::import_file(source, index, target, &mut context, rejects)?;
+            if file.rows > 0 {
+                files_of[index] = vec![file];
+            }
+            meta
+        };
         tracing::info!(path = %source.path.display(), rows = meta.rows, rejected = meta.rejected, "imported deals file");
         metas.push(meta);
-        if file.rows > 0 {
-            files.push(file);
-        }
     }
     metas.reverse();
-    files.reverse();
+    let files: Vec<DataFile> = files_of.into_iter().flatten().collect();
+    // Repeated ids are merged later; without them, a new table needs no merge at all.
+    let unique = all_ids_known && {
+        ids.sort_unstable();
+        ids.windows(2).all(|pair| pair[0] != pair[1])
+    };
     Ok(DealsWritten {
         files,
         sources: metas,
         currency,
+        unique,
     })
 }

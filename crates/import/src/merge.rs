@@ -216,6 +216,7 @@ pub(crate) fn merge(
     key: &[String],
     version: Option<&str>,
     mode: KeyMode,
+    unique: bool,
 ) -> Result<(Vec<DataFile>, MergeCounts), ImportError> {
     let root = transaction.root().to_owned();
     let old_files: Vec<DataFile> = transaction
@@ -223,7 +224,8 @@ pub(crate) fn merge(
         .map(|meta| meta.files.clone())
         .unwrap_or_default();
     let new_rows: u64 = new_files.iter().map(|f| f.rows).sum();
-    if key.is_empty() {
+    // Nothing to match: every new row is added as it is.
+    if key.is_empty() || (unique && old_files.is_empty()) {
         let mut files = old_files;
         files.extend(new_files);
         let counts = MergeCounts {

@@ -1,0 +1,645 @@
+//! Parallel conversion of a large deals export.
+//!
+//! One thread reads the file in blocks and cuts each block after the last line break that ends
+//! a record. Worker threads, one per core, parse their blocks, build Arrow arrays and encode them
+//! into Parquet row groups, one per year of the deals' creation. This thread puts the row groups
+//! into one file per year, in the order of the blocks, and writes the rejected rows. Blocks in
+//! flight are bounded, so memory does not grow with the size of the file.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use chrono::TimeZone;
+use chrono_tz::Tz;
+use crmsql_i18n::Localizer;
+use crmsql_schema::warehouse::{DataFile, SourceMeta};
+use datafusion::arrow::array::{Array, TimestampMicrosecondArray, UInt32Array};
+use datafusion::arrow::compute::take_record_batch;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves,
+};
+use datafusion::parquet::file::writer::SerializedFileWriter;
+
+use crate::deals::{DealPlan, RowReject, record_text};
+use crate::detect::Encoding;
+use crate::error::ImportError;
+use crate::output::writer_properties;
+use crate::rejects::{Reject, RejectsWriter};
+
+/// Bytes of a block handed to a worker; each block becomes one row group.
+const BLOCK_BYTES: usize = 16 << 20;
+/// A record longer than this without a line break outside quotes means a quote that is never
+/// closed.
+const MAX_RECORD_BYTES: usize = 256 << 20;
+
+/// Counters that a progress display reads while an import runs.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Bytes of the current file read so far.
+    pub bytes: AtomicU64,
+    /// Size of the files being imported.
+    pub total_bytes: AtomicU64,
+    /// Rows converted so far.
+    pub rows: AtomicU64,
+}
+
+/// A part of the file that ends at a record boundary.
+struct Block {
+    seq: u64,
+    data: Vec<u8>,
+    /// Line of the file on which the block starts.
+    first_line: u64,
+}
+
+/// Rows of a block created in one year, encoded as a row group.
+struct Part {
+    year: Option<i32>,
+    chunks: Vec<ArrowColumnChunk>,
+    rows: u64,
+}
+
+/// A block converted by a worker.
+struct Converted {
+    seq: u64,
+    parts: Vec<Part>,
+    rows: u64,
+    ids: Vec<i64>,
+    rejects: Vec<Reject>,
+    /// Line and span of the block's last record when it looks like an unclosed quote.
+    open_quote: Option<(u64, u64)>,
+}
+
+/// Tracks whether a byte position of the file is inside a quoted field, the way the CSV parser
+/// reads quotes. A quote opens a field only at the field's start. Inside a quoted field every
+/// quote toggles the state, so an escaped `""` leaves it unchanged.
+struct QuoteState {
+    delimiter: u8,
+    in_quotes: bool,
+    previous: u8,
+}
+
+impl QuoteState {
+    /// Scans `bytes` and returns the end of the last complete record in them, if any.
+    fn last_boundary(&mut self, bytes: &[u8]) -> Option<usize> {
+        let mut boundary = None;
+        for position in memchr::memchr2_iter(b'"', b'\n', bytes) {
+            let previous = if position == 0 {
+                self.previous
+            } else {
+                bytes[position - 1]
+            };
+            if bytes[position] == b'\n' {
+                if !self.in_quotes {
+                    boundary = Some(position + 1);
+                }
+            } else if self.in_quotes
+                || previous == self.delimiter
+                || previous == b'\n'
+                || previous == b'\r'
+            {
+                self.in_quotes = !self.in_quotes;
+            }
+        }
+        if let Some(last) = bytes.last() {
+            self.previous = *last;
+        }
+        boundary
+    }
+}
+
+/// Reads the file from `start` and sends blocks that end at record boundaries.
+fn read_blocks(
+    path: &Path,
+    start: u64,
+    first_line: u64,
+    delimiter: u8,
+    blocks: SyncSender<Block>,
+    progress: &Progress,
+) -> Result<(), ImportError> {
+    let io = |source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io)?;
+    file.seek(SeekFrom::Start(start)).map_err(io)?;
+    let mut state = QuoteState {
+        delimiter,
+        in_quotes: false,
+        previous: b'\n',
+    };
+    let mut pending: Vec<u8> = Vec::with_capacity(BLOCK_BYTES);
+    // End of the last complete record in `pending`.
+    let mut boundary: Option<usize> = None;
+    let mut seq = 0u64;
+    let mut line = first_line;
+    loop {
+        let old_len = pending.len();
+        pending.resize(old_len + BLOCK_BYTES, 0);
+        let read = file.read(&mut pending[old_len..]).map_err(io)?;
+        pending.truncate(old_len + read);
+        progress.bytes.fetch_add(read as u64, Ordering::Relaxed);
+        let at_end = read == 0;
+        if let Some(end) = state.last_boundary(&pending[old_len..]) {
+            boundary = Some(old_len + end);
+        }
+        let cut = match boundary {
+            _ if at_end => pending.len(),
+            Some(end) if pending.len() >= BLOCK_BYTES => end,
+            None if pending.len() > MAX_RECORD_BYTES => {
+                return Err(ImportError::UnterminatedQuote {
+                    path: path.to_owned(),
+                    line,
+                    lines: memchr::memchr_iter(b'\n', &pending).count() as u64,
+                });
+            }
+            _ => continue,
+        };
+        boundary = None;
+        let rest = pending.split_off(cut);
+        let lines = memchr::memchr_iter(b'\n', &pending).count() as u64;
+        let block = Block {
+            seq,
+            data: std::mem::replace(&mut pending, rest),
+            first_line: line,
+        };
+        line += lines;
+        if !block.data.is_empty() {
+            seq += 1;
+            if blocks.send(block).is_err() {
+                // The workers stopped because of an error, which the caller reports.
+                return Ok(());
+            }
+        }
+        if at_end {
+            return Ok(());
+        }
+    }
+}
+
+/// Counts the line breaks in the first `bytes` bytes of a file: the header and a byte-order mark.
+pub(crate) fn count_lines(path: &Path, bytes: u64) -> Result<u64, ImportError> {
+    let mut head = Vec::new();
+    File::open(path)
+        .and_then(|file| file.take(bytes).read_to_end(&mut head))
+        .map_err(|source| ImportError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(memchr::memchr_iter(b'\n', &head).count() as u64)
+}
+
+/// Finds the line of a byte offset of a block, moving forward from the last lookup.
+struct LineCursor {
+    offset: usize,
+    line: u64,
+}
+
+impl LineCursor {
+    fn line_at(&mut self, data: &[u8], offset: usize) -> u64 {
+        // After a CRLF line end the parser places the next record at the line feed.
+        let mut offset = offset;
+        while offset < data.len() && matches!(data[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 0;
+        }
+        let end = offset.min(data.len());
+        self.line += memchr::memchr_iter(b'\n', &data[self.offset..end]).count() as u64;
+        self.offset = end;
+        self.line
+    }
+}
+
+/// Start of each calendar year in the account's zone, to split rows by the year of their
+/// creation without a time zone lookup per row.
+struct YearStarts {
+    starts: Vec<(i64, i32)>,
+}
+
+impl YearStarts {
+    fn new(zone: Tz) -> YearStarts {
+        let starts = (1900..=2200)
+            .filter_map(|year| {
+                let midnight = chrono::NaiveDate::from_ymd_opt(year, 1, 1)?.and_hms_opt(0, 0, 0)?;
+                let start = zone.from_local_datetime(&midnight).earliest()?;
+                Some((start.timestamp_micros(), year))
+            })
+            .collect();
+        YearStarts { starts }
+    }
+
+    /// Returns the year of an instant in microseconds, or `None` outside 1900–2200.
+    fn year(&self, micros: i64) -> Option<i32> {
+        let after = self.starts.partition_point(|(start, _)| *start <= micros);
+        if after == 0 || after == self.starts.len() {
+            return None;
+        }
+        Some(self.starts[after - 1].1)
+    }
+}
+
+/// Settings of a worker.
+struct Worker<'a> {
+    plan: &'a DealPlan,
+    factory: &'a ArrowRowGroupWriterFactory,
+    years: &'a YearStarts,
+    /// Position of `created_at` in the table's columns, which splits rows by year.
+    created: Option<usize>,
+    path: &'a Path,
+    delimiter: u8,
+    encoding: Encoding,
+    zone: Tz,
+    l: &'a Localizer,
+}
+
+impl Worker<'_> {
+    /// Splits a batch by the year of `created_at`: rows of one year go to one file of the
+    /// table, so a filter on a period skips whole files. Rows without a date form their own part.
+    fn split_by_year(
+        &self,
+        batch: RecordBatch,
+    ) -> Result<Vec<(Option<i32>, RecordBatch)>, ImportError> {
+        let Some(created) = self.created.and_then(|i| {
+            batch
+                .column(i)
+                .as_any()
+                .downcast_ref::<TimestampMicrosecondArray>()
+        }) else {
+            return Ok(vec![(None, batch)]);
+        };
+        let years: Vec<Option<i32>> = (0..created.len())
+            .map(|row| {
+                created
+                    .is_valid(row)
+                    .then(|| self.years.year(created.value(row)))
+                    .flatten()
+            })
+            .collect();
+        if years.windows(2).all(|pair| pair[0] == pair[1]) {
+            let year = years.first().copied().flatten();
+            return Ok(vec![(year, batch)]);
+        }
+        let mut rows_of: BTreeMap<Option<i32>, Vec<u32>> = BTreeMap::new();
+        for (row, year) in years.iter().enumerate() {
+            rows_of.entry(*year).or_default().push(row as u32);
+        }
+        rows_of
+            .into_iter()
+            .map(|(year, rows)| {
+                take_record_batch(&batch, &UInt32Array::from(rows))
+                    .map(|part| (year, part))
+                    .map_err(|source| ImportError::Arrow { source })
+            })
+            .collect()
+    }
+
+    /// Encodes a batch into the column chunks of one row group.
+    fn encode(&self, batch: &RecordBatch, seq: u64) -> Result<Vec<ArrowColumnChunk>, ImportError> {
+        let parquet_error = |source| ImportError::Parquet {
+            path: self.path.to_owned(),
+            source,
+        };
+        let mut writers = self
+            .factory
+            .create_column_writers(seq as usize)
+            .map_err(parquet_error)?;
+        let mut next = writers.iter_mut();
+        for (field, array) in self.plan.schema.fields().iter().zip(batch.columns()) {
+            for leaf in compute_leaves(field, array).map_err(parquet_error)? {
+                if let Some(writer) = next.next() {
+                    writer.write(&leaf).map_err(parquet_error)?;
+                }
+            }
+        }
+        writers
+            .into_iter()
+            .map(|w| w.close())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(parquet_error)
+    }
+
+    fn convert(&self, block: Block) -> Result<Converted, ImportError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(block.data.as_slice());
+        let mut builders = self.plan.builders()?;
+        let mut record = csv::ByteRecord::new();
+        let mut ids = Vec::new();
+        let mut rejects = Vec::new();
+        let mut cursor = LineCursor { offset: 0, line: 0 };
+        let mut open_quote = None;
+        loop {
+            let more = reader
+                .read_byte_record(&mut record)
+                .map_err(|error| ImportError::Io {
+                    path: self.path.to_owned(),
+                    source: std::io::Error::other(error),
+                })?;
+            if !more {
+                break;
+            }
+            open_quote = None;
+            match self.plan.push(&record, &mut builders) {
+                Ok(None) => {}
+                Ok(Some(id)) => ids.push(id),
+                Err(RowReject {
+                    column,
+                    value,
+                    cause,
+                    spans_lines,
+                }) => {
+                    let offset = record.position().map_or(0, |p| p.byte()) as usize;
+                    let line = block.first_line + cursor.line_at(&block.data, offset);
+                    if let Some(lines) = spans_lines {
+                        open_quote = Some((line, lines));
+                    }
+                    rejects.push(Reject {
+                        file: self.path.to_owned(),
+                        line,
+                        column,
+                        value,
+                        reason_code: cause.code(),
+                        reason: cause.reason(self.l, self.zone),
+                        record: record_text(&record, self.delimiter, self.encoding),
+                    });
+                }
+            }
+        }
+        let batch = self.plan.finish(&mut builders)?;
+        let rows = batch.num_rows() as u64;
+        let mut parts = Vec::new();
+        for (year, part) in self.split_by_year(batch)? {
+            let rows = part.num_rows() as u64;
+            if rows > 0 {
+                parts.push(Part {
+                    year,
+                    chunks: self.encode(&part, block.seq)?,
+                    rows,
+                });
+            }
+        }
+        Ok(Converted {
+            seq: block.seq,
+            parts,
+            rows,
+            ids,
+            rejects,
+            open_quote,
+        })
+    }
+}
+
+/// A deals export to convert in parallel: a file in a byte-compatible encoding, with its
+/// header already read.
+pub(crate) struct ParallelSource<'a> {
+    pub path: &'a Path,
+    pub encoding: Encoding,
+    pub delimiter: u8,
+    /// Byte offset of the first record after the header.
+    pub data_start: u64,
+    /// Line of the first record.
+    pub first_line: u64,
+    pub sheet: Option<String>,
+}
+
+/// Result of converting one file.
+pub(crate) struct ParallelOutput {
+    pub meta: SourceMeta,
+    /// One file per year of creation, oldest first.
+    pub files: Vec<DataFile>,
+    /// Deal ids in file order, to find repeated ids without reading the files back.
+    pub ids: Vec<i64>,
+}
+
+/// Parquet file of one year being written.
+struct YearFile {
+    writer: SerializedFileWriter<File>,
+    file: DataFile,
+    path: PathBuf,
+}
+
+/// Converts a deals export into Parquet files, one per year of creation, using every core.
+/// `new_file` gives the relative and absolute path of each new file.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn convert(
+    source: &ParallelSource<'_>,
+    plan: &DealPlan,
+    new_file: &mut dyn FnMut() -> Result<(String, PathBuf), ImportError>,
+    rejects: &mut RejectsWriter,
+    zone: Tz,
+    l: &Localizer,
+    progress: &Progress,
+) -> Result<ParallelOutput, ImportError> {
+    let parquet_error = |path: &Path| {
+        let path = path.to_owned();
+        move |error| ImportError::Parquet {
+            path: path.clone(),
+            source: error,
+        }
+    };
+    // Column writers depend only on the schema and the settings, so one factory serves every
+    // year's file.
+    let (_, factory) = ArrowWriter::try_new(
+        std::io::sink(),
+        plan.schema.clone(),
+        Some(writer_properties()),
+    )
+    .and_then(ArrowWriter::into_serialized_writer)
+    .map_err(parquet_error(source.path))?;
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8);
+    let years = YearStarts::new(zone);
+    let rejected_before = rejects.count();
+    let mut rows = 0u64;
+    let mut ids = Vec::new();
+    let mut open_quote = None;
+    let mut files: BTreeMap<Option<i32>, YearFile> = BTreeMap::new();
+
+    let worker = Worker {
+        plan,
+        factory: &factory,
+        years: &years,
+        created: plan.schema.index_of("created_at").ok(),
+        path: source.path,
+        delimiter: source.delimiter,
+        encoding: source.encoding,
+        zone,
+        l,
+    };
+    let worker = &worker;
+    std::thread::scope(|scope| -> Result<(), ImportError> {
+        let (block_sender, block_receiver) = sync_channel::<Block>(workers);
+        let (done_sender, done_receiver) = sync_channel::<Result<Converted, ImportError>>(workers);
+        let block_receiver = Arc::new(Mutex::new(block_receiver));
+        let reader = scope.spawn(|| {
+            read_blocks(
+                source.path,
+                source.data_start,
+                source.first_line,
+                source.delimiter,
+                block_sender,
+                progress,
+            )
+        });
+        for _ in 0..workers {
+            let receiver = Arc::clone(&block_receiver);
+            let sender = done_sender.clone();
+            scope.spawn(move || work(worker, &receiver, &sender));
+        }
+        drop(done_sender);
+
+        let mut waiting: BTreeMap<u64, Converted> = BTreeMap::new();
+        let mut next_seq = 0u64;
+        let mut failure = None;
+        for converted in &done_receiver {
+            let converted = match converted {
+                Ok(converted) => converted,
+                Err(error) => {
+                    failure = Some(error);
+                    break;
+                }
+            };
+            waiting.insert(converted.seq, converted);
+            while let Some(converted) = waiting.remove(&next_seq) {
+                next_seq += 1;
+                open_quote = converted.open_quote;
+                for reject in converted.rejects {
+                    rejects.write(reject)?;
+                }
+                for part in converted.parts {
+                    let target = match files.entry(part.year) {
+                        std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                        std::collections::btree_map::Entry::Vacant(entry) => {
+                            let (relative, path) = new_file()?;
+                            let file = File::create(&path).map_err(|error| ImportError::Io {
+                                path: path.clone(),
+                                source: error,
+                            })?;
+                            let (writer, _) = ArrowWriter::try_new(
+                                file,
+                                plan.schema.clone(),
+                                Some(writer_properties()),
+                            )
+                            .and_then(ArrowWriter::into_serialized_writer)
+                            .map_err(parquet_error(&path))?;
+                            entry.insert(YearFile {
+                                writer,
+                                file: DataFile {
+                                    path: relative,
+                                    rows: 0,
+                                },
+                                path,
+                            })
+                        }
+                    };
+                    let mut group = target
+                        .writer
+                        .next_row_group()
+                        .map_err(parquet_error(&target.path))?;
+                    for chunk in part.chunks {
+                        chunk
+                            .append_to_row_group(&mut group)
+                            .map_err(parquet_error(&target.path))?;
+                    }
+                    group.close().map_err(parquet_error(&target.path))?;
+                    target.file.rows += part.rows;
+                }
+                rows += converted.rows;
+                progress.rows.fetch_add(converted.rows, Ordering::Relaxed);
+                ids.extend(converted.ids);
+            }
+        }
+        // Stop the reader and the workers before reporting an error.
+        drop(done_receiver);
+        drop(block_receiver);
+        let read = reader.join().unwrap_or(Ok(()));
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        read
+    })?;
+
+    if let Some((line, lines)) = open_quote {
+        return Err(ImportError::UnterminatedQuote {
+            path: source.path.to_owned(),
+            line,
+            lines,
+        });
+    }
+    let mut written = Vec::with_capacity(files.len());
+    for (_, year_file) in files {
+        year_file
+            .writer
+            .close()
+            .map_err(parquet_error(&year_file.path))?;
+        written.push(year_file.file);
+    }
+    let meta = plan.source_meta(
+        source.path,
+        source.delimiter,
+        source.sheet.clone(),
+        rows,
+        rejects.count() - rejected_before,
+    );
+    Ok(ParallelOutput {
+        meta,
+        files: written,
+        ids,
+    })
+}
+
+fn work(
+    worker: &Worker<'_>,
+    blocks: &Mutex<Receiver<Block>>,
+    done: &SyncSender<Result<Converted, ImportError>>,
+) {
+    loop {
+        let block = match blocks.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok(block) = block else {
+            return;
+        };
+        let result = worker.convert(block);
+        let failed = result.is_err();
+        if done.send(result).is_err() || failed {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_skip_quoted_line_breaks() {
+        let mut state = QuoteState {
+            delimiter: b',',
+            in_quotes: false,
+            previous: b'\n',
+        };
+        let text = b"1,\"two\nlines\",x\n2,a\"b,y\n3,\"open\n";
+        // The last boundary is after the record of line 3; the quote in a\"b is literal, and the
+        // quote on the last line is still open.
+        assert_eq!(state.last_boundary(text), Some(24));
+        assert!(state.in_quotes);
+        // The open quote closes in the next piece.
+        assert_eq!(state.last_boundary(b"end\",z\n4,q\n"), Some(11));
+        assert!(!state.in_quotes);
+    }
+}
