@@ -114,6 +114,28 @@ impl QuoteState {
     }
 }
 
+/// Buffers of blocks that workers have finished with, reused by the reader so that each block
+/// does not cost fresh pages from the system.
+#[derive(Debug, Default)]
+struct Buffers {
+    free: Mutex<Vec<Vec<u8>>>,
+}
+
+impl Buffers {
+    fn take(&self) -> Vec<u8> {
+        let recycled = self.free.lock().ok().and_then(|mut free| free.pop());
+        let mut buffer = recycled.unwrap_or_else(|| Vec::with_capacity(2 * BLOCK_BYTES));
+        buffer.clear();
+        buffer
+    }
+
+    fn give(&self, buffer: Vec<u8>) {
+        if let Ok(mut free) = self.free.lock() {
+            free.push(buffer);
+        }
+    }
+}
+
 /// Reads the file from `start` and sends blocks that end at record boundaries.
 fn read_blocks(
     path: &Path,
@@ -121,6 +143,7 @@ fn read_blocks(
     first_line: u64,
     delimiter: u8,
     blocks: SyncSender<Block>,
+    buffers: &Buffers,
     progress: &Progress,
 ) -> Result<(), ImportError> {
     let io = |source| ImportError::Io {
@@ -134,16 +157,17 @@ fn read_blocks(
         in_quotes: false,
         previous: b'\n',
     };
-    let mut pending: Vec<u8> = Vec::with_capacity(BLOCK_BYTES);
+    let mut pending = buffers.take();
     // End of the last complete record in `pending`.
     let mut boundary: Option<usize> = None;
     let mut seq = 0u64;
     let mut line = first_line;
     loop {
         let old_len = pending.len();
-        pending.resize(old_len + BLOCK_BYTES, 0);
-        let read = file.read(&mut pending[old_len..]).map_err(io)?;
-        pending.truncate(old_len + read);
+        let read = (&mut file)
+            .take(BLOCK_BYTES as u64)
+            .read_to_end(&mut pending)
+            .map_err(io)?;
         progress.bytes.fetch_add(read as u64, Ordering::Relaxed);
         let at_end = read == 0;
         if let Some(end) = state.last_boundary(&pending[old_len..]) {
@@ -162,7 +186,9 @@ fn read_blocks(
             _ => continue,
         };
         boundary = None;
-        let rest = pending.split_off(cut);
+        let mut rest = buffers.take();
+        rest.extend_from_slice(&pending[cut..]);
+        pending.truncate(cut);
         let lines = memchr::memchr_iter(b'\n', &pending).count() as u64;
         let block = Block {
             seq,
@@ -170,7 +196,9 @@ fn read_blocks(
             first_line: line,
         };
         line += lines;
-        if !block.data.is_empty() {
+        if block.data.is_empty() {
+            buffers.give(block.data);
+        } else {
             seq += 1;
             if blocks.send(block).is_err() {
                 // The workers stopped because of an error, which the caller reports.
@@ -327,7 +355,7 @@ impl Worker<'_> {
             .map_err(parquet_error)
     }
 
-    fn convert(&self, block: Block) -> Result<Converted, ImportError> {
+    fn convert(&self, block: &Block) -> Result<Converted, ImportError> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(self.delimiter)
             .has_headers(false)
@@ -339,6 +367,7 @@ impl Worker<'_> {
         let mut rejects = Vec::new();
         let mut cursor = LineCursor { offset: 0, line: 0 };
         let mut open_quote = None;
+        let mut scratch = crate::deals::Scratch::default();
         loop {
             let more = reader
                 .read_byte_record(&mut record)
@@ -350,7 +379,7 @@ impl Worker<'_> {
                 break;
             }
             open_quote = None;
-            match self.plan.push(&record, &mut builders) {
+            match self.plan.push(&record, &mut builders, &mut scratch) {
                 Ok(None) => {}
                 Ok(Some(id)) => ids.push(id),
                 Err(RowReject {
@@ -468,6 +497,7 @@ pub(crate) fn convert(
     let mut open_quote = None;
     let mut files: BTreeMap<Option<i32>, YearFile> = BTreeMap::new();
 
+    let buffers = Buffers::default();
     let worker = Worker {
         plan,
         factory: &factory,
@@ -491,13 +521,15 @@ pub(crate) fn convert(
                 source.first_line,
                 source.delimiter,
                 block_sender,
+                &buffers,
                 progress,
             )
         });
         for _ in 0..workers {
             let receiver = Arc::clone(&block_receiver);
             let sender = done_sender.clone();
-            scope.spawn(move || work(worker, &receiver, &sender));
+            let buffers = &buffers;
+            scope.spawn(move || work(worker, &receiver, &sender, buffers));
         }
         drop(done_sender);
 
@@ -605,6 +637,7 @@ fn work(
     worker: &Worker<'_>,
     blocks: &Mutex<Receiver<Block>>,
     done: &SyncSender<Result<Converted, ImportError>>,
+    buffers: &Buffers,
 ) {
     loop {
         let block = match blocks.lock() {
@@ -614,7 +647,8 @@ fn work(
         let Ok(block) = block else {
             return;
         };
-        let result = worker.convert(block);
+        let result = worker.convert(&block);
+        buffers.give(block.data);
         let failed = result.is_err();
         if done.send(result).is_err() || failed {
             return;

@@ -61,6 +61,10 @@ pub fn parse_integer(text: &str) -> Result<Option<i64>, ValueError> {
     if text.is_empty() {
         return Ok(None);
     }
+    // Plain digits, as exports write ids, need no copy.
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().map(Some).map_err(|_| ValueError::NotInteger);
+    }
     let digits: String = text.chars().filter(|c| !is_group_space(*c)).collect();
     digits.parse().map(Some).map_err(|_| ValueError::NotInteger)
 }
@@ -97,6 +101,9 @@ pub const MAX_MONEY_CENTS: i128 = 999_999_999_999_999_999;
 /// `-500`, `185 000 ₽`. More than two decimals is an error, because the column keeps kopecks
 /// exactly.
 pub fn parse_money(text: &str) -> Result<Option<i128>, ValueError> {
+    if let Some(cents) = plain_money(text.trim()) {
+        return Ok(Some(cents));
+    }
     let mut text = text.trim().trim_start_matches('\'').to_lowercase();
     if text.is_empty() {
         return Ok(None);
@@ -190,6 +197,33 @@ fn split_decimal(text: &str) -> Result<(String, String), ValueError> {
         return Err(ValueError::NotMoney);
     }
     Ok((groups.concat(), fraction.to_owned()))
+}
+
+/// Reads the common plain forms `185000`, `42000,5` and `42000.50` without a copy; anything else
+/// is left to the full parser.
+fn plain_money(text: &str) -> Option<i128> {
+    let bytes = text.as_bytes();
+    let (whole, fraction) = match bytes.iter().position(|b| matches!(b, b',' | b'.')) {
+        Some(at) => (&bytes[..at], &bytes[at + 1..]),
+        None => (bytes, &[][..]),
+    };
+    if whole.is_empty()
+        || whole.len() > 16
+        || fraction.len() > 2
+        || (bytes.len() > whole.len() && fraction.is_empty())
+        || !whole.iter().chain(fraction).all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let mut cents: i128 = 0;
+    for digit in whole {
+        cents = cents * 10 + i128::from(digit - b'0');
+    }
+    let mut fraction_cents = 0;
+    for (i, digit) in fraction.iter().enumerate() {
+        fraction_cents += i128::from(digit - b'0') * if i == 0 { 10 } else { 1 };
+    }
+    Some(cents * 100 + fraction_cents)
 }
 
 /// Reports whether a closing-date cell marks the deal as still open.
