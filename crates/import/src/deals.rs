@@ -570,6 +570,31 @@ impl DealPlan {
                 }
             }
         }
+        let multiline = memchr::memchr(b'\n', record.as_slice()).is_some();
+        self.push_cells(&cells, multiline, builders, scratch)
+            .map(Some)
+    }
+
+    /// Returns the number of columns of the export.
+    pub(crate) fn width(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Appends a record whose cells are already decoded and counted, and returns its deal id.
+    /// `multiline` tells whether any cell holds a line break.
+    pub(crate) fn push_cells(
+        &self,
+        cells: &[Cow<'_, str>],
+        multiline: bool,
+        builders: &mut [Builder],
+        scratch: &mut Scratch,
+    ) -> Result<i64, RowReject> {
+        let reject = |column: &str, value: &str, cause: Cause| RowReject {
+            column: column.to_owned(),
+            value: value.to_owned(),
+            cause,
+            spans_lines: None,
+        };
 
         let stage_raw = self.stage_position.map_or("", |p| cells[p].as_ref());
         let classified = match scratch.stages.get(stage_raw) {
@@ -614,7 +639,9 @@ impl DealPlan {
                         None => Value::Null,
                         // Only notes and custom text fields hold several lines. A line break in
                         // a named single-line column means a stray quote glued rows together.
-                        Some((position, text)) if column.single_line && text.contains('\n') => {
+                        Some((position, text))
+                            if multiline && column.single_line && text.contains('\n') =>
+                        {
                             let lines = text.matches('\n').count() + 1;
                             return Err(reject(
                                 &self.labels[position],
@@ -649,7 +676,7 @@ impl DealPlan {
         for (builder, value) in builders.iter_mut().zip(&values) {
             append(builder, value);
         }
-        Ok(Some(id))
+        Ok(id)
     }
 
     /// Describes the source for the table's metadata.

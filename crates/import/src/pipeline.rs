@@ -356,17 +356,177 @@ impl Worker<'_> {
     }
 
     fn convert(&self, block: &Block) -> Result<Converted, ImportError> {
+        let mut builders = self.plan.builders()?;
+        let mut ids = Vec::new();
+        let mut rejects = Vec::new();
+        let mut open_quote = None;
+        // UTF-8 blocks of well-formed records are split here without copying cells; any other
+        // block goes through the CSV parser.
+        let split = matches!(self.encoding, Encoding::Utf8 | Encoding::Utf8Bom)
+            && simdutf8::basic::from_utf8(&block.data)
+                .ok()
+                .is_some_and(|text| {
+                    self.split_text(block, text, &mut builders, &mut ids, &mut rejects)
+                });
+        if !split {
+            builders = self.plan.builders()?;
+            ids.clear();
+            rejects.clear();
+            self.parse_csv(
+                block,
+                &mut builders,
+                &mut ids,
+                &mut rejects,
+                &mut open_quote,
+            )?;
+        }
+        self.finish_block(block, &mut builders, ids, rejects, open_quote)
+    }
+
+    /// Splits the records of a UTF-8 block into cells and appends them. Returns `false`, having
+    /// appended rows that the caller must drop, when a record is not plain RFC 4180: a quote
+    /// that is never closed, or text after a closing quote.
+    fn split_text(
+        &self,
+        block: &Block,
+        text: &str,
+        builders: &mut [crate::deals::Builder],
+        ids: &mut Vec<i64>,
+        rejects: &mut Vec<Reject>,
+    ) -> bool {
+        let bytes = text.as_bytes();
+        // The CSV parser also ends a record at a lone carriage return; leave such blocks to it.
+        if memchr::memchr_iter(b'\r', bytes).any(|at| bytes.get(at + 1) != Some(&b'\n')) {
+            return false;
+        }
+        let delimiter = self.delimiter;
+        let mut scratch = crate::deals::Scratch::default();
+        let mut cells: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(self.plan.width());
+        let mut position = 0usize;
+        let mut line = block.first_line;
+        while position < bytes.len() {
+            let record_start = position;
+            let record_line = line;
+            cells.clear();
+            let record_end = loop {
+                if bytes.get(position) == Some(&b'"') {
+                    let mut start = position + 1;
+                    let mut search = start;
+                    let mut owned: Option<String> = None;
+                    let value = loop {
+                        let Some(found) = memchr::memchr(b'"', &bytes[search..]) else {
+                            return false;
+                        };
+                        let quote = search + found;
+                        if bytes.get(quote + 1) == Some(&b'"') {
+                            owned
+                                .get_or_insert_with(String::new)
+                                .push_str(&text[start..=quote]);
+                            start = quote + 2;
+                            search = start;
+                            continue;
+                        }
+                        let tail = &text[start..quote];
+                        line += memchr::memchr_iter(b'\n', &bytes[position..quote]).count() as u64;
+                        position = quote + 1;
+                        break match owned.take() {
+                            Some(mut value) => {
+                                value.push_str(tail);
+                                std::borrow::Cow::Owned(value)
+                            }
+                            None => std::borrow::Cow::Borrowed(tail),
+                        };
+                    };
+                    cells.push(value);
+                    match bytes.get(position) {
+                        None => break position,
+                        Some(&b) if b == delimiter => position += 1,
+                        Some(b'\n') => {
+                            position += 1;
+                            line += 1;
+                            break position - 1;
+                        }
+                        Some(b'\r') if bytes.get(position + 1) == Some(&b'\n') => {
+                            position += 2;
+                            line += 1;
+                            break position - 2;
+                        }
+                        Some(_) => return false,
+                    }
+                } else {
+                    match memchr::memchr2(delimiter, b'\n', &bytes[position..]) {
+                        None => {
+                            cells.push(text[position..].trim_end_matches('\r').into());
+                            position = bytes.len();
+                            break position;
+                        }
+                        Some(found) => {
+                            let end = position + found;
+                            if bytes[end] == b'\n' {
+                                cells.push(text[position..end].trim_end_matches('\r').into());
+                                position = end + 1;
+                                line += 1;
+                                break end;
+                            }
+                            cells.push(text[position..end].into());
+                            position = end + 1;
+                        }
+                    }
+                }
+            };
+            // A blank line between records is not a row.
+            if cells.len() == 1 && cells[0].trim().is_empty() {
+                continue;
+            }
+            let result = if cells.len() == self.plan.width() {
+                let multiline = memchr::memchr(b'\n', &bytes[record_start..record_end]).is_some();
+                self.plan
+                    .push_cells(&cells, multiline, builders, &mut scratch)
+            } else {
+                Err(RowReject {
+                    column: String::new(),
+                    value: String::new(),
+                    cause: crate::deals::Cause::FieldCount {
+                        expected: self.plan.width(),
+                        actual: cells.len(),
+                    },
+                    spans_lines: None,
+                })
+            };
+            match result {
+                Ok(id) => ids.push(id),
+                Err(rejected) => rejects.push(Reject {
+                    file: self.path.to_owned(),
+                    line: record_line,
+                    column: rejected.column,
+                    value: rejected.value,
+                    reason_code: rejected.cause.code(),
+                    reason: rejected.cause.reason(self.l, self.zone),
+                    record: text[record_start..record_end]
+                        .trim_end_matches('\r')
+                        .to_owned(),
+                }),
+            }
+        }
+        true
+    }
+
+    /// Parses a block with the CSV parser and appends its rows.
+    fn parse_csv(
+        &self,
+        block: &Block,
+        builders: &mut [crate::deals::Builder],
+        ids: &mut Vec<i64>,
+        rejects: &mut Vec<Reject>,
+        open_quote: &mut Option<(u64, u64)>,
+    ) -> Result<(), ImportError> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(self.delimiter)
             .has_headers(false)
             .flexible(true)
             .from_reader(block.data.as_slice());
-        let mut builders = self.plan.builders()?;
         let mut record = csv::ByteRecord::new();
-        let mut ids = Vec::new();
-        let mut rejects = Vec::new();
         let mut cursor = LineCursor { offset: 0, line: 0 };
-        let mut open_quote = None;
         let mut scratch = crate::deals::Scratch::default();
         loop {
             let more = reader
@@ -378,8 +538,8 @@ impl Worker<'_> {
             if !more {
                 break;
             }
-            open_quote = None;
-            match self.plan.push(&record, &mut builders, &mut scratch) {
+            *open_quote = None;
+            match self.plan.push(&record, builders, &mut scratch) {
                 Ok(None) => {}
                 Ok(Some(id)) => ids.push(id),
                 Err(RowReject {
@@ -391,7 +551,7 @@ impl Worker<'_> {
                     let offset = record.position().map_or(0, |p| p.byte()) as usize;
                     let line = block.first_line + cursor.line_at(&block.data, offset);
                     if let Some(lines) = spans_lines {
-                        open_quote = Some((line, lines));
+                        *open_quote = Some((line, lines));
                     }
                     rejects.push(Reject {
                         file: self.path.to_owned(),
@@ -405,7 +565,19 @@ impl Worker<'_> {
                 }
             }
         }
-        let batch = self.plan.finish(&mut builders)?;
+        Ok(())
+    }
+
+    /// Encodes the rows of a block into row groups, one per year.
+    fn finish_block(
+        &self,
+        block: &Block,
+        builders: &mut [crate::deals::Builder],
+        ids: Vec<i64>,
+        rejects: Vec<Reject>,
+        open_quote: Option<(u64, u64)>,
+    ) -> Result<Converted, ImportError> {
+        let batch = self.plan.finish(builders)?;
         let rows = batch.num_rows() as u64;
         let mut parts = Vec::new();
         for (year, part) in self.split_by_year(batch)? {
