@@ -31,7 +31,7 @@ impl ProgressDisplay {
         let thread = std::thread::spawn(move || {
             let l = Localizer::get(lang);
             let started = Instant::now();
-            let mut shown = false;
+            let mut drawn = false;
             while !flag.load(Ordering::Relaxed) {
                 std::thread::sleep(INTERVAL);
                 if started.elapsed() < FIRST_DELAY || flag.load(Ordering::Relaxed) {
@@ -41,9 +41,9 @@ impl ProgressDisplay {
                 let mut stderr = std::io::stderr().lock();
                 let _ = write!(stderr, "\r{line}\x1b[K");
                 let _ = stderr.flush();
-                shown = true;
+                drawn = true;
             }
-            if shown {
+            if drawn {
                 let _ = write!(std::io::stderr(), "\r\x1b[K");
             }
         });

@@ -1030,3 +1030,77 @@ fn unusual_csv_reads_like_the_parser() {
         assert_eq!(rows[1]["budget"], "200.00", "{name}");
     }
 }
+
+#[test]
+fn table_key_column_and_replace() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let path = home.path().join("costs.tsv");
+    std::fs::write(
+        &path,
+        "Код\tСумма\tМесяц\n007\t100\t2024-03\n008\t200\t2024-04\n",
+    )
+    .unwrap();
+    let columns = [
+        "--table",
+        "costs",
+        "--key",
+        "kod",
+        "--column",
+        "Сумма=amount:money",
+        "--column",
+        "Месяц:month",
+    ];
+    assert!(
+        import_with(home.path(), &warehouse, &columns, &[&path])
+            .status
+            .success()
+    );
+    let sql = "SELECT kod, CAST(amount AS VARCHAR) AS amount, CAST(mesyats AS VARCHAR) AS month \
+               FROM costs ORDER BY kod";
+    let rows = query(home.path(), &warehouse, sql);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["kod"], "007");
+    assert_eq!(rows[0]["amount"], "100.00");
+    assert_eq!(rows[0]["month"], "2024-03-01");
+
+    // The key replaces the row with the same code and adds the new one.
+    std::fs::write(
+        &path,
+        "Код\tСумма\tМесяц\n007\t150\t2024-03\n009\t50\t2024-05\n",
+    )
+    .unwrap();
+    assert!(
+        import_with(home.path(), &warehouse, &columns, &[&path])
+            .status
+            .success()
+    );
+    let rows = query(home.path(), &warehouse, sql);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["amount"], "150.00");
+
+    // --replace keeps only the new file's rows.
+    let mut replace = columns.to_vec();
+    replace.push("--replace");
+    assert!(
+        import_with(home.path(), &warehouse, &replace, &[&path])
+            .status
+            .success()
+    );
+    assert_eq!(query(home.path(), &warehouse, sql).len(), 2);
+
+    // A key column the file lacks is an error that leaves the table as it was.
+    let output = import_with(
+        home.path(),
+        &warehouse,
+        &["--table", "costs", "--key", "artikul"],
+        &[&path],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("ключевого столбца «artikul» из --key нет"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(query(home.path(), &warehouse, sql).len(), 2);
+}

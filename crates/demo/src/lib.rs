@@ -482,7 +482,7 @@ pub const SORTED_ROWS_LIMIT: u64 = 200_000;
 /// Writes a deals export of `config.rows` deals to `out` and returns the number of deals.
 ///
 /// Deals are listed newest first, as amoCRM lists them, and get increasing IDs by creation time.
-/// Up to [`SORTED_ROWS_LIMIT`] deals are drawn on random days and sorted; larger exports spread
+/// Up to [`SORTED_ROWS_LIMIT`] deals are drawn on random days and sorted. Larger exports spread
 /// the deals evenly over the days and are written in day order as they are made, so memory stays
 /// small whatever the size.
 pub fn generate(config: &DemoConfig, out: &mut dyn Write) -> std::io::Result<u64> {

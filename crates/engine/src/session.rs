@@ -139,7 +139,7 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Opens a session over `warehouse`, registering each table of its current snapshot.
     ///
-    /// The session holds the snapshot: an import that runs meanwhile does not change what the
+    /// The session keeps the snapshot open: an import that runs meanwhile does not change what the
     /// session reads, and the files it reads are kept until the session ends.
     pub async fn open(warehouse: &Warehouse) -> Result<Engine, EngineError> {
         let snapshot = warehouse.snapshot()?;

@@ -244,3 +244,4 @@ import-progress = importing: { $done } of { $total } MB ({ $percent }%), { $rows
     [one] row
    *[other] rows
 }, { $rate } MB/s
+import-key-column-missing = key column "{ $column }" given with --key is missing from { $path } (columns: { $columns }); the warehouse was not changed

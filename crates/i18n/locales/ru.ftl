@@ -261,3 +261,4 @@ import-progress = импорт: { $done } из { $total } МБ ({ $percent } %),
     [few] { $rows } строки
    *[many] { $rows } строк
 }, { $rate } МБ/с
+import-key-column-missing = ключевого столбца «{ $column }» из --key нет в { $path } (столбцы: { $columns }); хранилище не изменено

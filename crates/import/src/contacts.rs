@@ -14,7 +14,7 @@ use crmsql_schema::naming::{normalize_label, snake_case};
 use crmsql_schema::warehouse::{ColumnMeta, DataFile, SourceMeta, Transaction};
 
 use crate::error::ImportError;
-use crate::generic::{self, Layout, TextSource};
+use crate::generic::{self, TextSource};
 use crate::output::{Cell, ColumnDef, Kind, TableWriter};
 use crate::rejects::{Reject, RejectsWriter};
 use crate::values::{ValueError, parse_integer, parse_wall_time, split_tags, wall_time_to_micros};
@@ -485,7 +485,7 @@ fn import_file(
             path: source.path.clone(),
             source: std::io::Error::other("no rejects file"),
         })?;
-        let text = record_text(source, &record.fields);
+        let text = source.record_text(&record.fields);
         let reject = |writer: &mut RejectsWriter,
                       column: &str,
                       value: &str,
@@ -658,21 +658,6 @@ fn import_file(
         });
     }
     Ok(())
-}
-
-fn record_text(source: &TextSource, fields: &[String]) -> String {
-    let delimiter = match source.layout {
-        Layout::Delimited(d) => d,
-        Layout::Aligned => b' ',
-    };
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .from_writer(Vec::new());
-    let _ = out.write_record(fields);
-    let bytes = out.into_inner().unwrap_or_default();
-    String::from_utf8_lossy(&bytes)
-        .trim_end_matches(['\r', '\n'])
-        .to_owned()
 }
 
 /// Paths of the files an import read, for messages.

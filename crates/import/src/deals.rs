@@ -457,7 +457,7 @@ pub(crate) struct RowReject {
     pub spans_lines: Option<u64>,
 }
 
-/// How the records of one deals export become rows: the columns and where their cells are.
+/// Plan that turns the records of one deals export into rows: the columns and their cells.
 /// It is shared by the threads that convert parts of the file.
 pub(crate) struct DealPlan {
     pub header: HeaderPlan,
@@ -581,7 +581,7 @@ impl DealPlan {
     }
 
     /// Appends a record whose cells are already decoded and counted, and returns its deal id.
-    /// `multiline` tells whether any cell holds a line break.
+    /// `multiline` is true when some cell has a line break.
     pub(crate) fn push_cells(
         &self,
         cells: &[Cow<'_, str>],

@@ -77,6 +77,60 @@ impl fmt::Display for Encoding {
     }
 }
 
+/// Bytes read from the start of a file to detect its encoding and delimiter.
+pub(crate) const SAMPLE_BYTES: usize = 1 << 20;
+
+/// The start of a text file: its encoding, the length of its byte-order mark, and the sample
+/// after the mark as UTF-8 (for UTF-16) or as it is, for finding the delimiter.
+pub(crate) struct Sniffed {
+    pub encoding: Encoding,
+    pub bom: usize,
+    pub text: Vec<u8>,
+}
+
+/// Reads the start of a file and detects its encoding, or uses `forced`. Returns `None` for a
+/// spreadsheet, which is read as one, and an error for other files that are not text.
+pub(crate) fn sniff(
+    path: &std::path::Path,
+    forced: Option<Encoding>,
+) -> Result<Option<Sniffed>, crate::error::ImportError> {
+    use std::io::Read;
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(SAMPLE_BYTES as u64).read_to_end(&mut sample))
+        .map_err(|source| crate::error::ImportError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    if crate::sheet::is_spreadsheet(&sample) {
+        return Ok(None);
+    }
+    let whole_file = sample.len() < SAMPLE_BYTES;
+    let encoding = forced.unwrap_or_else(|| detect_encoding(&sample, whole_file));
+    if let Some(kind) = detect_not_csv(&sample, encoding) {
+        return Err(crate::error::ImportError::NotCsv {
+            path: path.to_owned(),
+            kind,
+        });
+    }
+    // Skip a byte-order mark even when the encoding was given, so it never ends up in a label.
+    let bom = if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        encoding.bom_len()
+    };
+    let after_bom = &sample[bom.min(sample.len())..];
+    let text = match encoding {
+        Encoding::Utf16Le | Encoding::Utf16Be => encoding.decode_lossy(after_bom).into_bytes(),
+        _ => after_bom.to_vec(),
+    };
+    Ok(Some(Sniffed {
+        encoding,
+        bom,
+        text,
+    }))
+}
+
 /// Detects the encoding from the first bytes of a file: a UTF-8 or UTF-16 byte-order mark, else
 /// valid UTF-8, else windows-1251 (the legacy encoding of Russian exports) or KOI8-R.
 pub fn detect_encoding(sample: &[u8], sample_is_whole_file: bool) -> Encoding {
@@ -119,7 +173,7 @@ pub fn detect_encoding(sample: &[u8], sample_is_whole_file: bool) -> Encoding {
 fn single_byte_cyrillic(sample: &[u8]) -> Encoding {
     let low_half = sample.iter().filter(|b| (0xC0..=0xDF).contains(*b)).count();
     let high_half = sample.iter().filter(|b| **b >= 0xE0).count();
-    // A few bytes say little; windows-1251 is by far the more common of the two.
+    // A few bytes prove little, and windows-1251 is by far the more common of the two.
     if low_half >= 4 && low_half > 2 * high_half {
         Encoding::Koi8R
     } else {

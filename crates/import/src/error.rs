@@ -93,6 +93,13 @@ pub enum ImportError {
         sheet: String,
         available: String,
     },
+    /// `--key` names a column that the file does not have.
+    #[error("{}", self.localize(Localizer::english()))]
+    KeyColumnMissing {
+        path: PathBuf,
+        column: String,
+        columns: String,
+    },
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
 }
@@ -242,6 +249,18 @@ impl Localize for ImportError {
                     ("path", path_arg(path)),
                     ("sheet", Arg::from(sheet)),
                     ("available", Arg::from(available)),
+                ],
+            ),
+            ImportError::KeyColumnMissing {
+                path,
+                column,
+                columns,
+            } => l.format(
+                "import-key-column-missing",
+                &[
+                    ("path", path_arg(path)),
+                    ("column", Arg::from(column)),
+                    ("columns", Arg::from(columns)),
                 ],
             ),
             ImportError::Warehouse(error) => error.localize(l),

@@ -25,8 +25,6 @@ use crate::values::{
 
 /// Rows read to sniff column types.
 const SNIFF_ROWS: usize = 20_000;
-/// Bytes read from the start of a file to detect its encoding and layout.
-const SAMPLE_BYTES: usize = 1 << 20;
 
 /// Field separation of a text table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,6 +276,23 @@ pub(crate) struct TextSource {
 }
 
 impl TextSource {
+    /// Writes a record back as one line of the file's layout, for the rejects file.
+    pub(crate) fn record_text(&self, fields: &[String]) -> String {
+        match self.layout {
+            Layout::Delimited(delimiter) => {
+                let mut out = csv::WriterBuilder::new()
+                    .delimiter(delimiter)
+                    .from_writer(Vec::new());
+                let _ = out.write_record(fields);
+                let bytes = out.into_inner().unwrap_or_default();
+                String::from_utf8_lossy(&bytes)
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned()
+            }
+            Layout::Aligned => fields.join(" "),
+        }
+    }
+
     /// Names the format the file was read as.
     pub(crate) fn format(&self) -> &'static str {
         match (&self.sheet, self.layout) {
@@ -502,43 +517,11 @@ fn open_sheet(path: &Path, options: &crate::ImportOptions) -> Result<TextSource,
 /// Opens a text table: detects encoding and layout and reads the header. A spreadsheet's sheet
 /// is read as CSV text.
 pub(crate) fn open(path: &Path, options: &crate::ImportOptions) -> Result<TextSource, ImportError> {
-    let (encoding, delimiter) = (options.encoding, options.delimiter);
-    let io = |source| ImportError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let mut file = File::open(path).map_err(io)?;
-    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
-    (&mut file)
-        .take(SAMPLE_BYTES as u64)
-        .read_to_end(&mut sample)
-        .map_err(io)?;
-    let whole_file = sample.len() < SAMPLE_BYTES;
-    if crate::sheet::is_spreadsheet(&sample) {
+    let Some(sniffed) = detect::sniff(path, options.encoding)? else {
         return open_sheet(path, options);
-    }
-
-    let encoding = encoding.unwrap_or_else(|| detect::detect_encoding(&sample, whole_file));
-    if let Some(kind) = detect::detect_not_csv(&sample, encoding) {
-        return Err(ImportError::NotCsv {
-            path: path.to_owned(),
-            kind,
-        });
-    }
-
-    let bom = if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        3
-    } else {
-        encoding.bom_len()
     };
-    let text_sample = match encoding {
-        Encoding::Utf16Le | Encoding::Utf16Be => encoding
-            .decode_lossy(&sample[bom.min(sample.len())..])
-            .into_bytes(),
-        _ => sample[bom.min(sample.len())..].to_vec(),
-    };
-
-    let layout = match delimiter {
+    let (encoding, bom, text_sample) = (sniffed.encoding, sniffed.bom, sniffed.text);
+    let layout = match options.delimiter {
         Some(delimiter) => Layout::Delimited(delimiter),
         None if is_aligned(&text_sample) => Layout::Aligned,
         None => Layout::Delimited(detect::detect_delimiter(&text_sample)),
@@ -780,19 +763,7 @@ pub(crate) fn import_file(
     let rejected_before = rejects.count();
     let mut imported = 0u64;
     let expected = source.labels.len();
-    let record_text = |fields: &[String]| match source.layout {
-        Layout::Delimited(delimiter) => {
-            let mut out = csv::WriterBuilder::new()
-                .delimiter(delimiter)
-                .from_writer(Vec::new());
-            let _ = out.write_record(fields);
-            let bytes = out.into_inner().unwrap_or_default();
-            String::from_utf8_lossy(&bytes)
-                .trim_end_matches(['\r', '\n'])
-                .to_owned()
-        }
-        Layout::Aligned => fields.join(" "),
-    };
+    let record_text = |fields: &[String]| source.record_text(fields);
     while let Some(record) = records.next(&source.path, source.encoding)? {
         let reject = |rejects: &mut RejectsWriter,
                       column: &str,

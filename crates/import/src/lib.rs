@@ -43,8 +43,6 @@ pub use crate::rejects::{REJECTS_HEADER, Reject};
 
 /// Default account time zone: most amoCRM accounts of Russian-speaking teams keep Moscow time.
 pub const DEFAULT_TIMEZONE: &str = "Europe/Moscow";
-/// Bytes read from the start of a file to detect its encoding and delimiter.
-const SAMPLE_BYTES: usize = 1 << 20;
 
 /// Settings of one import.
 #[derive(Debug, Clone)]
@@ -164,7 +162,7 @@ pub struct TableReport {
 pub struct ImportReport {
     pub tables: Vec<TableReport>,
     pub skipped: Vec<SkippedFile>,
-    /// What a dry run found, file by file.
+    /// Findings of a dry run, file by file.
     pub detections: Vec<Detection>,
 }
 
@@ -216,48 +214,14 @@ fn open_source(path: &Path, options: &ImportOptions) -> Result<deals::OpenedSour
         path: path.to_owned(),
         source,
     };
-    let mut file = File::open(path).map_err(io)?;
-    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
-    (&mut file)
-        .take(SAMPLE_BYTES as u64)
-        .read_to_end(&mut sample)
-        .map_err(io)?;
-    let whole_file = sample.len() < SAMPLE_BYTES;
-    if sheet::is_spreadsheet(&sample) {
+    let Some(sniffed) = detect::sniff(path, options.encoding)? else {
         return open_sheet(path, options);
-    }
-
-    let encoding = options
-        .encoding
-        .unwrap_or_else(|| detect::detect_encoding(&sample, whole_file));
-    if let Some(kind) = detect::detect_not_csv(&sample, encoding) {
-        return Err(ImportError::NotCsv {
-            path: path.to_owned(),
-            kind,
-        });
-    }
-    // Skip a byte-order mark even when the encoding was given, so it never ends up in a label.
-    let bom = if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        3
-    } else {
-        encoding.bom_len()
     };
-    let text_sample = match encoding {
-        Encoding::Utf16Le => encoding_rs::UTF_16LE
-            .decode_without_bom_handling(&sample[bom.min(sample.len())..])
-            .0
-            .into_owned()
-            .into_bytes(),
-        Encoding::Utf16Be => encoding_rs::UTF_16BE
-            .decode_without_bom_handling(&sample[bom.min(sample.len())..])
-            .0
-            .into_owned()
-            .into_bytes(),
-        _ => sample[bom.min(sample.len())..].to_vec(),
-    };
+    let (encoding, bom) = (sniffed.encoding, sniffed.bom);
     let delimiter = options
         .delimiter
-        .unwrap_or_else(|| detect::detect_delimiter(&text_sample));
+        .unwrap_or_else(|| detect::detect_delimiter(&sniffed.text));
+    let mut file = File::open(path).map_err(io)?;
     file.seek(SeekFrom::Start(bom as u64)).map_err(io)?;
 
     let source: Box<dyn Read + Send> = match encoding {
@@ -350,7 +314,7 @@ fn header_preview(labels: &[String]) -> String {
     preview.join(", ")
 }
 
-/// What a dry run found in one file.
+/// Findings of a dry run about one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detection {
     pub path: PathBuf,
@@ -367,7 +331,7 @@ pub struct Detection {
     pub sheet: Option<String>,
 }
 
-/// Where one file goes and how it is read.
+/// Target table and reader of one file.
 enum Job {
     Deals(deals::OpenedSource),
     /// API v4 JSON: pages, arrays of entities or JSON Lines.
@@ -523,7 +487,7 @@ fn existing_kinds(transaction: &Transaction, table: &str) -> Vec<(String, output
 /// Rows join their tables by key: a row whose id the table has already replaces the older copy,
 /// and a file imported before into a table without a key is skipped. Nothing is visible to
 /// readers until every table of the call is written. `l` sets the language of the reasons in the
-/// rejects files; `on_wait` is called when another import holds the warehouse.
+/// rejects files; `on_wait` is called when another import has the warehouse locked.
 pub fn import(
     warehouse: &Warehouse,
     paths: &[PathBuf],
@@ -901,6 +865,24 @@ fn stage_text_table(
     let mut sources = written.sources;
     for (meta, print) in sources.iter_mut().zip(fingerprints) {
         meta.fingerprint = Some(print);
+    }
+    // A key column the files lack would leave every row unmatched and duplicate re-imports.
+    for meta in &sources {
+        if let Some(missing) = key
+            .iter()
+            .find(|k| !meta.columns.iter().any(|c| &c.name == *k))
+        {
+            return Err(ImportError::KeyColumnMissing {
+                path: PathBuf::from(&meta.path),
+                column: missing.clone(),
+                columns: meta
+                    .columns
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
     }
     Ok(Staged {
         files: written.files,

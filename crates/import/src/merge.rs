@@ -147,7 +147,7 @@ struct NewRow {
     version: Option<i64>,
 }
 
-/// How rows of a table relate to its key.
+/// Relation of a table's rows to its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyMode {
     /// One row per key (a deal, a contact).
@@ -179,7 +179,7 @@ impl Entry {
 }
 
 /// Keeps the old rows of keys whose old copy is newer than the imported one. In row mode one old
-/// row stands against one new row, so nothing of the old row was dropped; in group mode the scan
+/// row meets one new row, so nothing of the old row was dropped. In group mode the scan
 /// may have dropped old rows of the key before it met the newer one.
 fn restore_winners(
     root: &Path,

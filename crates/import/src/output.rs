@@ -27,10 +27,9 @@ pub(crate) const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// Field metadata key that keeps the source label of a column.
 pub const LABEL_METADATA_KEY: &str = "crmsql.label";
 
-/// Settings of every Parquet file a warehouse holds: zstd at its fastest level, statistics of
-/// every row group for pruning (and of every page for the date columns that period filters
-/// use), and dictionaries, which suit the few distinct values of columns such as manager and
-/// stage.
+/// Settings of every Parquet file of a warehouse. Compression is zstd at its fastest level.
+/// Every row group has statistics for pruning, and so does every page of the date columns that
+/// period filters use. Dictionaries suit the few distinct values of manager, stage and channel.
 pub(crate) fn writer_properties() -> WriterProperties {
     let level = ZstdLevel::try_new(1).unwrap_or_default();
     let mut builder = WriterProperties::builder()

@@ -4,7 +4,7 @@
 //! amoCRM writes dates and numbers as text, but a file re-saved by Excel may hold real date cells
 //! and numbers. Date cells become `dd.mm.yyyy hh:mm:ss`, as the export writes them. Whole numbers
 //! are written with all their digits, so a phone that Excel turned into a number (`7,9E+10` on
-//! screen) keeps its digits; a leading `+` or `0` that Excel dropped cannot be recovered.
+//! screen) keeps its digits. A leading `+` or `0` that Excel dropped cannot be recovered.
 
 use std::path::Path;
 

@@ -19,17 +19,22 @@ pub fn workspace() -> PathBuf {
         .unwrap()
 }
 
-/// Sample exports shared by the team, kept beside the repository.
-pub fn samples() -> PathBuf {
-    let folder = std::env::var_os("CRMSQL_SAMPLES")
+/// Returns a folder of shared test data kept beside the repository, or the one `variable` names.
+fn shared_folder(variable: &str, name: &str) -> PathBuf {
+    let folder = std::env::var_os(variable)
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/samples"));
+        .unwrap_or_else(|| workspace().join("../shared").join(name));
     assert!(
         folder.is_dir(),
-        "sample exports not found at {}; set CRMSQL_SAMPLES",
+        "{name} not found at {}; set {variable}",
         folder.display()
     );
     folder
+}
+
+/// Sample exports shared by the team, kept beside the repository.
+pub fn samples() -> PathBuf {
+    shared_folder("CRMSQL_SAMPLES", "samples")
 }
 
 pub fn fixture(name: &str) -> PathBuf {
@@ -135,15 +140,7 @@ pub fn read_export(path: &Path) -> Vec<HashMap<String, String>> {
 
 /// Real public data sets shared by the team, kept beside the repository.
 pub fn data_sets() -> PathBuf {
-    let folder = std::env::var_os("CRMSQL_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/data"));
-    assert!(
-        folder.is_dir(),
-        "data sets not found at {}; set CRMSQL_DATA",
-        folder.display()
-    );
-    folder
+    shared_folder("CRMSQL_DATA", "data")
 }
 
 /// Runs `crmsql import` with extra arguments before the files.
