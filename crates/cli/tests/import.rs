@@ -994,6 +994,32 @@ fn period_filter_reads_one_year() {
         "SELECT count(*) AS n FROM deals WHERE to_char(created_at, '%Y-%m') = '2024-06'",
     );
     assert_eq!(count, all);
+
+    // Columns of a few repeated values have dictionaries and statistics; columns of mostly
+    // distinct values, such as the contacts' phones, have neither.
+    use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+    let file = std::fs::read_dir(warehouse.join("data/deals"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|e| e == "parquet"))
+        .unwrap();
+    let reader = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+    let group = reader.metadata().row_group(0);
+    let chunk = |path: &str| {
+        group
+            .columns()
+            .iter()
+            .find(|c| c.column_path().string() == path)
+            .unwrap_or_else(|| panic!("{path} in {file:?}"))
+    };
+    for low in ["manager", "stage", "pipeline", "utm_source"] {
+        assert!(chunk(low).dictionary_page_offset().is_some(), "{low}");
+        assert!(chunk(low).statistics().is_some(), "{low}");
+    }
+    for high in ["mobile_phone.list.item", "cid"] {
+        assert!(chunk(high).dictionary_page_offset().is_none(), "{high}");
+        assert!(chunk(high).statistics().is_none(), "{high}");
+    }
 }
 
 #[test]

@@ -14,7 +14,7 @@ use crmsql_schema::deals::{HeaderPlan, REQUIRED_COLUMNS, ValueKind, known_column
 use crmsql_schema::naming::normalize_label;
 use crmsql_schema::warehouse::{ColumnMeta, DataFile, SourceMeta};
 use datafusion::arrow::array::{
-    ArrayRef, Decimal128Builder, Int64Builder, ListBuilder, StringBuilder,
+    ArrayBuilder, ArrayRef, Decimal128Builder, Int64Builder, ListBuilder, StringBuilder,
     TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -27,7 +27,7 @@ use crate::lines::LineLocator;
 use crate::output::{BATCH_ROWS, LABEL_METADATA_KEY, writer_properties};
 use crate::rejects::{Reject, RejectsWriter};
 use crate::values::{
-    ValueError, is_open_marker, parse_integer, parse_money, parse_wall_time, split_tags,
+    ValueError, is_open_marker, parse_integer, parse_money, parse_wall_time, split_tags, trim,
     wall_time_to_micros,
 };
 
@@ -105,30 +105,49 @@ struct Classified {
 }
 
 /// State of one thread that makes [`DealPlan::push`] cheaper per row: stage cells already
-/// classified, and the offset of the account's zone on each day without a clock change.
+/// classified, the offset of the account's zone on each day without a clock change, and the
+/// buffer of a row's values.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    stages: HashMap<String, Classified>,
-    offsets: HashMap<chrono::NaiveDate, Option<i64>>,
+    stages: HashMap<Box<str>, Classified, ahash::RandomState>,
+    offsets: HashMap<chrono::NaiveDate, Option<i64>, ahash::RandomState>,
+    last_offset: Option<(chrono::NaiveDate, Option<i64>)>,
+    values: Vec<Value>,
 }
 
 impl Scratch {
+    fn classify(&mut self, stages: &StageNames, raw: &str) -> Classified {
+        if let Some(classified) = self.stages.get(raw) {
+            return *classified;
+        }
+        let classified = stages.classify_ranges(raw);
+        self.stages.insert(raw.into(), classified);
+        classified
+    }
+
     /// Converts a wall time of `zone` to microseconds, looking the offset up once per day.
     fn micros(&mut self, wall: chrono::NaiveDateTime, zone: Tz) -> Result<i64, ValueError> {
         use chrono::Offset;
         use chrono::TimeZone;
         let date = wall.date();
-        let offset = *self.offsets.entry(date).or_insert_with(|| {
-            let at = |h, m, s| {
-                date.and_hms_opt(h, m, s)
-                    .and_then(|t| zone.offset_from_local_datetime(&t).single())
-                    .map(|o| o.fix().local_minus_utc())
-            };
-            match (at(0, 0, 0), at(23, 59, 59)) {
-                (Some(start), Some(end)) if start == end => Some(i64::from(start)),
-                _ => None,
+        let offset = match self.last_offset {
+            Some((day, offset)) if day == date => offset,
+            _ => {
+                let offset = *self.offsets.entry(date).or_insert_with(|| {
+                    let at = |h, m, s| {
+                        date.and_hms_opt(h, m, s)
+                            .and_then(|t| zone.offset_from_local_datetime(&t).single())
+                            .map(|o| o.fix().local_minus_utc())
+                    };
+                    match (at(0, 0, 0), at(23, 59, 59)) {
+                        (Some(start), Some(end)) if start == end => Some(i64::from(start)),
+                        _ => None,
+                    }
+                });
+                self.last_offset = Some((date, offset));
+                offset
             }
-        });
+        };
         match offset {
             Some(seconds) => Ok(wall.and_utc().timestamp_micros() - seconds * 1_000_000),
             // The clocks change that day: convert exactly.
@@ -191,16 +210,36 @@ pub(crate) enum Builder {
     Tags(ListBuilder<StringBuilder>),
 }
 
-/// Parsed value of one cell, ready to append.
-enum Value<'a> {
+/// Parsed value of one cell, ready to append. Text is kept as a cell's position and a byte
+/// range in it, so that the values of a row fit a buffer reused from row to row.
+#[derive(Debug, Clone, Copy)]
+enum Value {
     Null,
     Int(i64),
-    Text(&'a str),
+    Cell {
+        cell: u32,
+        start: u32,
+        end: u32,
+    },
+    Fixed(&'static str),
     Money(i128),
     Time(i64),
-    Tags(&'a str),
-    /// Phones or e-mails joined by commas.
-    Contacts(&'a str),
+    /// A cell of tags.
+    Tags(u32),
+    /// A cell of phones or e-mails joined by commas.
+    Contacts(u32),
+}
+
+impl Value {
+    /// Text of `part`, a slice of the cell at `cell`.
+    fn part(cell: usize, text: &str, part: &str) -> Value {
+        let start = part.as_ptr() as usize - text.as_ptr() as usize;
+        Value::Cell {
+            cell: cell as u32,
+            start: start as u32,
+            end: (start + part.len()) as u32,
+        }
+    }
 }
 
 fn data_type(kind: ValueKind, zone: &str) -> DataType {
@@ -299,44 +338,99 @@ fn schema_of(columns: &[OutputColumn], zone: &str) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-fn new_builders(columns: &[OutputColumn], zone: &str) -> Result<Vec<Builder>, ImportError> {
+/// Room a column's builder needs: values (rows, or list items) and bytes of text.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Room {
+    values: usize,
+    bytes: usize,
+}
+
+fn new_builders(
+    columns: &[OutputColumn],
+    zone: &str,
+    room: Option<&[Room]>,
+) -> Result<Vec<Builder>, ImportError> {
     columns
         .iter()
-        .map(|column| {
+        .enumerate()
+        .map(|(index, column)| {
+            let room = room.and_then(|room| room.get(index)).copied();
+            let values = room.map_or(BATCH_ROWS, |room| room.values);
+            let bytes = room.map_or(BATCH_ROWS * 8, |room| room.bytes);
             Ok(match column.kind {
-                ValueKind::Id => Builder::Id(Int64Builder::with_capacity(BATCH_ROWS)),
-                ValueKind::Text => Builder::Text(StringBuilder::new()),
+                ValueKind::Id => Builder::Id(Int64Builder::with_capacity(values)),
+                ValueKind::Text => Builder::Text(StringBuilder::with_capacity(values, bytes)),
                 ValueKind::Money => Builder::Money(
-                    Decimal128Builder::with_capacity(BATCH_ROWS)
+                    Decimal128Builder::with_capacity(values)
                         .with_precision_and_scale(18, 2)
                         .map_err(|source| ImportError::Arrow { source })?,
                 ),
                 ValueKind::Timestamp => Builder::Time(
-                    TimestampMicrosecondBuilder::with_capacity(BATCH_ROWS).with_timezone(zone),
+                    TimestampMicrosecondBuilder::with_capacity(values).with_timezone(zone),
                 ),
                 ValueKind::TagList | ValueKind::Phone | ValueKind::Email => {
-                    Builder::Tags(ListBuilder::new(StringBuilder::new()))
+                    Builder::Tags(ListBuilder::with_capacity(
+                        StringBuilder::with_capacity(values, bytes),
+                        room.map_or(BATCH_ROWS, |_| values),
+                    ))
                 }
             })
         })
         .collect()
 }
 
-fn append(builder: &mut Builder, value: &Value<'_>) {
+/// Returns the room each builder takes now, with a margin, to size the builders of the next
+/// block of about the same size.
+pub(crate) fn room_of(builders: &mut [Builder]) -> Vec<Room> {
+    let margin = |n: usize| n + n / 8 + 64;
+    builders
+        .iter_mut()
+        .map(|builder| {
+            let (values, bytes) = match builder {
+                Builder::Id(b) => (b.len(), 0),
+                Builder::Money(b) => (b.len(), 0),
+                Builder::Time(b) => (b.len(), 0),
+                Builder::Text(b) => (b.len(), b.values_slice().len()),
+                Builder::Tags(b) => {
+                    let rows = b.len();
+                    let items = b.values();
+                    (rows.max(items.len()), items.values_slice().len())
+                }
+            };
+            Room {
+                values: margin(values),
+                bytes: margin(bytes),
+            }
+        })
+        .collect()
+}
+
+fn append(builder: &mut Builder, value: Value, cells: &[Cow<'_, str>]) {
+    let cell = |index: u32| cells[index as usize].as_ref();
     match (builder, value) {
-        (Builder::Id(b), Value::Int(v)) => b.append_value(*v),
-        (Builder::Text(b), Value::Text(v)) => b.append_value(v),
-        (Builder::Money(b), Value::Money(v)) => b.append_value(*v),
-        (Builder::Time(b), Value::Time(v)) => b.append_value(*v),
-        (Builder::Tags(b), Value::Tags(v)) => {
-            for tag in split_tags(v) {
+        (Builder::Id(b), Value::Int(v)) => b.append_value(v),
+        (
+            Builder::Text(b),
+            Value::Cell {
+                cell: at,
+                start,
+                end,
+            },
+        ) => {
+            b.append_value(&cell(at)[start as usize..end as usize]);
+        }
+        (Builder::Text(b), Value::Fixed(v)) => b.append_value(v),
+        (Builder::Money(b), Value::Money(v)) => b.append_value(v),
+        (Builder::Time(b), Value::Time(v)) => b.append_value(v),
+        (Builder::Tags(b), Value::Tags(at)) => {
+            for tag in split_tags(cell(at)) {
                 b.values().append_value(tag);
             }
             b.append(true);
         }
         // Tags of an empty cell are an empty list, not NULL, so `cardinality(tags)` is 0.
-        (Builder::Tags(b), Value::Contacts(v)) => {
-            for item in v.split([',', ';']) {
+        (Builder::Tags(b), Value::Contacts(at)) => {
+            for item in cell(at).split([',', ';']) {
                 let item = item.trim().trim_start_matches('\'').trim();
                 if !item.is_empty() {
                     b.values().append_value(item);
@@ -499,7 +593,12 @@ impl DealPlan {
     }
 
     pub(crate) fn builders(&self) -> Result<Vec<Builder>, ImportError> {
-        new_builders(&self.columns, self.zone.name())
+        new_builders(&self.columns, self.zone.name(), None)
+    }
+
+    /// Builders with the room given by [`room_of`] for an earlier block.
+    pub(crate) fn builders_with_room(&self, room: &[Room]) -> Result<Vec<Builder>, ImportError> {
+        new_builders(&self.columns, self.zone.name(), Some(room))
     }
 
     /// Turns the rows appended so far into a batch and empties the builders.
@@ -596,45 +695,48 @@ impl DealPlan {
             spans_lines: None,
         };
 
+        let stage_position = self.stage_position.unwrap_or(0);
         let stage_raw = self.stage_position.map_or("", |p| cells[p].as_ref());
-        let classified = match scratch.stages.get(stage_raw) {
-            Some(classified) => *classified,
-            None => {
-                let classified = self.stages.classify_ranges(stage_raw);
-                scratch.stages.insert(stage_raw.to_owned(), classified);
-                classified
-            }
+        let classified = scratch.classify(&self.stages, stage_raw);
+        let in_stage_cell = |(start, end): (usize, usize)| Value::Cell {
+            cell: stage_position as u32,
+            start: start as u32,
+            end: end as u32,
         };
-        let stage = &stage_raw[classified.stage.0..classified.stage.1];
+        let stage = if classified.stage.0 == classified.stage.1 {
+            Value::Null
+        } else {
+            in_stage_cell(classified.stage)
+        };
         let outcome = classified.outcome;
-        let bracket_reason = classified.reason.map(|(start, end)| &stage_raw[start..end]);
-        let loss_reason = match (outcome, bracket_reason) {
-            ("lost", Some(reason)) => Some(reason),
-            ("lost", None) => self
-                .loss_field_position
-                .map(|p| cells[p].trim())
-                .filter(|v| !v.is_empty()),
-            _ => None,
+        let loss_reason = match (outcome, classified.reason) {
+            ("lost", Some(range)) => in_stage_cell(range),
+            ("lost", None) => self.loss_field_position.map_or(Value::Null, |p| {
+                let text = cells[p].as_ref();
+                let reason = trim(text);
+                if reason.is_empty() {
+                    Value::Null
+                } else {
+                    Value::part(p, text, reason)
+                }
+            }),
+            _ => Value::Null,
         };
 
-        let mut values: Vec<Value<'_>> = Vec::with_capacity(self.columns.len());
+        // A rejected row drops the buffer; the next row allocates a new one.
+        let mut values = std::mem::take(&mut scratch.values);
+        values.clear();
         for column in &self.columns {
             let value = match &column.source {
                 ColumnSource::Missing => Value::Null,
-                ColumnSource::Outcome => Value::Text(outcome),
-                ColumnSource::LossReason => loss_reason.map_or(Value::Null, Value::Text),
-                ColumnSource::Cells(_) if column.is_stage => {
-                    if stage.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::Text(stage)
-                    }
-                }
+                ColumnSource::Outcome => Value::Fixed(outcome),
+                ColumnSource::LossReason => loss_reason,
+                ColumnSource::Cells(_) if column.is_stage => stage,
                 ColumnSource::Cells(positions) => {
                     let cell = positions
                         .iter()
                         .map(|p| (*p, cells[*p].as_ref()))
-                        .find(|(_, text)| !is_blank(text));
+                        .find(|(_, text)| !trim(text).is_empty());
                     match cell {
                         None => Value::Null,
                         // Only notes and custom text fields hold several lines. A line break in
@@ -650,7 +752,7 @@ impl DealPlan {
                             ));
                         }
                         Some((position, text)) => {
-                            match parse_cell(column, text, self.zone, scratch) {
+                            match parse_cell(column, position, text, self.zone, scratch) {
                                 Ok(value) => value,
                                 Err(error) => {
                                     return Err(reject(
@@ -674,8 +776,9 @@ impl DealPlan {
             _ => return Err(reject(&self.id_label, "", Cause::MissingId)),
         };
         for (builder, value) in builders.iter_mut().zip(&values) {
-            append(builder, value);
+            append(builder, *value, cells);
         }
+        scratch.values = values;
         Ok(id)
     }
 
@@ -836,18 +939,14 @@ pub(crate) fn kind_sql_name(kind: ValueKind) -> &'static str {
     }
 }
 
-/// Reports whether a cell has nothing but spaces, without the cost of a Unicode trim for the
-/// usual empty cell.
-fn is_blank(text: &str) -> bool {
-    text.is_empty() || text.trim().is_empty()
-}
-
-fn parse_cell<'a>(
+/// Parses the cell at `position`, whose text is `text`.
+fn parse_cell(
     column: &OutputColumn,
-    text: &'a str,
+    position: usize,
+    text: &str,
     zone: Tz,
     scratch: &mut Scratch,
-) -> Result<Value<'a>, ValueError> {
+) -> Result<Value, ValueError> {
     Ok(match column.kind {
         ValueKind::Id => parse_integer(text)?.map_or(Value::Null, Value::Int),
         ValueKind::Money => parse_money(text)?.map_or(Value::Null, Value::Money),
@@ -861,10 +960,10 @@ fn parse_cell<'a>(
                 }
             }
         }
-        ValueKind::TagList => Value::Tags(text),
-        ValueKind::Phone | ValueKind::Email => Value::Contacts(text),
-        ValueKind::Text if column.trim => Value::Text(text.trim()),
-        ValueKind::Text => Value::Text(text),
+        ValueKind::TagList => Value::Tags(position as u32),
+        ValueKind::Phone | ValueKind::Email => Value::Contacts(position as u32),
+        ValueKind::Text if column.trim => Value::part(position, text, trim(text)),
+        ValueKind::Text => Value::part(position, text, text),
     })
 }
 

@@ -31,6 +31,13 @@ pub const LABEL_METADATA_KEY: &str = "crmsql.label";
 /// Every row group has statistics for pruning, and so does every page of the date columns that
 /// period filters use. Dictionaries suit the few distinct values of manager, stage and channel.
 pub(crate) fn writer_properties() -> WriterProperties {
+    writer_properties_with_plain(&[])
+}
+
+/// Settings like [`writer_properties`] where the columns named in `plain` hold mostly distinct
+/// text, such as notes and phones: they get neither a dictionary nor statistics, which would
+/// cost time on every value and help neither the size nor a filter.
+pub(crate) fn writer_properties_with_plain(plain: &[ColumnPath]) -> WriterProperties {
     let level = ZstdLevel::try_new(1).unwrap_or_default();
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(level))
@@ -48,6 +55,11 @@ pub(crate) fn writer_properties() -> WriterProperties {
     ] {
         builder = builder
             .set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::Page);
+    }
+    for column in plain {
+        builder = builder
+            .set_column_dictionary_enabled(column.clone(), false)
+            .set_column_statistics_enabled(column.clone(), EnabledStatistics::None);
     }
     builder.build()
 }

@@ -6,7 +6,7 @@
 //! into one file per year, in the order of the blocks, and writes the rejected rows. Blocks in
 //! flight are bounded, so memory does not grow with the size of the file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -18,19 +18,23 @@ use chrono::TimeZone;
 use chrono_tz::Tz;
 use crmsql_i18n::Localizer;
 use crmsql_schema::warehouse::{DataFile, SourceMeta};
-use datafusion::arrow::array::{Array, TimestampMicrosecondArray, UInt32Array};
+use datafusion::arrow::array::{
+    Array, ListArray, StringArray, TimestampMicrosecondArray, UInt32Array,
+};
 use datafusion::arrow::compute::take_record_batch;
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_writer::{
     ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves,
 };
 use datafusion::parquet::file::writer::SerializedFileWriter;
+use datafusion::parquet::schema::types::ColumnPath;
 
 use crate::deals::{DealPlan, RowReject, record_text};
 use crate::detect::Encoding;
 use crate::error::ImportError;
-use crate::output::writer_properties;
+use crate::output::writer_properties_with_plain;
 use crate::rejects::{Reject, RejectsWriter};
 
 /// Bytes of a block handed to a worker; each block becomes one row group.
@@ -85,10 +89,25 @@ struct QuoteState {
     previous: u8,
 }
 
+/// What a scan of a piece of the file found.
+#[derive(Debug, PartialEq, Eq)]
+struct Scan {
+    /// End of the last complete record, if any.
+    boundary: Option<usize>,
+    /// Line breaks before `boundary`.
+    lines_to_boundary: u64,
+    /// Line breaks in the whole piece.
+    lines: u64,
+}
+
 impl QuoteState {
-    /// Scans `bytes` and returns the end of the last complete record in them, if any.
-    fn last_boundary(&mut self, bytes: &[u8]) -> Option<usize> {
-        let mut boundary = None;
+    /// Scans `bytes` for the end of the last complete record in them and counts line breaks.
+    fn scan(&mut self, bytes: &[u8]) -> Scan {
+        let mut scan = Scan {
+            boundary: None,
+            lines_to_boundary: 0,
+            lines: 0,
+        };
         for position in memchr::memchr2_iter(b'"', b'\n', bytes) {
             let previous = if position == 0 {
                 self.previous
@@ -96,8 +115,10 @@ impl QuoteState {
                 bytes[position - 1]
             };
             if bytes[position] == b'\n' {
+                scan.lines += 1;
                 if !self.in_quotes {
-                    boundary = Some(position + 1);
+                    scan.boundary = Some(position + 1);
+                    scan.lines_to_boundary = scan.lines;
                 }
             } else if self.in_quotes
                 || previous == self.delimiter
@@ -110,7 +131,7 @@ impl QuoteState {
         if let Some(last) = bytes.last() {
             self.previous = *last;
         }
-        boundary
+        scan
     }
 }
 
@@ -158,8 +179,10 @@ fn read_blocks(
         previous: b'\n',
     };
     let mut pending = buffers.take();
-    // End of the last complete record in `pending`.
-    let mut boundary: Option<usize> = None;
+    // End of the last complete record in `pending`, and the line breaks before it.
+    let mut boundary: Option<(usize, u64)> = None;
+    // Line breaks in `pending`.
+    let mut pending_lines = 0u64;
     let mut seq = 0u64;
     let mut line = first_line;
     loop {
@@ -170,26 +193,28 @@ fn read_blocks(
             .map_err(io)?;
         progress.bytes.fetch_add(read as u64, Ordering::Relaxed);
         let at_end = read == 0;
-        if let Some(end) = state.last_boundary(&pending[old_len..]) {
-            boundary = Some(old_len + end);
+        let scan = state.scan(&pending[old_len..]);
+        if let Some(end) = scan.boundary {
+            boundary = Some((old_len + end, pending_lines + scan.lines_to_boundary));
         }
-        let cut = match boundary {
-            _ if at_end => pending.len(),
+        pending_lines += scan.lines;
+        let (cut, lines) = match boundary {
+            _ if at_end => (pending.len(), pending_lines),
             Some(end) if pending.len() >= BLOCK_BYTES => end,
             None if pending.len() > MAX_RECORD_BYTES => {
                 return Err(ImportError::UnterminatedQuote {
                     path: path.to_owned(),
                     line,
-                    lines: memchr::memchr_iter(b'\n', &pending).count() as u64,
+                    lines: pending_lines,
                 });
             }
             _ => continue,
         };
         boundary = None;
+        pending_lines -= lines;
         let mut rest = buffers.take();
         rest.extend_from_slice(&pending[cut..]);
         pending.truncate(cut);
-        let lines = memchr::memchr_iter(b'\n', &pending).count() as u64;
         let block = Block {
             seq,
             data: std::mem::replace(&mut pending, rest),
@@ -355,8 +380,21 @@ impl Worker<'_> {
             .map_err(parquet_error)
     }
 
-    fn convert(&self, block: &Block) -> Result<Converted, ImportError> {
-        let mut builders = self.plan.builders()?;
+    /// Converts a block. `room` holds the sizes of the previous block's columns, to allocate
+    /// the builders once.
+    fn convert(
+        &self,
+        block: &Block,
+        room: &mut Vec<crate::deals::Room>,
+    ) -> Result<Converted, ImportError> {
+        let fresh = |room: &[crate::deals::Room]| {
+            if room.is_empty() {
+                self.plan.builders()
+            } else {
+                self.plan.builders_with_room(room)
+            }
+        };
+        let mut builders = fresh(room)?;
         let mut ids = Vec::new();
         let mut rejects = Vec::new();
         let mut open_quote = None;
@@ -369,7 +407,7 @@ impl Worker<'_> {
                     self.split_text(block, text, &mut builders, &mut ids, &mut rejects)
                 });
         if !split {
-            builders = self.plan.builders()?;
+            builders = fresh(room)?;
             ids.clear();
             rejects.clear();
             self.parse_csv(
@@ -380,6 +418,7 @@ impl Worker<'_> {
                 &mut open_quote,
             )?;
         }
+        *room = crate::deals::room_of(&mut builders);
         self.finish_block(block, &mut builders, ids, rejects, open_quote)
     }
 
@@ -407,6 +446,7 @@ impl Worker<'_> {
         while position < bytes.len() {
             let record_start = position;
             let record_line = line;
+            let mut multiline = false;
             cells.clear();
             let record_end = loop {
                 if bytes.get(position) == Some(&b'"') {
@@ -427,7 +467,9 @@ impl Worker<'_> {
                             continue;
                         }
                         let tail = &text[start..quote];
-                        line += memchr::memchr_iter(b'\n', &bytes[position..quote]).count() as u64;
+                        let breaks = memchr::memchr_iter(b'\n', &bytes[position..quote]).count();
+                        multiline |= breaks > 0;
+                        line += breaks as u64;
                         position = quote + 1;
                         break match owned.take() {
                             Some(mut value) => {
@@ -479,7 +521,6 @@ impl Worker<'_> {
                 continue;
             }
             let result = if cells.len() == self.plan.width() {
-                let multiline = memchr::memchr(b'\n', &bytes[record_start..record_end]).is_some();
                 self.plan
                     .push_cells(&cells, multiline, builders, &mut scratch)
             } else {
@@ -649,12 +690,13 @@ pub(crate) fn convert(
             source: error,
         }
     };
+    let properties = writer_properties_with_plain(&mostly_distinct_columns(source, plan)?);
     // Column writers depend only on the schema and the settings, so one factory serves every
     // year's file.
     let (_, factory) = ArrowWriter::try_new(
         std::io::sink(),
         plan.schema.clone(),
-        Some(writer_properties()),
+        Some(properties.clone()),
     )
     .and_then(ArrowWriter::into_serialized_writer)
     .map_err(parquet_error(source.path))?;
@@ -735,7 +777,7 @@ pub(crate) fn convert(
                             let (writer, _) = ArrowWriter::try_new(
                                 file,
                                 plan.schema.clone(),
-                                Some(writer_properties()),
+                                Some(properties.clone()),
                             )
                             .and_then(ArrowWriter::into_serialized_writer)
                             .map_err(parquet_error(&path))?;
@@ -805,12 +847,88 @@ pub(crate) fn convert(
     })
 }
 
+/// Bytes from the start of the records read to tell text columns of mostly distinct values
+/// from those of a few repeated ones.
+const SAMPLE_BYTES: u64 = 4 << 20;
+
+/// Returns the text columns whose values in the first records are mostly distinct: each value
+/// appears fewer than four times on average.
+fn mostly_distinct_columns(
+    source: &ParallelSource<'_>,
+    plan: &DealPlan,
+) -> Result<Vec<ColumnPath>, ImportError> {
+    let mut sample = Vec::new();
+    File::open(source.path)
+        .and_then(|mut file| {
+            file.seek(SeekFrom::Start(source.data_start))?;
+            file.take(SAMPLE_BYTES).read_to_end(&mut sample)
+        })
+        .map_err(|error| ImportError::Io {
+            path: source.path.to_owned(),
+            source: error,
+        })?;
+    let mut state = QuoteState {
+        delimiter: source.delimiter,
+        in_quotes: false,
+        previous: b'\n',
+    };
+    let Some(end) = state.scan(&sample).boundary else {
+        return Ok(Vec::new());
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(source.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&sample[..end]);
+    let mut builders = plan.builders()?;
+    let mut scratch = crate::deals::Scratch::default();
+    let mut record = csv::ByteRecord::new();
+    // A record the parser cannot read is left to the conversion, which reports it.
+    while reader.read_byte_record(&mut record).unwrap_or(false) {
+        let _ = plan.push(&record, &mut builders, &mut scratch);
+    }
+    let batch = plan.finish(&mut builders)?;
+    let mut plain = Vec::new();
+    for (field, column) in plan.schema.fields().iter().zip(batch.columns()) {
+        let (texts, path) = if let (Some(list), DataType::List(item)) = (
+            column.as_any().downcast_ref::<ListArray>(),
+            field.data_type(),
+        ) {
+            // Parquet names the leaf of a list `<column>.list.<item>`.
+            (
+                list.values().as_any().downcast_ref::<StringArray>(),
+                ColumnPath::new(vec![
+                    field.name().clone(),
+                    "list".to_owned(),
+                    item.name().clone(),
+                ]),
+            )
+        } else {
+            (
+                column.as_any().downcast_ref::<StringArray>(),
+                ColumnPath::from(field.name().as_str()),
+            )
+        };
+        let Some(texts) = texts else {
+            continue;
+        };
+        let mut distinct: HashSet<&str, ahash::RandomState> = HashSet::default();
+        distinct.extend(texts.iter().flatten());
+        let values = texts.len() - texts.null_count();
+        if values > 0 && distinct.len() * 4 > values {
+            plain.push(path);
+        }
+    }
+    Ok(plain)
+}
+
 fn work(
     worker: &Worker<'_>,
     blocks: &Mutex<Receiver<Block>>,
     done: &SyncSender<Result<Converted, ImportError>>,
     buffers: &Buffers,
 ) {
+    let mut room = Vec::new();
     loop {
         let block = match blocks.lock() {
             Ok(receiver) => receiver.recv(),
@@ -819,7 +937,7 @@ fn work(
         let Ok(block) = block else {
             return;
         };
-        let result = worker.convert(&block);
+        let result = worker.convert(&block, &mut room);
         buffers.give(block.data);
         let failed = result.is_err();
         if done.send(result).is_err() || failed {
@@ -842,10 +960,24 @@ mod tests {
         let text = b"1,\"two\nlines\",x\n2,a\"b,y\n3,\"open\n";
         // The last boundary is after the record of line 3; the quote in a\"b is literal, and the
         // quote on the last line is still open.
-        assert_eq!(state.last_boundary(text), Some(24));
+        assert_eq!(
+            state.scan(text),
+            Scan {
+                boundary: Some(24),
+                lines_to_boundary: 3,
+                lines: 4
+            }
+        );
         assert!(state.in_quotes);
         // The open quote closes in the next piece.
-        assert_eq!(state.last_boundary(b"end\",z\n4,q\n"), Some(11));
+        assert_eq!(
+            state.scan(b"end\",z\n4,q\n"),
+            Scan {
+                boundary: Some(11),
+                lines_to_boundary: 2,
+                lines: 2
+            }
+        );
         assert!(!state.in_quotes);
     }
 }

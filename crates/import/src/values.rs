@@ -226,15 +226,37 @@ fn plain_money(text: &str) -> Option<i128> {
     Some(cents * 100 + fraction_cents)
 }
 
+/// Trims white space like [`str::trim`], with a quick answer for the usual cell that neither
+/// starts nor ends with a space.
+pub fn trim(text: &str) -> &str {
+    match (text.chars().next(), text.chars().next_back()) {
+        (Some(first), Some(last)) if !first.is_whitespace() && !last.is_whitespace() => text,
+        _ => text.trim(),
+    }
+}
+
 /// Reports whether a closing-date cell marks the deal as still open.
 pub fn is_open_marker(text: &str) -> bool {
-    let folded = text.trim().to_lowercase().replace('ё', "е");
+    let text = trim(text);
+    // Every spelling starts with a Cyrillic letter of the first half of the alphabet, whose
+    // UTF-8 lead byte is 0xD0; dates start with a digit.
+    if text.as_bytes().first() != Some(&0xD0) {
+        return false;
+    }
+    let folded = text.to_lowercase().replace('ё', "е");
     matches!(folded.as_str(), "не закрыта" | "не закрыто" | "не закрыт")
 }
 
 /// Parses a wall-clock date and time as amoCRM writes it: `dd.mm.yyyy hh:mm:ss`, also without
 /// seconds, without the time, with one-digit day or month, or in ISO form `yyyy-mm-dd hh:mm:ss`.
 pub fn parse_wall_time(text: &str) -> Result<Option<NaiveDateTime>, ValueError> {
+    match fixed_wall_time(text.as_bytes()) {
+        Some(wall) => Ok(Some(wall)),
+        None => any_wall_time(text),
+    }
+}
+
+fn any_wall_time(text: &str) -> Result<Option<NaiveDateTime>, ValueError> {
     let text = text.trim().trim_start_matches('\'');
     if text.is_empty() {
         return Ok(None);
@@ -249,6 +271,40 @@ pub fn parse_wall_time(text: &str) -> Result<Option<NaiveDateTime>, ValueError> 
         Some(time) => parse_time_part(time)?,
     };
     Ok(Some(date.and_time(time)))
+}
+
+/// Reads the usual `dd.mm.yyyy hh:mm:ss`, `dd.mm.yyyy hh:mm` or `dd.mm.yyyy` without splitting
+/// the text. Any other shape, or an impossible date, is left to the general parser, which
+/// also says what is wrong.
+fn fixed_wall_time(bytes: &[u8]) -> Option<NaiveDateTime> {
+    let digits = |at: usize, len: usize| -> Option<u32> {
+        let mut value = 0u32;
+        for byte in bytes.get(at..at + len)? {
+            if !byte.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u32::from(byte - b'0');
+        }
+        Some(value)
+    };
+    let has = |at: usize, byte: u8| bytes.get(at) == Some(&byte);
+    if !(has(2, b'.') && has(5, b'.')) {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(digits(6, 4)?).ok()?,
+        digits(3, 2)?,
+        digits(0, 2)?,
+    )?;
+    let (hour, minute, second) = match bytes.len() {
+        10 => (0, 0, 0),
+        16 if has(10, b' ') && has(13, b':') => (digits(11, 2)?, digits(14, 2)?, 0),
+        19 if has(10, b' ') && has(13, b':') && has(16, b':') => {
+            (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?)
+        }
+        _ => return None,
+    };
+    date.and_hms_opt(hour, minute, second)
 }
 
 fn parse_number(part: &str, max_len: usize) -> Result<u32, ValueError> {
@@ -533,10 +589,60 @@ mod tests {
     }
 
     #[test]
+    fn fixed_wall_time_agrees_with_the_general_parser() {
+        let texts = [
+            "21.06.2024 12:05:07",
+            "29.02.2024 23:59:59",
+            "01.01.2025 00:00",
+            "31.12.2024",
+            "29.02.2023 10:00:00",
+            "21.06.2024 12:05:60",
+            "21.06.2024 24:00:00",
+            "21.13.2024 12:00:00",
+            "00.06.2024",
+            "1.6.2024",
+            "21.06.2024T12:05:07",
+            "21.06.2024 12:05:07 ",
+            "2024-06-21 12:05:07",
+            "21.06.202a 12:05:07",
+        ];
+        for text in texts {
+            let general = any_wall_time(text);
+            match fixed_wall_time(text.as_bytes()) {
+                Some(wall) => assert_eq!(general, Ok(Some(wall)), "{text}"),
+                None => assert_eq!(parse_wall_time(text), general, "{text}"),
+            }
+        }
+        // The quick path takes the usual shapes.
+        assert!(fixed_wall_time(b"21.06.2024 12:05:07").is_some());
+        assert!(fixed_wall_time(b"21.06.2024 12:05").is_some());
+        assert!(fixed_wall_time(b"21.06.2024").is_some());
+    }
+
+    #[test]
+    fn trim_matches_the_standard_trim() {
+        for text in [
+            "",
+            " ",
+            "Москва",
+            " Москва",
+            "Москва\u{a0}",
+            "\u{2009}опт\u{3000}",
+            "ъ",
+            "a",
+            "\t1\r",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn open_marker_variants() {
         assert!(is_open_marker("не закрыта"));
         assert!(is_open_marker(" Не закрыта "));
+        assert!(is_open_marker("НЕ ЗАКРЫТО"));
         assert!(!is_open_marker("21.06.2024"));
+        assert!(!is_open_marker("не знаю"));
     }
 
     #[test]
