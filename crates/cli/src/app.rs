@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crmsql_engine::{Engine, OutputFormat, ReportLibrary};
-use crmsql_i18n::{Arg, Lang, Localizer};
+use crmsql_i18n::{Arg, Lang, Localize, Localizer};
 use crmsql_import::{
     ColumnMapping, ImportOptions, parse_delimiter, parse_encoding, parse_timezone,
 };
@@ -131,9 +131,20 @@ pub async fn open_engine(settings: &Settings, l: &Localizer) -> Result<Engine, F
             let _ = writeln!(std::io::stderr(), "{}: {warning}", l.text("warning-prefix"));
         }
     }
-    Engine::open(&warehouse)
+    let engine = Engine::open(&warehouse)
         .await
-        .map_err(|e| from_engine(&e, l))
+        .map_err(|e| from_engine(&e, l))?;
+    for (table, error) in engine.broken_tables() {
+        let warning = l.format(
+            "table-unreadable",
+            &[
+                ("table", Arg::from(table)),
+                ("detail", Arg::from(error.localize(l))),
+            ],
+        );
+        let _ = writeln!(std::io::stderr(), "{}: {warning}", l.text("warning-prefix"));
+    }
+    Ok(engine)
 }
 
 fn build_demo_warehouse(warehouse: &Warehouse, l: &Localizer) -> Result<(), Failure> {
@@ -176,7 +187,12 @@ fn build_demo_warehouse(warehouse: &Warehouse, l: &Localizer) -> Result<(), Fail
 }
 
 fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), Failure> {
-    let timezone = parse_timezone(&args.timezone).map_err(|e| from_import(&e, l))?;
+    let timezone = parse_timezone(
+        args.timezone
+            .as_deref()
+            .unwrap_or(crmsql_import::DEFAULT_TIMEZONE),
+    )
+    .map_err(|e| from_import(&e, l))?;
     let encoding = args
         .encoding
         .as_deref()
@@ -198,6 +214,7 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
     }
     let options = ImportOptions {
         timezone,
+        timezone_given: args.timezone.is_some(),
         encoding,
         delimiter,
         won_stages: args.won_stages.clone(),

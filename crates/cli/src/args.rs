@@ -74,8 +74,8 @@ pub struct ImportArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    #[arg(long, env = "CRMSQL_TIMEZONE", default_value = crmsql_import::DEFAULT_TIMEZONE, value_name = "ZONE")]
-    pub timezone: String,
+    #[arg(long, env = "CRMSQL_TIMEZONE", value_name = "ZONE")]
+    pub timezone: Option<String>,
 
     #[arg(long, value_name = "ENCODING")]
     pub encoding: Option<String>,

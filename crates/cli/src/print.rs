@@ -80,6 +80,12 @@ fn capitalize(label: &str) -> String {
 pub fn import_summary(report: &ImportReport, l: &Localizer) -> (Vec<String>, Vec<String>) {
     let mut lines = Vec::new();
     let mut warnings = Vec::new();
+    if !report.removed_demo.is_empty() {
+        lines.push(l.format(
+            "import-demo-removed",
+            &[("tables", Arg::from(report.removed_demo.join(", ")))],
+        ));
+    }
     for table in &report.tables {
         for source in &table.sources {
             if source.format.starts_with("json") {

@@ -1130,3 +1130,235 @@ fn table_key_column_and_replace() {
     );
     assert_eq!(query(home.path(), &warehouse, sql).len(), 2);
 }
+
+/// Runs `crmsql --warehouse W import ARGS` and returns its output.
+fn import_args(home: &Path, warehouse: &Path, args: &[&str]) -> std::process::Output {
+    run(crmsql(home)
+        .arg("--warehouse")
+        .arg(warehouse)
+        .arg("import")
+        .args(args))
+}
+
+#[test]
+fn a_new_key_or_zone_for_a_table_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let first = home.path().join("k1.csv");
+    std::fs::write(&first, "kod,summa\nA,10\nB,10\n").unwrap();
+    let second = home.path().join("k2.csv");
+    std::fs::write(&second, "kod,summa\nC,10\n").unwrap();
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[first.to_str().unwrap(), "--table", "t", "--key", "kod"],
+    );
+    assert!(output.status.success());
+    // Merging by another key would drop rows that share the new key's value.
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[second.to_str().unwrap(), "--table", "t", "--key", "summa"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output)
+            .contains("хранит строки по ключу (kod), а эта загрузка задаёт ключ (summa)"),
+        "{}",
+        stderr(&output)
+    );
+    let rows = query(home.path(), &warehouse, "SELECT count(*) AS n FROM t");
+    assert_eq!(rows[0]["n"], "2");
+
+    // Dates are read in the zone the warehouse has unless another is given, which is refused.
+    let warehouse = home.path().join("wh2");
+    let deals = home.path().join("deals.csv");
+    std::fs::write(
+        &deals,
+        "ID,Название сделки,Этап сделки,Дата создания сделки\n1,a,Новая,01.07.2024 00:30:00\n",
+    )
+    .unwrap();
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[deals.to_str().unwrap(), "--timezone", "Asia/Yekaterinburg"],
+    );
+    assert!(output.status.success());
+    let later = home.path().join("later.csv");
+    std::fs::write(
+        &later,
+        "ID,Название сделки,Этап сделки,Дата создания сделки\n2,b,Новая,01.07.2024 00:30:00\n",
+    )
+    .unwrap();
+    let output = import_args(home.path(), &warehouse, &[later.to_str().unwrap()]);
+    assert!(output.status.success());
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, CAST(created_at AS VARCHAR) AS at FROM deals ORDER BY id",
+    );
+    assert_eq!(rows[0]["at"], rows[1]["at"], "{rows:?}");
+    assert!(rows[1]["at"].contains("+05:00"), "{rows:?}");
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[later.to_str().unwrap(), "--timezone", "Europe/Moscow"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("записаны в часовом поясе Asia/Yekaterinburg"));
+}
+
+#[test]
+fn a_tables_own_mistakes_are_reported_not_imported() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    // A quote that is never closed would swallow the rest of the file into one cell.
+    let unclosed = home.path().join("unclosed.csv");
+    std::fs::write(&unclosed, "a,b\n1,x\n2,\"y\n3,z\n").unwrap();
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[unclosed.to_str().unwrap(), "--table", "u"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("unclosed.csv, строка 3: кавычка"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!warehouse.join("data/u").exists());
+
+    // Two columns that would get one name.
+    let costs = home.path().join("costs.tsv");
+    std::fs::write(&costs, "Код\tСумма\n17\t100\n").unwrap();
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[
+            costs.to_str().unwrap(),
+            "--table",
+            "costs",
+            "--column",
+            "Код=Сумма:text",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("два столбца получают имя «summa»: «Код» и «Сумма»"));
+
+    // Lines of rejected rows count the lines of a CRLF file.
+    let crlf = home.path().join("crlf.csv");
+    std::fs::write(&crlf, "a;b\r\n1;x\r\n2;y\r\nq;z\r\n").unwrap();
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[
+            crlf.to_str().unwrap(),
+            "--table",
+            "crlf",
+            "--column",
+            "a=a:int",
+        ],
+    );
+    assert!(output.status.success());
+    let rejects = read_export(&warehouse.join("_rejects/crlf.csv"));
+    assert_eq!(rejects[0]["line"], "4");
+    assert_eq!(rejects[0]["record"], "q;z");
+    let rows = query(home.path(), &warehouse, "SELECT b FROM crlf ORDER BY a");
+    assert_eq!(
+        rows[1]["b"], "y",
+        "no carriage return is left in the last column"
+    );
+
+    // A file named twice is read once.
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[
+            costs.to_str().unwrap(),
+            costs.to_str().unwrap(),
+            "--table",
+            "twice",
+        ],
+    );
+    assert!(output.status.success());
+    let rows = query(home.path(), &warehouse, "SELECT count(*) AS n FROM twice");
+    assert_eq!(rows[0]["n"], "1");
+
+    // When every row is rejected, nothing is imported and the rows are kept.
+    let output = import(
+        home.path(),
+        &warehouse,
+        &[&fixture("leads_all_rejected.csv")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let kept = read_export(&warehouse.join("_rejects/deals.csv"));
+    let message = stderr(&output);
+    assert!(message.contains("ни одна строка не загружена"), "{message}");
+    assert!(message.contains("_rejects/deals.csv"), "{message}");
+    assert!(!kept.is_empty());
+    assert!(
+        kept.iter()
+            .all(|row| row["file"].ends_with("leads_all_rejected.csv"))
+    );
+}
+
+#[test]
+fn folders_skip_json_of_other_entities() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let folder = home.path().join("api");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("tasks.json"),
+        r#"{"_page":1,"_embedded":{"tasks":[{"id":5,"text":"call"}]}}"#,
+    )
+    .unwrap();
+    // JSON Lines whose second line is broken: that line is rejected, the others imported.
+    std::fs::write(
+        folder.join("leads.jsonl"),
+        "{\"id\":1,\"name\":\"a\",\"status_id\":142,\"pipeline_id\":1,\"price\":100}\n\
+         not json\n\
+         {\"id\":2,\"name\":\"b\",\"status_id\":142,\"pipeline_id\":1,\"price\":250}\n",
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&folder]);
+    assert!(output.status.success());
+    assert!(
+        stderr(&output).contains("пропущен файл: в "),
+        "{}",
+        stderr(&output)
+    );
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, budget FROM deals ORDER BY id",
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["budget"], "250.00");
+    let rejects = read_export(&warehouse.join("_rejects/deals.csv"));
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0]["line"], "2");
+    assert_eq!(rejects[0]["reason_code"], "invalid_json");
+}
+
+#[test]
+fn own_export_replaces_the_demo_data() {
+    let home = tempfile::tempdir().unwrap();
+    // The first query fills the default warehouse with the demo export.
+    let output =
+        run(crmsql(home.path()).args(["--format", "csv", "-c", "SELECT count(*) AS n FROM deals"]));
+    assert!(output.status.success());
+    assert_eq!(parse_csv(&stdout(&output))[0]["n"], "6000");
+    let own = home.path().join("own.csv");
+    std::fs::write(
+        &own,
+        "ID,Название сделки,Этап сделки\n1,a,Новая\n2,b,Новая\n",
+    )
+    .unwrap();
+    let output = run(crmsql(home.path()).arg("import").arg(&own));
+    assert!(output.status.success());
+    assert!(stdout(&output).contains("Демо-данные удалены из хранилища (deals)"));
+    let output =
+        run(crmsql(home.path()).args(["--format", "csv", "-c", "SELECT count(*) AS n FROM deals"]));
+    assert_eq!(parse_csv(&stdout(&output))[0]["n"], "2");
+}

@@ -122,6 +122,8 @@ impl QueryResult {
 pub struct Engine {
     ctx: SessionContext,
     tables: Vec<TableInfo>,
+    /// Tables whose files could not be opened, with the reason; the other tables still work.
+    broken: Vec<(String, EngineError)>,
     timezone: String,
     /// Keeps the files of the snapshot the session reads.
     _snapshot: Snapshot,
@@ -162,14 +164,21 @@ impl Engine {
         let ctx = SessionContext::new_with_config(config);
         crmsql_functions::register_all(&ctx);
 
+        let mut broken = Vec::new();
         for (name, meta) in &snapshot.tables {
             let paths: Vec<PathBuf> = meta.files.iter().map(|f| warehouse.file_path(f)).collect();
-            let provider = parquet_table(&ctx, &paths).await?;
-            ctx.register_table(name.as_str(), provider)?;
+            match parquet_table(&ctx, &paths).await {
+                Ok(provider) => {
+                    ctx.register_table(name.as_str(), provider)?;
+                }
+                Err(error) => broken.push((name.clone(), error)),
+            }
         }
+        tables.retain(|table| !broken.iter().any(|(name, _)| *name == table.name));
         Ok(Engine {
             ctx,
             tables,
+            broken,
             timezone,
             _snapshot: snapshot,
         })
@@ -183,6 +192,11 @@ impl Engine {
     /// Returns the warehouse tables.
     pub fn tables(&self) -> &[TableInfo] {
         &self.tables
+    }
+
+    /// Returns the tables left out because their files could not be read, with the reason.
+    pub fn broken_tables(&self) -> &[(String, EngineError)] {
+        &self.broken
     }
 
     /// Returns the account time zone used for dates.

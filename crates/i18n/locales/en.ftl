@@ -25,20 +25,20 @@ warehouse-meta = warehouse: table description file { $path } is invalid: { $deta
 import-io = failed to read or write { $path }: { $detail }
 import-no-export-files = { $path } contains no files to load: amoCRM exports, API JSON, Excel or CSV tables
 import-empty-file = { $path } is empty: it has no header row
-import-not-deals-export = { $path } does not look like an amoCRM deals export: it has no «ID» column with «Название сделки» or «Этап сделки» (header: { $header })
-    hint: export deals from amoCRM with «Сделки → ⋯ → Экспорт → CSV»; load any other table with --table NAME, for example --table purchases
-import-not-deals-export-forced = { $path } does not look like an amoCRM deals export: it has no «ID» column with «Название сделки» or «Этап сделки» (header: { $header })
+import-not-deals-export = { $path } does not look like an amoCRM deals export: it has no "ID" column with "Название сделки" or "Этап сделки" (header: { $header })
+    hint: export deals from amoCRM with "Сделки → ⋯ → Экспорт → CSV"; load any other table with --table NAME, for example --table purchases
+import-not-deals-export-forced = { $path } does not look like an amoCRM deals export: it has no "ID" column with "Название сделки" or "Этап сделки" (header: { $header })
     hint: the header was read with the given --encoding or --delimiter; try without them so both are detected
-import-unknown-timezone = unknown time zone «{ $value }»
+import-unknown-timezone = unknown time zone "{ $value }"
     hint: give an IANA zone name such as Europe/Moscow or Asia/Yekaterinburg
-import-unknown-encoding = unknown encoding «{ $value }»
-    hint: utf-8, windows-1251 (cp1251) and utf-16 are supported
-import-invalid-delimiter = delimiter «{ $value }» must be one character, such as ; or , or tab
+import-unknown-encoding = unknown encoding "{ $value }"
+    hint: utf-8, windows-1251 (cp1251), koi8-r, utf-16le and utf-16be are supported
+import-invalid-delimiter = delimiter "{ $value }" must be one character, such as ; or , or tab
 import-nothing-imported = no row was imported: { $rejected } { $rejected ->
     [one] row was
    *[other] rows were
-} rejected; the first is { $file }, line { $line }, column «{ $column }», value «{ $value }»: { $reason }
-    the warehouse was not changed
+} rejected; the first is { $file }, line { $line }{ $cell }: { $reason }
+    every rejected row and its reason is in { $rejects }; the warehouse was not changed
 import-parquet = failed to write Parquet file { $path }: { $detail }
 import-arrow = internal error while building columns: { $detail }
 import-summary = { $table }: imported { $rows } { $rows ->
@@ -52,7 +52,7 @@ import-summary-rejected = { $table }: rejected { $rejected } { $rejected ->
     [one] row
    *[other] rows
 }; reasons and the rows themselves are in { $path }
-import-source = { $path }: encoding { $encoding }, delimiter «{ $delimiter }», { $rows } { $rows ->
+import-source = { $path }: encoding { $encoding }, delimiter "{ $delimiter }", { $rows } { $rows ->
     [one] row
    *[other] rows
 }{ $rejected ->
@@ -67,28 +67,28 @@ import-done = Warehouse: { $path }
 ## Reasons for rejected rows
 
 reject-field-count = the row has { $actual } fields but the header has { $expected }
+reject-cell = , column "{ $column }", value "{ $value }"
 reject-invalid-integer = not a whole number
 reject-invalid-money = not an amount of money; expected, for example, 185000, 185 000 or 42 000,50
 reject-too-many-decimals = more than two decimals: kopecks cannot be kept exactly
 reject-money-out-of-range = the amount has more than 16 digits before the decimal point
-reject-invalid-date = not a date; expected dd.mm.yyyy hh:mm:ss, dd.mm.yyyy hh:mm or dd.mm.yyyy
+reject-invalid-date = not a date; expected dd.mm.yyyy hh:mm:ss, dd.mm.yyyy hh:mm, dd.mm.yyyy or yyyy-mm-dd hh:mm:ss
 reject-impossible-date = no such date or time exists
 reject-nonexistent-local-time = this time does not exist in time zone { $timezone } (clock change)
 reject-missing-id = the deal ID is empty
-reject-invalid-encoding = the bytes are not valid { $encoding }
-    hint: give the file's encoding with --encoding
+reject-invalid-encoding = the bytes are not valid { $encoding }; if the whole file is in another encoding, give it with --encoding
 
 ## Queries and reports
 
 sql-error = query failed: { $detail }
-table-not-found = there is no table «{ $name }»; tables: { $available }
-report-not-found = report «{ $name }» not found
+table-not-found = there is no table "{ $name }"; tables: { $available }
+report-not-found = report "{ $name }" not found
     hint: available reports are { $available }; list them with descriptions with crmsql reports
 report-read = failed to read report { $path }: { $detail }
-report-header = { $path }, line { $line }: the report header is invalid near «{ $detail }»
-    hint: a report starts with the comments «-- name: report_name» and «-- description: what it shows»
-report-duplicate = two reports are named «{ $name }»: { $first } and { $second }
-    hint: rename one of them in its «-- name:» line
+report-header = { $path }, line { $line }: the report header is invalid near "{ $detail }"
+    hint: a report starts with the comments "-- name: report_name" and "-- description: what it shows"
+report-duplicate = two reports are named "{ $name }": { $first } and { $second }
+    hint: rename one of them in its "-- name:" line
 output-error = failed to write the result: { $detail }
 write-failed = failed to write { $path }: { $detail }
 read-failed = failed to read { $path }: { $detail }
@@ -98,7 +98,7 @@ read-failed = failed to read { $path }: { $detail }
 error-prefix = error
 internal-error-prefix = internal error
 warning-prefix = warning
-unknown-lang = unknown language «{ $value }»: ru and en are supported
+unknown-lang = unknown language "{ $value }": ru and en are supported
 demo-warehouse-created = The warehouse { $path } was empty, so the demo export was imported into it ({ $rows } { $rows ->
     [one] deal
    *[other] deals
@@ -120,14 +120,14 @@ help-arg-format = Result format: table, csv or json
 help-arg-lang = Language of messages and help: ru or en; defaults to the locale, otherwise Russian
 help-arg-queries = Folder of saved reports (*.sql); also the CRMSQL_QUERIES variable and the ./queries folder
 help-arg-verbose = Verbose log on stderr (-v progress, -vv debugging)
-help-crmsql-sql = Run SQL (several statements separated by «;») and exit; may be repeated
+help-crmsql-sql = Run SQL (several statements separated by ";") and exit; may be repeated
 help-crmsql-file = Run SQL from a file and exit
 help-crmsql-history_file = REPL history file
-help-import = Import amoCRM exports (files, or folders of *.csv files) into the warehouse
+help-import = Import amoCRM exports, API JSON, Excel sheets and other tables (files, or folders of them) into the warehouse
 help-import-paths = Export files or folders of them
-help-import-timezone = Time zone of the amoCRM account in which the export's dates are written (IANA; default Europe/Moscow); also the CRMSQL_TIMEZONE variable
-help-import-encoding = File encoding instead of detecting it: utf-8 or windows-1251
-help-import-delimiter = Field delimiter instead of detecting it: «,», «;» or tab
+help-import-timezone = Time zone of the amoCRM account in which the export's dates are written (IANA; by default the zone of the tables already in the warehouse, or Europe/Moscow in an empty one); also the CRMSQL_TIMEZONE variable
+help-import-encoding = File encoding instead of detecting it: utf-8, windows-1251 (cp1251), koi8-r, utf-16le or utf-16be
+help-import-delimiter = Field delimiter instead of detecting it: ",", ";" or tab
 help-import-won_stages = Another name of the won stage (when the account renamed it); may be repeated
 help-import-lost_stages = Another name of the lost stage; may be repeated
 help-run = Run a saved report by name or by path to a .sql file
@@ -141,10 +141,10 @@ help-demo-output = File to write instead of standard output
 
 ## Interactive shell
 
-repl-welcome = crmsql { $version }. End queries with «;»; \? for help, \q to quit.
+repl-welcome = crmsql { $version }. End queries with ";"; \? for help, \q to quit.
 repl-cancelled = query cancelled
 repl-demo-mark = {" "}(demo data)
-repl-column-from-label = export column «{ $label }»
+repl-column-from-label = export column "{ $label }"
 repl-unknown-command = unknown command { $command }; did you mean: { $near }
 repl-help = Commands:
     \d             list tables
@@ -153,12 +153,12 @@ repl-help = Commands:
     \run REPORT    run a report
     \?             this help
     \q             quit (or Ctrl-D)
-    An SQL query may span several lines and ends with «;». Ctrl-C cancels the running query.
+    An SQL query may span several lines and ends with ";". Ctrl-C cancels the running query.
 sql-with-command = -c and -f cannot be combined with a command (import, run, reports, demo)
 import-not-csv-zip = { $path } is an Excel or other office document (ZIP), not CSV
-    hint: export deals from amoCRM as CSV, or save the file in Excel as «CSV UTF-8»
+    hint: export deals from amoCRM as CSV, or save the file in Excel as "CSV UTF-8"
 import-not-csv-xls = { $path } is an old-format Excel file (.xls), not CSV
-    hint: save it in Excel as «CSV UTF-8» and import it again
+    hint: save it in Excel as "CSV UTF-8" and import it again
 import-not-csv-binary = { $path } is not a text file: it contains NUL bytes
     hint: crmsql imports amoCRM exports in CSV format
 import-no-rows = { $path } has only a header row and no deals; the warehouse was not changed
@@ -183,8 +183,16 @@ reject-invalid-month = not a month; expected, for example, 2024-03, 03.2024 or M
 import-strict-rejected = import cancelled: --strict is set and table { $table } has { $rejected ->
         [one] { $rejected } rejected row
        *[other] { $rejected } rejected rows
-    }; the first: { $file }, line { $line }, column "{ $column }", value "{ $value }": { $reason }
+    }; the first: { $file }, line { $line }{ $cell }: { $reason }
     the warehouse was not changed; fix the file, or run without --strict to keep rejected rows in the rejects file
+import-duplicate-column = two columns of { $path } get the name "{ $name }": "{ $first }" and "{ $second }"; give one of them another name, such as --column "{ $second }=name"
+import-key-changed = table { $table } keeps its rows by the key ({ $old }), and this import gives the key ({ $new }); to change the key, import all the table's files again with --replace
+import-timezone-changed = the dates of table { $table } are in the time zone { $old }, and --timezone gives { $new }; drop --timezone or, to change the zone, import all the table's files again with --replace
+import-demo-removed = The demo data was removed from the warehouse ({ $tables }): it now holds only your exports.
+table-unreadable = table { $table } is left out, the others work: { $detail }
+    hint: import this table's files again with --replace
+import-no-api-records = { $path } has no records of the amoCRM API entities crmsql reads: leads, contacts, companies, pipelines, users, loss_reasons, customers, transactions, catalogs, catalog_elements, events, custom_fields
+    hint: docs/import.md lists the entities and file formats
 import-mapping-label-missing = { $path } has no column "{ $label }" named in --column (header: { $header })
 warehouse-newer-format = warehouse snapshot { $path } was written by a newer crmsql (format { $version }); update crmsql
 import-merged = { $table }: { $added } new { $added ->
@@ -197,7 +205,7 @@ import-merged = { $table }: { $added } new { $added ->
 import-already = { $path } was already imported into table { $table } and is skipped; add --replace to load the table anew
 import-waiting = warehouse { $path } is busy with another import; waiting for it to finish…
 import-invalid-mapping = cannot read --column "{ $value }": expected LABEL=NAME:TYPE, for example "Amount=amount:money"; types: int, money, float, bool, date, month, timestamp, text, list
-dry-run-file = { $path } → table { $table }: format { $format }, encoding { $encoding }, delimiter «{ $delimiter }», { $rows } data { $rows ->
+dry-run-file = { $path } → table { $table }: format { $format }, encoding { $encoding }, delimiter "{ $delimiter }", { $rows } data { $rows ->
     [one] row
    *[other] rows
 }
@@ -211,7 +219,7 @@ help-import-dry_run = Show what would be loaded (format, encoding, delimiter, co
 help-import-strict = Treat any rejected row as an error: the import is cancelled and the warehouse is not changed
 help-import-replace = Replace the table as a whole instead of merging into it
 delimiter-whitespace = spaces
-reject-invalid-entity-type = the «Тип» column must be «контакт» or «компания»
+reject-invalid-entity-type = the "Тип" column must be "контакт" or "компания"
 import-invalid-json = { $path }: neither JSON nor JSON Lines, error at line { $line }, column { $column }: { $detail }
     hint: save the API response whole (a page with _embedded) or one JSON object a line
 reject-invalid-json = the line is not valid JSON: { $detail }

@@ -34,14 +34,14 @@ import-not-deals-export-forced = { $path } не похож на выгрузку
 import-unknown-timezone = неизвестный часовой пояс «{ $value }»
     подсказка: укажите пояс из базы IANA, например Europe/Moscow или Asia/Yekaterinburg
 import-unknown-encoding = неизвестная кодировка «{ $value }»
-    подсказка: поддерживаются utf-8, windows-1251 (cp1251) и utf-16
+    подсказка: поддерживаются utf-8, windows-1251 (cp1251), koi8-r, utf-16le и utf-16be
 import-invalid-delimiter = разделитель «{ $value }» должен быть одним символом, например ; или , или tab
 import-nothing-imported = ни одна строка не загружена: { $rejected ->
     [one] отклонена { $rejected } строка
     [few] отклонены { $rejected } строки
    *[many] отклонено { $rejected } строк
-}; первая — { $file }, строка { $line }, столбец «{ $column }», значение «{ $value }»: { $reason }
-    хранилище не изменено
+}; первая — { $file }, строка { $line }{ $cell }: { $reason }
+    все отклонённые строки с причинами — в { $rejects }; хранилище не изменено
 import-parquet = не удалось записать Parquet-файл { $path }: { $detail }
 import-arrow = внутренняя ошибка при сборке столбцов: { $detail }
 import-summary = { $table }: { $rows ->
@@ -72,17 +72,21 @@ import-done = Хранилище: { $path }
 
 ## Причины отклонения строк
 
-reject-field-count = полей в строке { $actual }, а в заголовке { $expected }
+reject-field-count = в записи { $actual ->
+    [one] { $actual } поле
+    [few] { $actual } поля
+   *[many] { $actual } полей
+}, а в заголовке { $expected }
+reject-cell = , столбец «{ $column }», значение «{ $value }»
 reject-invalid-integer = не целое число
 reject-invalid-money = не денежная сумма; ожидается, например, 185000, 185 000 или 42 000,50
 reject-too-many-decimals = больше двух знаков после запятой: копейки не сохранить точно
 reject-money-out-of-range = в сумме больше 16 цифр до запятой
-reject-invalid-date = не дата; ожидается дд.мм.гггг чч:мм:сс, дд.мм.гггг чч:мм или дд.мм.гггг
+reject-invalid-date = не дата; ожидается дд.мм.гггг чч:мм:сс, дд.мм.гггг чч:мм, дд.мм.гггг или гггг-мм-дд чч:мм:сс
 reject-impossible-date = такой даты или времени не бывает
 reject-nonexistent-local-time = такого времени нет в часовом поясе { $timezone } (перевод часов)
 reject-missing-id = пустой ID сделки
-reject-invalid-encoding = байты не в кодировке { $encoding }
-    подсказка: укажите кодировку файла через --encoding
+reject-invalid-encoding = байты не в кодировке { $encoding }; если весь файл в другой кодировке, укажите её через --encoding
 
 ## Запросы и отчёты
 
@@ -130,10 +134,10 @@ help-arg-verbose = Подробный журнал на stderr (-v — ход р
 help-crmsql-sql = Выполнить SQL (можно несколько операторов через «;») и выйти; параметр можно повторять
 help-crmsql-file = Выполнить SQL из файла и выйти
 help-crmsql-history_file = Файл истории команд REPL
-help-import = Загрузить выгрузки amoCRM (файлы или папки с *.csv) в хранилище
+help-import = Загрузить выгрузки amoCRM, JSON из API, таблицы Excel и другие таблицы (файлы или папки с ними) в хранилище
 help-import-paths = Файлы выгрузки или папки с ними
-help-import-timezone = Часовой пояс аккаунта amoCRM, в котором записаны даты выгрузки (IANA; по умолчанию Europe/Moscow); также переменная CRMSQL_TIMEZONE
-help-import-encoding = Кодировка файлов вместо автоопределения: utf-8 или windows-1251
+help-import-timezone = Часовой пояс аккаунта amoCRM, в котором записаны даты выгрузки (IANA; по умолчанию пояс таблиц, уже загруженных в хранилище, а в пустом хранилище Europe/Moscow); также переменная CRMSQL_TIMEZONE
+help-import-encoding = Кодировка файлов вместо автоопределения: utf-8, windows-1251 (cp1251), koi8-r, utf-16le или utf-16be
 help-import-delimiter = Разделитель полей вместо автоопределения: «,», «;» или tab
 help-import-won_stages = Ещё одно название этапа «успешно реализовано» (если этап в аккаунте переименован); можно повторять
 help-import-lost_stages = Ещё одно название этапа «закрыто и не реализовано»; можно повторять
@@ -193,8 +197,16 @@ import-strict-rejected = импорт отменён: задан --strict, а в
         [one] отклонена { $rejected } строка
         [few] отклонены { $rejected } строки
        *[many] отклонены { $rejected } строк
-    }; первая: { $file }, строка { $line }, столбец «{ $column }», значение «{ $value }»: { $reason }
+    }; первая: { $file }, строка { $line }{ $cell }: { $reason }
     хранилище не изменено; исправьте файл или запустите без --strict, чтобы отклонённые строки попали в файл отклонённых строк
+import-duplicate-column = в { $path } два столбца получают имя «{ $name }»: «{ $first }» и «{ $second }»; дайте одному из них другое имя, например --column "{ $second }=имя"
+import-key-changed = таблица { $table } хранит строки по ключу ({ $old }), а эта загрузка задаёт ключ ({ $new }); чтобы сменить ключ, загрузите все файлы таблицы заново с --replace
+import-timezone-changed = даты таблицы { $table } записаны в часовом поясе { $old }, а --timezone задаёт { $new }; уберите --timezone или, чтобы сменить пояс, загрузите все файлы таблицы заново с --replace
+import-demo-removed = Демо-данные удалены из хранилища ({ $tables }): теперь в нём только ваши выгрузки.
+table-unreadable = таблица { $table } не подключена, остальные работают: { $detail }
+    подсказка: загрузите файлы этой таблицы заново с --replace
+import-no-api-records = в { $path } нет записей тех сущностей API amoCRM, которые загружает crmsql: leads, contacts, companies, pipelines, users, loss_reasons, customers, transactions, catalogs, catalog_elements, events, custom_fields
+    подсказка: список сущностей и форматов файлов — в docs/import.ru.md
 import-mapping-label-missing = в { $path } нет столбца «{ $label }», указанного в --column (заголовки: { $header })
 warehouse-newer-format = снимок хранилища { $path } записан более новой версией crmsql (формат { $version }); обновите crmsql
 import-merged = { $table }: { $added ->

@@ -203,12 +203,13 @@ fn read_records(
         Err(whole_error) => {
             // Not one JSON value: JSON Lines, one value a line.
             let lines: Vec<&str> = text.lines().collect();
+            // A first line that is a whole JSON value marks JSON Lines; a later line that is
+            // not JSON is a rejected record, not a reason to refuse the file.
             let looks_like_lines = lines.len() > 1
                 && lines
                     .iter()
-                    .filter(|l| !l.trim().is_empty())
-                    .take(3)
-                    .all(|l| serde_json::from_str::<Value>(l).is_ok());
+                    .find(|l| !l.trim().is_empty())
+                    .is_some_and(|l| serde_json::from_str::<Value>(l).is_ok());
             if !looks_like_lines {
                 return Err(ImportError::InvalidJson {
                     path: path.to_owned(),

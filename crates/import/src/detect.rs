@@ -53,15 +53,6 @@ impl Encoding {
             }
         }
     }
-
-    /// Number of byte-order-mark bytes at the start of the file.
-    pub fn bom_len(self) -> usize {
-        match self {
-            Encoding::Utf8Bom => 3,
-            Encoding::Utf16Le | Encoding::Utf16Be => 2,
-            Encoding::Utf8 | Encoding::Windows1251 | Encoding::Koi8R => 0,
-        }
-    }
 }
 
 impl fmt::Display for Encoding {
@@ -113,11 +104,13 @@ pub(crate) fn sniff(
             kind,
         });
     }
-    // Skip a byte-order mark even when the encoding was given, so it never ends up in a label.
-    let bom = if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        3
-    } else {
-        encoding.bom_len()
+    // Skip a byte-order mark even when the encoding was given, so it never ends up in a label,
+    // and only when the file has one.
+    let bom = match encoding {
+        _ if sample.starts_with(&[0xEF, 0xBB, 0xBF]) => 3,
+        Encoding::Utf16Le if sample.starts_with(&[0xFF, 0xFE]) => 2,
+        Encoding::Utf16Be if sample.starts_with(&[0xFE, 0xFF]) => 2,
+        _ => 0,
     };
     let after_bom = &sample[bom.min(sample.len())..];
     let text = match encoding {
@@ -143,6 +136,9 @@ pub fn detect_encoding(sample: &[u8], sample_is_whole_file: bool) -> Encoding {
     if sample.starts_with(&[0xFE, 0xFF]) {
         return Encoding::Utf16Be;
     }
+    if let Some(utf16) = utf16_without_bom(sample) {
+        return utf16;
+    }
     // Valid UTF-8 is decided by the bulk of the sample, so one broken character (a cut emoji,
     // a stray windows-1251 byte pasted into a note) does not turn a UTF-8 file into mojibake.
     // Such a row is rejected later. windows-1251 Cyrillic almost never forms valid multi-byte
@@ -160,11 +156,45 @@ pub fn detect_encoding(sample: &[u8], sample_is_whole_file: bool) -> Encoding {
             invalid += 1;
         }
     }
-    if invalid == 0 || valid_non_ascii >= 20 * invalid {
+    if invalid == 0 || valid_non_ascii >= 4 * invalid {
         Encoding::Utf8
     } else {
         single_byte_cyrillic(sample)
     }
+}
+
+/// Recognizes UTF-16 text without a byte-order mark by its zero bytes: in text of Latin letters,
+/// digits and punctuation, every second byte is zero, at odd positions for little-endian.
+fn utf16_without_bom(sample: &[u8]) -> Option<Encoding> {
+    let pairs = sample.len().min(4096) / 2;
+    if pairs < 16 {
+        return None;
+    }
+    let zero_at = |parity: usize| {
+        (0..pairs)
+            .filter(|pair| sample[pair * 2 + parity] == 0)
+            .count()
+    };
+    let (even, odd) = (zero_at(0), zero_at(1));
+    let (encoding, units): (Encoding, Vec<u16>) = match () {
+        _ if odd * 10 >= pairs * 3 && even * 20 < pairs => (
+            Encoding::Utf16Le,
+            (0..pairs)
+                .map(|p| u16::from_le_bytes([sample[p * 2], sample[p * 2 + 1]]))
+                .collect(),
+        ),
+        _ if even * 10 >= pairs * 3 && odd * 20 < pairs => (
+            Encoding::Utf16Be,
+            (0..pairs)
+                .map(|p| u16::from_be_bytes([sample[p * 2], sample[p * 2 + 1]]))
+                .collect(),
+        ),
+        _ => return None,
+    };
+    // Text has no control characters but line ends and tabs; binary data does.
+    let text = char::decode_utf16(units)
+        .all(|c| c.map_or(true, |c| !c.is_control() || matches!(c, '\t' | '\r' | '\n')));
+    text.then_some(encoding)
 }
 
 /// Tells windows-1251 from KOI8-R by the case of the letters. Both put Cyrillic letters in the
@@ -266,6 +296,16 @@ mod tests {
         // A UTF-8 sample cut after the first byte of "Б".
         assert_eq!(detect_encoding(b"ID,\xd0", false), Encoding::Utf8);
         assert_eq!(detect_encoding(b"ID,\xd0", true), Encoding::Windows1251);
+        // A windows-1251 word in a short UTF-8 file stays UTF-8.
+        let mut short = "ID,Название сделки,Бюджет\n1,".as_bytes().to_vec();
+        short.extend_from_slice(b"\xce\xea,100\n");
+        assert_eq!(detect_encoding(&short, true), Encoding::Utf8);
+        // UTF-16 without a byte-order mark.
+        let text = "ID;Бюджет;Этап сделки\n1;100;Новая\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(detect_encoding(&le, true), Encoding::Utf16Le);
+        assert_eq!(detect_encoding(&be, true), Encoding::Utf16Be);
         // One broken character among plenty of valid Cyrillic stays UTF-8.
         let mut text = "Название сделки,Бюджет,Ответственный,Андрей Петров\n"
             .repeat(3)

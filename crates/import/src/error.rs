@@ -49,7 +49,12 @@ pub enum ImportError {
     #[error("{}", self.localize(Localizer::english()))]
     InvalidDelimiter { value: String },
     #[error("{}", self.localize(Localizer::english()))]
-    NothingImported { rejected: u64, first: Box<Reject> },
+    NothingImported {
+        rejected: u64,
+        first: Box<Reject>,
+        /// File that keeps every rejected row.
+        rejects: PathBuf,
+    },
     #[error("{}", self.localize(Localizer::english()))]
     Parquet {
         path: PathBuf,
@@ -100,8 +105,47 @@ pub enum ImportError {
         column: String,
         columns: String,
     },
+    /// A JSON file without a record of any API entity crmsql reads.
+    #[error("{}", self.localize(Localizer::english()))]
+    NoApiRecords { path: PathBuf },
+    /// Two columns of a file would get one name.
+    #[error("{}", self.localize(Localizer::english()))]
+    DuplicateColumn {
+        path: PathBuf,
+        name: String,
+        first: String,
+        second: String,
+    },
+    /// The table is keyed by other columns than this import asks for.
+    #[error("{}", self.localize(Localizer::english()))]
+    KeyChanged {
+        table: String,
+        old: String,
+        new: String,
+    },
+    /// `--timezone` differs from the zone of the tables already imported.
+    #[error("{}", self.localize(Localizer::english()))]
+    TimezoneChanged {
+        table: String,
+        old: String,
+        new: String,
+    },
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
+}
+
+/// Names the cell of a rejected row, or nothing when the whole row is at fault.
+fn cell_text(reject: &Reject, l: &Localizer) -> String {
+    if reject.column.is_empty() {
+        return String::new();
+    }
+    l.format(
+        "reject-cell",
+        &[
+            ("column", Arg::from(&reject.column)),
+            ("value", Arg::from(&reject.value)),
+        ],
+    )
 }
 
 fn path_arg(path: &std::path::Path) -> Arg {
@@ -172,15 +216,19 @@ impl Localize for ImportError {
             ImportError::InvalidDelimiter { value } => {
                 l.format("import-invalid-delimiter", &[("value", Arg::from(value))])
             }
-            ImportError::NothingImported { rejected, first } => l.format(
+            ImportError::NothingImported {
+                rejected,
+                first,
+                rejects,
+            } => l.format(
                 "import-nothing-imported",
                 &[
                     ("rejected", Arg::from(*rejected)),
                     ("file", path_arg(&first.file)),
                     ("line", Arg::from(first.line)),
-                    ("column", Arg::from(&first.column)),
-                    ("value", Arg::from(&first.value)),
+                    ("cell", Arg::from(cell_text(first, l))),
                     ("reason", Arg::from(&first.reason)),
+                    ("rejects", path_arg(rejects)),
                 ],
             ),
             ImportError::Parquet { path, source } => l.format(
@@ -204,8 +252,7 @@ impl Localize for ImportError {
                     ("rejected", Arg::from(*rejected)),
                     ("file", path_arg(&first.file)),
                     ("line", Arg::from(first.line)),
-                    ("column", Arg::from(&first.column)),
-                    ("value", Arg::from(&first.value)),
+                    ("cell", Arg::from(cell_text(first, l))),
                     ("reason", Arg::from(&first.reason)),
                 ],
             ),
@@ -261,6 +308,39 @@ impl Localize for ImportError {
                     ("path", path_arg(path)),
                     ("column", Arg::from(column)),
                     ("columns", Arg::from(columns)),
+                ],
+            ),
+            ImportError::NoApiRecords { path } => {
+                l.format("import-no-api-records", &[("path", path_arg(path))])
+            }
+            ImportError::DuplicateColumn {
+                path,
+                name,
+                first,
+                second,
+            } => l.format(
+                "import-duplicate-column",
+                &[
+                    ("path", path_arg(path)),
+                    ("name", Arg::from(name)),
+                    ("first", Arg::from(first)),
+                    ("second", Arg::from(second)),
+                ],
+            ),
+            ImportError::KeyChanged { table, old, new } => l.format(
+                "import-key-changed",
+                &[
+                    ("table", Arg::from(table)),
+                    ("old", Arg::from(old)),
+                    ("new", Arg::from(new)),
+                ],
+            ),
+            ImportError::TimezoneChanged { table, old, new } => l.format(
+                "import-timezone-changed",
+                &[
+                    ("table", Arg::from(table)),
+                    ("old", Arg::from(old)),
+                    ("new", Arg::from(new)),
                 ],
             ),
             ImportError::Warehouse(error) => error.localize(l),

@@ -306,7 +306,7 @@ impl TextSource {
 /// Record reader over a text table.
 pub(crate) enum Records {
     Delimited {
-        reader: csv::Reader<Box<dyn Read + Send>>,
+        reader: csv::Reader<QuoteTracker<Box<dyn Read + Send>>>,
         /// Number records as sheet rows instead of file lines.
         by_record: bool,
     },
@@ -322,6 +322,56 @@ pub(crate) struct Record {
     pub fields: Vec<String>,
     /// Set when a field was not valid in the file's encoding.
     pub bad_encoding: Option<usize>,
+}
+
+/// Passes a text through and follows its quotes, to tell a file that ends inside a quoted
+/// field, which the CSV parser would read as one long last field.
+pub(crate) struct QuoteTracker<R> {
+    inner: R,
+    state: crate::pipeline::QuoteState,
+    /// Line breaks read so far.
+    lines: u64,
+    /// Line breaks before the start of the last record.
+    record_lines: u64,
+    at_end: bool,
+}
+
+impl<R: Read> QuoteTracker<R> {
+    fn new(inner: R, delimiter: u8) -> QuoteTracker<R> {
+        QuoteTracker {
+            inner,
+            state: crate::pipeline::QuoteState::new(delimiter),
+            lines: 0,
+            record_lines: 0,
+            at_end: false,
+        }
+    }
+
+    /// Once the whole text is read and a quote is still open: the line where the record with
+    /// the open quote starts and the lines it takes.
+    fn open_quote(&self) -> Option<(u64, u64)> {
+        (self.at_end && self.state.in_quotes()).then(|| {
+            (
+                self.record_lines + 1,
+                (self.lines - self.record_lines).max(1),
+            )
+        })
+    }
+}
+
+impl<R: Read> Read for QuoteTracker<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        if read == 0 && !buffer.is_empty() {
+            self.at_end = true;
+        }
+        let scan = self.state.scan(&buffer[..read]);
+        if scan.boundary.is_some() {
+            self.record_lines = self.lines + scan.lines_to_boundary;
+        }
+        self.lines += scan.lines;
+        Ok(read)
+    }
 }
 
 fn open_reader(
@@ -367,13 +417,16 @@ impl Records {
             None => open_reader(&source.path, source.encoding, source.bom)?,
         };
         Ok(match source.layout {
+            // Records end at a line feed only, so that the parser numbers the lines of CRLF
+            // files right; the carriage return is cut off the last field.
             Layout::Delimited(delimiter) => Records::Delimited {
                 reader: csv::ReaderBuilder::new()
                     .delimiter(delimiter)
                     .has_headers(false)
                     .flexible(true)
+                    .terminator(csv::Terminator::Any(b'\n'))
                     .buffer_capacity(1 << 20)
-                    .from_reader(reader),
+                    .from_reader(QuoteTracker::new(reader, delimiter)),
                 by_record: source.sheet.is_some(),
             },
             Layout::Aligned => Records::Aligned {
@@ -400,9 +453,17 @@ impl Records {
                     let more = reader
                         .read_byte_record(&mut record)
                         .map_err(|e| io(std::io::Error::other(e)))?;
+                    if let Some((line, lines)) = reader.get_ref().open_quote() {
+                        return Err(ImportError::UnterminatedQuote {
+                            path: path.to_owned(),
+                            line,
+                            lines,
+                        });
+                    }
                     if !more {
                         return Ok(None);
                     }
+                    trim_carriage_return(&mut record);
                     if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                         continue;
                     }
@@ -453,6 +514,26 @@ impl Records {
     }
 }
 
+/// Cuts the carriage return of a CRLF line end off the last field of a record.
+fn trim_carriage_return(record: &mut csv::ByteRecord) {
+    let Some(last) = record.len().checked_sub(1) else {
+        return;
+    };
+    if record.get(last).is_some_and(|field| field.ends_with(b"\r")) {
+        let fields: Vec<Vec<u8>> = record
+            .iter()
+            .enumerate()
+            .map(|(i, field)| match i == last {
+                true => field[..field.len() - 1].to_vec(),
+                false => field.to_vec(),
+            })
+            .collect();
+        let position = record.position().cloned();
+        *record = csv::ByteRecord::from(fields);
+        record.set_position(position);
+    }
+}
+
 /// Opens the records of a text table after its header.
 pub(crate) fn records(source: &TextSource) -> Result<Records, ImportError> {
     let mut records = Records::open(source)?;
@@ -460,8 +541,10 @@ pub(crate) fn records(source: &TextSource) -> Result<Records, ImportError> {
     Ok(records)
 }
 
-/// Decides whether the text is aligned by whitespace: no delimiter in the header and the first
-/// lines split on runs of spaces into the same number of fields, at least two.
+/// Decides whether the text is aligned by whitespace: no delimiter in the header, and the
+/// header and nearly all of the first lines split on runs of spaces into the same number of
+/// fields, at least two. A line of another width is a row to reject, not a sign of another
+/// layout.
 fn is_aligned(text: &[u8]) -> bool {
     let text = String::from_utf8_lossy(text);
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
@@ -475,12 +558,14 @@ fn is_aligned(text: &[u8]) -> bool {
     if width < 2 {
         return false;
     }
-    let rest: Vec<&str> = lines.take(50).collect();
+    let rest: Vec<&str> = lines.take(200).collect();
     // The sample may end in the middle of a line.
-    let complete = rest.len().saturating_sub(1).max(1).min(rest.len());
-    rest[..complete]
+    let complete = &rest[..rest.len().saturating_sub(1).max(1).min(rest.len())];
+    let same = complete
         .iter()
-        .all(|l| l.split_whitespace().count() == width)
+        .filter(|l| l.split_whitespace().count() == width)
+        .count();
+    same * 10 >= complete.len() * 9
 }
 
 /// Bytes shared between the readers of one spreadsheet sheet.
@@ -692,6 +777,14 @@ pub(crate) fn plan(
             (Some(kind), _) => kind,
             (None, kind) => kind,
         };
+        if let Some(other) = planned.iter().find(|p| p.def.name == name) {
+            return Err(ImportError::DuplicateColumn {
+                path: source.path.clone(),
+                name,
+                first: source.labels[other.position].clone(),
+                second: label.clone(),
+            });
+        }
         planned.push(PlannedColumn {
             def: ColumnDef::new(&name, read_as.kind()).labeled(label),
             position,
@@ -893,4 +986,25 @@ pub(crate) fn import_files(
         files,
         sources: metas,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligned_text_with_a_short_row() {
+        let mut text = String::from("id date n amount\n");
+        for n in 0..30 {
+            text.push_str(&format!("{n:05} 19970101 1 11.77\n"));
+        }
+        assert!(is_aligned(text.as_bytes()));
+        // A row that lost a field near the top is a row to reject, not another layout.
+        let short = text.replacen("00004 19970101 1 11.77", "00004 19970101 1", 1);
+        assert!(is_aligned(short.as_bytes()));
+        // Many rows of other widths are not aligned text.
+        let ragged = text.replace(" 1 ", " ");
+        assert!(!is_aligned(ragged.as_bytes()));
+        assert!(!is_aligned(b"id,date\n1,2\n"));
+    }
 }

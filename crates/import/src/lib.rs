@@ -49,6 +49,9 @@ pub const DEFAULT_TIMEZONE: &str = "Europe/Moscow";
 pub struct ImportOptions {
     /// Time zone of the account, in which export wall times are read.
     pub timezone: Tz,
+    /// Whether the user gave the zone. Without it, an import into a warehouse that has tables
+    /// already reads times in their zone.
+    pub timezone_given: bool,
     /// Encoding to use instead of detecting it.
     pub encoding: Option<Encoding>,
     /// Delimiter to use instead of detecting it.
@@ -82,6 +85,7 @@ impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             timezone: chrono_tz::Europe::Moscow,
+            timezone_given: false,
             encoding: None,
             delimiter: None,
             won_stages: Vec::new(),
@@ -164,6 +168,8 @@ pub struct ImportReport {
     pub skipped: Vec<SkippedFile>,
     /// Findings of a dry run, file by file.
     pub detections: Vec<Detection>,
+    /// Tables of demo data that the import took out of the warehouse.
+    pub removed_demo: Vec<String>,
 }
 
 /// Lists the files to import: files as given, and the files of each folder sorted by name, each
@@ -205,6 +211,9 @@ fn expand_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, ImportError> 
         found.sort();
         files.extend(found.into_iter().map(|p| (p, true)));
     }
+    // A file named twice, or named and also found in a folder, is read once.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|(path, _)| seen.insert(std::fs::canonicalize(path).unwrap_or(path.clone())));
     Ok(files)
 }
 
@@ -306,10 +315,20 @@ fn open_sheet(path: &Path, options: &ImportOptions) -> Result<deals::OpenedSourc
     })
 }
 
+/// The first labels of a header for a message, each cut to a readable length, so that a file
+/// read in the wrong encoding does not flood the screen.
 fn header_preview(labels: &[String]) -> String {
-    let mut preview: Vec<&str> = labels.iter().take(5).map(String::as_str).collect();
+    const LABEL_CHARS: usize = 40;
+    let mut preview: Vec<String> = labels
+        .iter()
+        .take(5)
+        .map(|label| match label.char_indices().nth(LABEL_CHARS) {
+            Some((end, _)) => format!("{}…", &label[..end]),
+            None => label.clone(),
+        })
+        .collect();
     if labels.len() > 5 {
-        preview.push("…");
+        preview.push("…".to_owned());
     }
     preview.join(", ")
 }
@@ -388,6 +407,11 @@ fn is_json_file(path: &Path) -> Result<bool, ImportError> {
 /// expenses report recognized by its header.
 fn classify(path: &Path, options: &ImportOptions) -> Result<Job, ImportError> {
     if is_json_file(path)? {
+        if api::first_entity(path)?.is_none() {
+            return Err(ImportError::NoApiRecords {
+                path: path.to_owned(),
+            });
+        }
         return Ok(Job::Api(path.to_owned()));
     }
     if let Some(table) = options
@@ -507,6 +531,8 @@ pub fn import(
                 | ImportError::Spreadsheet { .. }
                 | ImportError::SheetNotFound { .. }
                 | ImportError::InvalidJson { .. }
+                | ImportError::NoApiRecords { .. }
+                | ImportError::UnterminatedQuote { .. }
                 | ImportError::EmptyFile { .. }),
             ) if from_folder => skipped.push(SkippedFile { path, reason }),
             Err(error) => return Err(error),
@@ -532,6 +558,7 @@ pub fn import(
             tables: Vec::new(),
             skipped,
             detections,
+            removed_demo: Vec::new(),
         });
     }
 
@@ -546,6 +573,18 @@ pub fn import(
             .store(total, std::sync::atomic::Ordering::Relaxed);
     }
     let mut transaction = warehouse.begin(on_wait)?;
+    // The first import of the user's own files takes the demo data out, so that reports do not
+    // mix the two.
+    let mut removed_demo = Vec::new();
+    if !options.demo {
+        for table in transaction.table_names() {
+            if transaction.table(&table).is_some_and(|meta| meta.demo) {
+                transaction.remove_table(&table);
+                removed_demo.push(table);
+            }
+        }
+    }
+    let options = &settle_timezone(&transaction, options)?;
     let mut tables: Vec<String> = Vec::new();
     for job in &jobs {
         if !tables.iter().any(|t| t == job.table()) {
@@ -591,7 +630,44 @@ pub fn import(
         tables: reports,
         skipped,
         detections: Vec::new(),
+        removed_demo,
     })
+}
+
+/// Returns the options with the time zone to read times in: the one the user gave, else the
+/// zone of the tables already imported, since all tables of an account share it. A given zone
+/// that differs from theirs is an error unless the import replaces the tables.
+fn settle_timezone(
+    transaction: &Transaction,
+    options: &ImportOptions,
+) -> Result<ImportOptions, ImportError> {
+    let mut names = transaction.table_names();
+    // The deals table speaks for the account when there is one.
+    names.sort_by_key(|name| name != "deals");
+    let existing = names
+        .iter()
+        .filter_map(|name| transaction.table(name))
+        .find(|meta| !meta.files.is_empty());
+    let Some(existing) = existing else {
+        return Ok(options.clone());
+    };
+    let Ok(zone) = existing.timezone.parse::<Tz>() else {
+        return Ok(options.clone());
+    };
+    if !options.timezone_given {
+        return Ok(ImportOptions {
+            timezone: zone,
+            ..options.clone()
+        });
+    }
+    if zone != options.timezone && !options.replace {
+        return Err(ImportError::TimezoneChanged {
+            table: existing.table.clone(),
+            old: existing.timezone.clone(),
+            new: options.timezone.name().to_owned(),
+        });
+    }
+    Ok(options.clone())
 }
 
 fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportError> {
@@ -1016,6 +1092,18 @@ fn finish_table(
 ) -> Result<TableReport, ImportError> {
     let previous = transaction.table(table).cloned();
     let replace = options.replace;
+    if let Some(previous) = &previous
+        && !replace
+        && !previous.files.is_empty()
+        && previous.key != staged.key
+    {
+        let list = |key: &[String]| key.join(", ");
+        return Err(ImportError::KeyChanged {
+            table: table.to_owned(),
+            old: list(&previous.key),
+            new: list(&staged.key),
+        });
+    }
     rejects.finish()?;
     let rejected = rejects.count();
     let sources = staged.sources;
@@ -1040,9 +1128,23 @@ fn finish_table(
     }
     if new_rows == 0 {
         if let Some(first) = rejects.first() {
+            // The table stays as it was, but the rejected rows are kept where the user looks
+            // for them.
+            let live = warehouse.rejects_path(table);
+            if let Some(dir) = live.parent() {
+                std::fs::create_dir_all(dir).map_err(|source| ImportError::Io {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+            }
+            std::fs::copy(rejects.path(), &live).map_err(|source| ImportError::Io {
+                path: live.clone(),
+                source,
+            })?;
             return Err(ImportError::NothingImported {
                 rejected,
                 first: Box::new(first.clone()),
+                rejects: live,
             });
         }
         // A file with a header and no rows would leave the table as it was, which a user who

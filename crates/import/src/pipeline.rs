@@ -83,7 +83,7 @@ struct Converted {
 /// Tracks whether a byte position of the file is inside a quoted field, the way the CSV parser
 /// reads quotes. A quote opens a field only at the field's start. Inside a quoted field every
 /// quote toggles the state, so an escaped `""` leaves it unchanged.
-struct QuoteState {
+pub(crate) struct QuoteState {
     delimiter: u8,
     in_quotes: bool,
     previous: u8,
@@ -91,18 +91,32 @@ struct QuoteState {
 
 /// What a scan of a piece of the file found.
 #[derive(Debug, PartialEq, Eq)]
-struct Scan {
+pub(crate) struct Scan {
     /// End of the last complete record, if any.
-    boundary: Option<usize>,
+    pub boundary: Option<usize>,
     /// Line breaks before `boundary`.
-    lines_to_boundary: u64,
+    pub lines_to_boundary: u64,
     /// Line breaks in the whole piece.
-    lines: u64,
+    pub lines: u64,
 }
 
 impl QuoteState {
+    /// State at the start of a file.
+    pub(crate) fn new(delimiter: u8) -> QuoteState {
+        QuoteState {
+            delimiter,
+            in_quotes: false,
+            previous: b'\n',
+        }
+    }
+
+    /// Reports whether the bytes scanned so far end inside a quoted field.
+    pub(crate) fn in_quotes(&self) -> bool {
+        self.in_quotes
+    }
+
     /// Scans `bytes` for the end of the last complete record in them and counts line breaks.
-    fn scan(&mut self, bytes: &[u8]) -> Scan {
+    pub(crate) fn scan(&mut self, bytes: &[u8]) -> Scan {
         let mut scan = Scan {
             boundary: None,
             lines_to_boundary: 0,

@@ -96,6 +96,11 @@ impl RejectsWriter {
         }
     }
 
+    /// File the rows are written to.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub(crate) fn count(&self) -> u64 {
         self.count
     }

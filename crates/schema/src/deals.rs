@@ -187,7 +187,7 @@ pub const KNOWN_COLUMNS: &[KnownColumn] = &[
         Text,
         ["причина отказа"],
         "поле «Причина отказа»",
-        "the «Причина отказа» field"
+        "the \"Причина отказа\" field"
     ),
     known!(
         "source",

@@ -413,6 +413,16 @@ impl Transaction {
         self.tables.insert(meta.table.clone(), meta);
     }
 
+    /// Drops a table from the snapshot to commit. Its files are deleted like replaced ones.
+    pub fn remove_table(&mut self, table: &str) -> Option<TableMeta> {
+        self.tables.remove(table)
+    }
+
+    /// Names of the tables as they will be after the commit.
+    pub fn table_names(&self) -> Vec<String> {
+        self.tables.keys().cloned().collect()
+    }
+
     /// Makes the changes visible: writes a snapshot and points `CURRENT` at it.
     pub fn commit(mut self) -> Result<u64, WarehouseError> {
         for path in &self.written {
