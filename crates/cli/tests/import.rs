@@ -1141,7 +1141,7 @@ fn import_args(home: &Path, warehouse: &Path, args: &[&str]) -> std::process::Ou
 }
 
 #[test]
-fn a_new_key_or_zone_for_a_table_is_refused() {
+fn import_new_key_or_zone_rejected() {
     let home = tempfile::tempdir().unwrap();
     let warehouse = home.path().join("wh");
     let first = home.path().join("k1.csv");
@@ -1209,7 +1209,7 @@ fn a_new_key_or_zone_for_a_table_is_refused() {
 }
 
 #[test]
-fn a_tables_own_mistakes_are_reported_not_imported() {
+fn import_table_mistakes_reported() {
     let home = tempfile::tempdir().unwrap();
     let warehouse = home.path().join("wh");
     // A quote that is never closed would swallow the rest of the file into one cell.
@@ -1303,7 +1303,7 @@ fn a_tables_own_mistakes_are_reported_not_imported() {
 }
 
 #[test]
-fn folders_skip_json_of_other_entities() {
+fn import_folder_skips_unknown_json() {
     let home = tempfile::tempdir().unwrap();
     let warehouse = home.path().join("wh");
     let folder = home.path().join("api");
@@ -1321,6 +1321,7 @@ fn folders_skip_json_of_other_entities() {
          {\"id\":2,\"name\":\"b\",\"status_id\":142,\"pipeline_id\":1,\"price\":250}\n",
     )
     .unwrap();
+
     let output = import(home.path(), &warehouse, &[&folder]);
     assert!(output.status.success());
     assert!(
@@ -1342,7 +1343,7 @@ fn folders_skip_json_of_other_entities() {
 }
 
 #[test]
-fn own_export_replaces_the_demo_data() {
+fn import_own_export_replaces_demo() {
     let home = tempfile::tempdir().unwrap();
     // The first query fills the default warehouse with the demo export.
     let output =

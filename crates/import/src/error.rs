@@ -116,7 +116,7 @@ pub enum ImportError {
         first: String,
         second: String,
     },
-    /// The table is keyed by other columns than this import asks for.
+    /// The table is keyed by other columns than this import gives.
     #[error("{}", self.localize(Localizer::english()))]
     KeyChanged {
         table: String,

@@ -417,8 +417,8 @@ impl Records {
             None => open_reader(&source.path, source.encoding, source.bom)?,
         };
         Ok(match source.layout {
-            // Records end at a line feed only, so that the parser numbers the lines of CRLF
-            // files right; the carriage return is cut off the last field.
+            // Records end at a line feed only, so the parser numbers the lines of CRLF files
+            // right. The carriage return is then cut off the last field.
             Layout::Delimited(delimiter) => Records::Delimited {
                 reader: csv::ReaderBuilder::new()
                     .delimiter(delimiter)
@@ -993,7 +993,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn aligned_text_with_a_short_row() {
+    fn aligned_text_short_row() {
         let mut text = String::from("id date n amount\n");
         for n in 0..30 {
             text.push_str(&format!("{n:05} 19970101 1 11.77\n"));

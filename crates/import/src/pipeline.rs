@@ -89,7 +89,7 @@ pub(crate) struct QuoteState {
     previous: u8,
 }
 
-/// What a scan of a piece of the file found.
+/// Result of scanning a piece of the file.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Scan {
     /// End of the last complete record, if any.
@@ -889,6 +889,7 @@ fn mostly_distinct_columns(
     let Some(end) = state.scan(&sample).boundary else {
         return Ok(Vec::new());
     };
+
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(source.delimiter)
         .has_headers(false)
@@ -902,6 +903,7 @@ fn mostly_distinct_columns(
         let _ = plan.push(&record, &mut builders, &mut scratch);
     }
     let batch = plan.finish(&mut builders)?;
+
     let mut plain = Vec::new();
     for (field, column) in plan.schema.fields().iter().zip(batch.columns()) {
         let (texts, path) = if let (Some(list), DataType::List(item)) = (

@@ -226,8 +226,8 @@ fn plain_money(text: &str) -> Option<i128> {
     Some(cents * 100 + fraction_cents)
 }
 
-/// Trims white space like [`str::trim`], with a quick answer for the usual cell that neither
-/// starts nor ends with a space.
+/// Trims white space like [`str::trim`], returning at once the usual cell that neither starts
+/// nor ends with a space.
 pub fn trim(text: &str) -> &str {
     match (text.chars().next(), text.chars().next_back()) {
         (Some(first), Some(last)) if !first.is_whitespace() && !last.is_whitespace() => text,
@@ -275,7 +275,7 @@ fn any_wall_time(text: &str) -> Result<Option<NaiveDateTime>, ValueError> {
 
 /// Reads the usual `dd.mm.yyyy hh:mm:ss`, `dd.mm.yyyy hh:mm` or `dd.mm.yyyy` without splitting
 /// the text. Any other shape, or an impossible date, is left to the general parser, which
-/// also says what is wrong.
+/// also reports the error.
 fn fixed_wall_time(bytes: &[u8]) -> Option<NaiveDateTime> {
     let digits = |at: usize, len: usize| -> Option<u32> {
         let mut value = 0u32;
@@ -589,7 +589,7 @@ mod tests {
     }
 
     #[test]
-    fn fixed_wall_time_agrees_with_the_general_parser() {
+    fn fixed_wall_time_matches_general_parser() {
         let texts = [
             "21.06.2024 12:05:07",
             "29.02.2024 23:59:59",
@@ -620,7 +620,7 @@ mod tests {
     }
 
     #[test]
-    fn trim_matches_the_standard_trim() {
+    fn trim_matches_std_trim() {
         for text in [
             "",
             " ",
