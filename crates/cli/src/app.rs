@@ -212,6 +212,16 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
         })?;
         mappings.push(mapping);
     }
+    let table = args.table.as_deref().map(crmsql_schema::naming::snake_case);
+    if let Some(given) = args
+        .table
+        .as_ref()
+        .filter(|t| !t.chars().any(char::is_alphanumeric))
+    {
+        return Err(Failure::User(
+            l.format("import-invalid-table", &[("value", Arg::from(given))]),
+        ));
+    }
     let options = ImportOptions {
         timezone,
         timezone_given: args.timezone.is_some(),
@@ -220,7 +230,7 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
         won_stages: args.won_stages.clone(),
         lost_stages: args.lost_stages.clone(),
         demo: false,
-        table: args.table.as_deref().map(crmsql_schema::naming::snake_case),
+        table,
         mappings,
         key: args.key.iter().map(|k| k.trim().to_owned()).collect(),
         dry_run: args.dry_run,

@@ -1228,6 +1228,31 @@ fn import_table_mistakes_reported() {
     );
     assert!(!warehouse.join("data/u").exists());
 
+    // A header without rows, and a standard table without its key column.
+    let header_only = home.path().join("header_only.csv");
+    std::fs::write(&header_only, "kod,summa\n").unwrap();
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[header_only.to_str().unwrap(), "--table", "h"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("только строка заголовков, строк данных нет"));
+    let spend = home.path().join("spend.csv");
+    std::fs::write(&spend, "kod,spend\nA,10\n").unwrap();
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[spend.to_str().unwrap(), "--table", "ad_spend"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output)
+            .contains("нет столбца «date», по которому таблица ad_spend сопоставляет строки"),
+        "{}",
+        stderr(&output)
+    );
+
     // Two columns that would get one name.
     let costs = home.path().join("costs.tsv");
     std::fs::write(&costs, "Код\tСумма\n17\t100\n").unwrap();

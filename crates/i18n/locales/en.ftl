@@ -193,7 +193,16 @@ table-unreadable = table { $table } is left out, the others work: { $detail }
     hint: import this table's files again with --replace
 import-no-api-records = { $path } has no records of the amoCRM API entities crmsql reads: leads, contacts, companies, pipelines, users, loss_reasons, customers, transactions, catalogs, catalog_elements, events, custom_fields
     hint: docs/import.md lists the entities and file formats
+import-no-table-rows = { $path } has only a header row and no data rows; the warehouse was not changed
+import-standard-key-missing = { $path } has no column "{ $column }", by which table { $table } matches rows (columns: { $columns }); the warehouse was not changed
+    hint: name the headers as docs/import.md describes, or import the file into another table with --table
+import-invalid-table = the table name "{ $value }" has no letters or digits
+    hint: give a name such as --table purchases
 import-mapping-label-missing = { $path } has no column "{ $label }" named in --column (header: { $header })
+warehouse-missing-snapshot = { $path } names the snapshot "{ $name }", which is not in the snapshots folder
+    hint: write the name of the newest snapshot, { $newest }, into { $path } to open the warehouse as the last import left it
+warehouse-no-snapshots = { $path } names the snapshot "{ $name }", which does not exist, and the snapshots folder has none
+    hint: delete { $path } and import the exports again
 warehouse-newer-format = warehouse snapshot { $path } was written by a newer crmsql (format { $version }); update crmsql
 import-merged = { $table }: { $added } new { $added ->
     [one] row

@@ -207,7 +207,16 @@ table-unreadable = таблица { $table } не подключена, оста
     подсказка: загрузите файлы этой таблицы заново с --replace
 import-no-api-records = в { $path } нет записей тех сущностей API amoCRM, которые загружает crmsql: leads, contacts, companies, pipelines, users, loss_reasons, customers, transactions, catalogs, catalog_elements, events, custom_fields
     подсказка: список сущностей и форматов файлов — в docs/import.ru.md
+import-no-table-rows = в { $path } только строка заголовков, строк данных нет; хранилище не изменено
+import-standard-key-missing = в { $path } нет столбца «{ $column }», по которому таблица { $table } сопоставляет строки (столбцы: { $columns }); хранилище не изменено
+    подсказка: назовите заголовки, как описано в docs/import.ru.md, или загрузите файл в другую таблицу через --table
+import-invalid-table = имя таблицы «{ $value }» не годится: в нём нет ни букв, ни цифр
+    подсказка: задайте имя вроде --table purchases
 import-mapping-label-missing = в { $path } нет столбца «{ $label }», указанного в --column (заголовки: { $header })
+warehouse-missing-snapshot = { $path } указывает на снимок «{ $name }», которого нет в папке snapshots
+    подсказка: запишите в { $path } имя последнего снимка, { $newest }, чтобы открыть хранилище в состоянии после последнего импорта
+warehouse-no-snapshots = { $path } указывает на снимок «{ $name }», которого нет, и в папке snapshots нет ни одного снимка
+    подсказка: удалите { $path } и загрузите выгрузки заново
 warehouse-newer-format = снимок хранилища { $path } записан более новой версией crmsql (формат { $version }); обновите crmsql
 import-merged = { $table }: { $added ->
     [one] { $added } новая строка

@@ -35,7 +35,11 @@ pub enum ImportError {
     #[error("{}", self.localize(Localizer::english()))]
     NotCsv { path: PathBuf, kind: NotCsv },
     #[error("{}", self.localize(Localizer::english()))]
-    NoRows { path: PathBuf },
+    NoRows {
+        path: PathBuf,
+        /// Table the file was meant for; empty when several were.
+        table: String,
+    },
     #[error("{}", self.localize(Localizer::english()))]
     UnterminatedQuote {
         path: PathBuf,
@@ -102,6 +106,9 @@ pub enum ImportError {
     #[error("{}", self.localize(Localizer::english()))]
     KeyColumnMissing {
         path: PathBuf,
+        table: String,
+        /// Whether the key came from `--key` rather than the table's standard shape.
+        given: bool,
         column: String,
         columns: String,
     },
@@ -206,7 +213,14 @@ impl Localize for ImportError {
                     ("lines", Arg::from(*lines)),
                 ],
             ),
-            ImportError::NoRows { path } => l.format("import-no-rows", &[("path", path_arg(path))]),
+            ImportError::NoRows { path, table } => l.format(
+                if table == "deals" {
+                    "import-no-rows"
+                } else {
+                    "import-no-table-rows"
+                },
+                &[("path", path_arg(path))],
+            ),
             ImportError::UnknownTimezone { value } => {
                 l.format("import-unknown-timezone", &[("value", Arg::from(value))])
             }
@@ -300,12 +314,19 @@ impl Localize for ImportError {
             ),
             ImportError::KeyColumnMissing {
                 path,
+                table,
+                given,
                 column,
                 columns,
             } => l.format(
-                "import-key-column-missing",
+                if *given {
+                    "import-key-column-missing"
+                } else {
+                    "import-standard-key-missing"
+                },
                 &[
                     ("path", path_arg(path)),
+                    ("table", Arg::from(table)),
                     ("column", Arg::from(column)),
                     ("columns", Arg::from(columns)),
                 ],

@@ -716,7 +716,10 @@ fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportErr
                 unknown: plan
                     .columns
                     .iter()
-                    .filter(|c| crmsql_schema::deals::known_column(&c.name).is_none())
+                    .filter(|c| {
+                        crmsql_schema::deals::known_column(&c.name).is_none()
+                            && !c.name.starts_with("note_")
+                    })
                     .map(|c| c.label.clone())
                     .collect(),
                 rows,
@@ -950,6 +953,8 @@ fn stage_text_table(
         {
             return Err(ImportError::KeyColumnMissing {
                 path: PathBuf::from(&meta.path),
+                table: table.to_owned(),
+                given: !options.key.is_empty(),
                 column: missing.clone(),
                 columns: meta
                     .columns
@@ -1012,6 +1017,7 @@ fn import_api_tables(
     if reports.is_empty() {
         return Err(ImportError::NoRows {
             path: paths.into_iter().next().unwrap_or_default(),
+            table: String::new(),
         });
     }
     Ok(reports)
@@ -1076,7 +1082,10 @@ fn import_contact_tables(
             .into_iter()
             .next()
             .unwrap_or_default();
-        return Err(ImportError::NoRows { path });
+        return Err(ImportError::NoRows {
+            path,
+            table: "contacts".to_owned(),
+        });
     }
     Ok(reports)
 }
@@ -1153,7 +1162,10 @@ fn finish_table(
             .first()
             .map(|s| PathBuf::from(&s.path))
             .unwrap_or_default();
-        return Err(ImportError::NoRows { path });
+        return Err(ImportError::NoRows {
+            path,
+            table: table.to_owned(),
+        });
     }
 
     if replace && let Some(mut meta) = previous.clone() {

@@ -229,6 +229,18 @@ fn plain_money(text: &str) -> Option<i128> {
 /// Trims white space like [`str::trim`], returning at once the usual cell that neither starts
 /// nor ends with a space.
 pub fn trim(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    // ASCII other than space and control characters, or a Cyrillic letter (lead byte 0xD0 or
+    // 0xD1), is not white space; this covers nearly every cell without decoding a character.
+    let plain_start = |b: u8| (0x21..0x7F).contains(&b) || b == 0xD0 || b == 0xD1;
+    let plain_end = match bytes {
+        [] => return text,
+        [.., lead, last] if (*lead == 0xD0 || *lead == 0xD1) && (0x80..0xC0).contains(last) => true,
+        [.., last] => (0x21..0x7F).contains(last),
+    };
+    if plain_end && plain_start(bytes[0]) {
+        return text;
+    }
     match (text.chars().next(), text.chars().next_back()) {
         (Some(first), Some(last)) if !first.is_whitespace() && !last.is_whitespace() => text,
         _ => text.trim(),

@@ -52,6 +52,14 @@ pub enum WarehouseError {
     /// The snapshot was written by a newer build.
     #[error("{}", self.localize(Localizer::english()))]
     NewerFormat { path: PathBuf, version: u32 },
+    /// `CURRENT` names a snapshot that does not exist.
+    #[error("{}", self.localize(Localizer::english()))]
+    MissingSnapshot {
+        path: PathBuf,
+        name: String,
+        /// Newest snapshot in the folder, which `CURRENT` can be pointed at.
+        newest: Option<String>,
+    },
 }
 
 impl Localize for WarehouseError {
@@ -69,6 +77,17 @@ impl Localize for WarehouseError {
                 &[
                     ("path", Arg::from(path.display().to_string())),
                     ("detail", Arg::from(source.to_string())),
+                ],
+            ),
+            WarehouseError::MissingSnapshot { path, name, newest } => l.format(
+                match newest {
+                    Some(_) => "warehouse-missing-snapshot",
+                    None => "warehouse-no-snapshots",
+                },
+                &[
+                    ("path", Arg::from(path.display().to_string())),
+                    ("name", Arg::from(name)),
+                    ("newest", Arg::from(newest.clone().unwrap_or_default())),
                 ],
             ),
             WarehouseError::NewerFormat { path, version } => l.format(
@@ -227,10 +246,12 @@ impl Warehouse {
     pub fn snapshot(&self) -> Result<Snapshot, WarehouseError> {
         // An import may replace CURRENT and delete the snapshot it named between the read of
         // CURRENT and the lock; then the name is read again.
+        let mut missing = String::new();
         for _ in 0..100 {
             let Some(name) = self.current_name()? else {
                 return self.legacy_snapshot();
             };
+            missing.clone_from(&name);
             let path = self.root.join(SNAPSHOTS_DIR).join(&name);
             let file = match File::open(&path) {
                 Ok(file) => file,
@@ -248,9 +269,19 @@ impl Warehouse {
                 _guard: Some(Arc::new(file)),
             });
         }
-        Err(io_error(&self.root.join(CURRENT_FILE))(
-            std::io::Error::other("the current snapshot kept changing while it was opened"),
-        ))
+        // CURRENT kept naming a snapshot that is not there: the folder was damaged.
+        let newest = std::fs::read_dir(self.root.join(SNAPSHOTS_DIR))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| snapshot_id(name).is_some())
+            .max();
+        Err(WarehouseError::MissingSnapshot {
+            path: self.root.join(CURRENT_FILE),
+            name: missing,
+            newest,
+        })
     }
 
     /// Lists the tables, sorted by name.
@@ -751,6 +782,25 @@ mod tests {
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].path, second);
         assert!(!root.path().join(&first).exists());
+        Ok(())
+    }
+
+    #[test]
+    fn damaged_current_names_newest_snapshot() -> Result<(), WarehouseError> {
+        let root = tempfile::tempdir().map_err(io_error(Path::new("tmp")))?;
+        let warehouse = Warehouse::new(root.path());
+        write_table(&warehouse, "deals", b"1")?;
+        write_table(&warehouse, "deals", b"2")?;
+        let current = root.path().join(CURRENT_FILE);
+        std::fs::write(&current, "garbage\n").map_err(io_error(&current))?;
+
+        match warehouse.snapshot() {
+            Err(WarehouseError::MissingSnapshot { name, newest, .. }) => {
+                assert_eq!(name, "garbage");
+                assert_eq!(newest.as_deref(), Some("00000002.json"));
+            }
+            other => panic!("expected a missing snapshot, got {other:?}"),
+        }
         Ok(())
     }
 
