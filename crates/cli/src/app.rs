@@ -240,6 +240,12 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
         progress: None,
     };
     let warehouse = Warehouse::new(&settings.warehouse);
+    if warehouse.root().exists() && !warehouse.root().is_dir() {
+        return Err(Failure::User(l.format(
+            "warehouse-not-a-folder",
+            &[("path", Arg::from(warehouse.root().display().to_string()))],
+        )));
+    }
     if !args.dry_run {
         std::fs::create_dir_all(warehouse.root())
             .map_err(|e| from_io(e, &warehouse.root().display().to_string(), l))?;

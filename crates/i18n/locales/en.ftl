@@ -73,6 +73,7 @@ reject-invalid-money = not an amount of money; expected, for example, 185000, 18
 reject-too-many-decimals = more than two decimals: kopecks cannot be kept exactly
 reject-money-out-of-range = the amount has more than 16 digits before the decimal point
 reject-invalid-date = not a date; expected dd.mm.yyyy hh:mm:ss, dd.mm.yyyy hh:mm, dd.mm.yyyy or yyyy-mm-dd hh:mm:ss
+reject-invalid-api-time = not a time; the API gives times as Unix seconds, such as 1718965507, and crmsql also takes text such as dd.mm.yyyy hh:mm:ss
 reject-impossible-date = no such date or time exists
 reject-nonexistent-local-time = this time does not exist in time zone { $timezone } (clock change)
 reject-missing-id = the deal ID is empty
@@ -203,6 +204,8 @@ warehouse-missing-snapshot = { $path } names the snapshot "{ $name }", which is 
     hint: write the name of the newest snapshot, { $newest }, into { $path } to open the warehouse as the last import left it
 warehouse-no-snapshots = { $path } names the snapshot "{ $name }", which does not exist, and the snapshots folder has none
     hint: delete { $path } and import the exports again
+warehouse-not-a-folder = { $path } is a file, and a warehouse must be a folder
+    hint: give another folder with --warehouse or the CRMSQL_WAREHOUSE variable
 warehouse-newer-format = warehouse snapshot { $path } was written by a newer crmsql (format { $version }); update crmsql
 import-merged = { $table }: { $added } new { $added ->
     [one] row

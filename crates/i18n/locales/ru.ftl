@@ -83,6 +83,7 @@ reject-invalid-money = не денежная сумма; ожидается, н�
 reject-too-many-decimals = больше двух знаков после запятой: копейки не сохранить точно
 reject-money-out-of-range = в сумме больше 16 цифр до запятой
 reject-invalid-date = не дата; ожидается дд.мм.гггг чч:мм:сс, дд.мм.гггг чч:мм, дд.мм.гггг или гггг-мм-дд чч:мм:сс
+reject-invalid-api-time = не время; API отдаёт время числом секунд Unix, например 1718965507, а crmsql принимает и строку вида дд.мм.гггг чч:мм:сс
 reject-impossible-date = такой даты или времени не бывает
 reject-nonexistent-local-time = такого времени нет в часовом поясе { $timezone } (перевод часов)
 reject-missing-id = пустой ID сделки
@@ -217,6 +218,8 @@ warehouse-missing-snapshot = { $path } указывает на снимок «{ 
     подсказка: запишите в { $path } имя последнего снимка, { $newest }, чтобы открыть хранилище в состоянии после последнего импорта
 warehouse-no-snapshots = { $path } указывает на снимок «{ $name }», которого нет, и в папке snapshots нет ни одного снимка
     подсказка: удалите { $path } и загрузите выгрузки заново
+warehouse-not-a-folder = { $path } — файл, а хранилище должно быть папкой
+    подсказка: укажите другую папку через --warehouse или переменную CRMSQL_WAREHOUSE
 warehouse-newer-format = снимок хранилища { $path } записан более новой версией crmsql (формат { $version }); обновите crmsql
 import-merged = { $table }: { $added ->
     [one] { $added } новая строка

@@ -1771,7 +1771,7 @@ fn field_message(code: &str) -> &'static str {
     match code {
         "invalid_integer" => "reject-invalid-integer",
         "invalid_money" => "reject-invalid-money",
-        "invalid_date" => "reject-invalid-date",
+        "invalid_date" => "reject-invalid-api-time",
         "invalid_boolean" => "reject-invalid-boolean",
         "invalid_number" => "reject-invalid-number",
         _ => "reject-missing-id",
