@@ -1206,6 +1206,22 @@ fn import_new_key_or_zone_rejected() {
     );
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("записаны в часовом поясе Asia/Yekaterinburg"));
+
+    // A table of dates only has no zone to keep.
+    let warehouse = home.path().join("wh3");
+    let spend = home.path().join("spend.csv");
+    std::fs::write(
+        &spend,
+        "Дата;Канал;Кампания;Расход\n01.03.2024;yandex;a;100\n",
+    )
+    .unwrap();
+    assert!(import(home.path(), &warehouse, &[&spend]).status.success());
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[deals.to_str().unwrap(), "--timezone", "Asia/Omsk"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
 }
 
 #[test]
@@ -1294,13 +1310,16 @@ fn import_table_mistakes_reported() {
         "no carriage return is left in the last column"
     );
 
-    // A file named twice is read once.
+    // A file named twice is read once, and so is a copy of it.
+    let copy = home.path().join("costs_copy.tsv");
+    std::fs::copy(&costs, &copy).unwrap();
     let output = import_args(
         home.path(),
         &warehouse,
         &[
             costs.to_str().unwrap(),
             costs.to_str().unwrap(),
+            copy.to_str().unwrap(),
             "--table",
             "twice",
         ],
@@ -1387,4 +1406,34 @@ fn import_own_export_replaces_demo() {
     let output =
         run(crmsql(home.path()).args(["--format", "csv", "-c", "SELECT count(*) AS n FROM deals"]));
     assert_eq!(parse_csv(&stdout(&output))[0]["n"], "2");
+}
+
+#[test]
+fn contacts_import_keeps_rejected_companies() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let header = "ID,Тип,Полное имя контакта,Название компании,Ответственный,\
+                  Дата создания контакта,Дата редактирования,Рабочий телефон";
+    let text = format!(
+        "{header}\n\
+         63000001,контакт,Ирина Соколова,Ромашка,Андрей Петров,03.06.2024 11:58:20,03.06.2024 11:58:20,+79001112233\n\
+         63000002,контакт,Олег Иванов,Ромашка,Андрей Петров,03.06.2024 12:00:00,03.06.2024 12:00:00,+79001112234\n\
+         62000001,компания,Ромашка,Ромашка,Андрей Петров,99.99.2024 11:00:00,03.06.2024 11:57:00,+74950000000\n"
+    );
+    let path = home.path().join("contacts.csv");
+    std::fs::write(&path, text).unwrap();
+
+    // The company row is rejected; the contacts still load.
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS n FROM contacts",
+    );
+    assert_eq!(rows[0]["n"], "2");
+    let rejects = read_export(&warehouse.join("_rejects/companies.csv"));
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0]["value"], "99.99.2024 11:00:00");
+    assert_eq!(rejects[0]["line"], "4");
 }

@@ -187,6 +187,8 @@ import-strict-rejected = import cancelled: --strict is set and table { $table } 
     }; the first: { $file }, line { $line }{ $cell }: { $reason }
     the warehouse was not changed; fix the file, or run without --strict to keep rejected rows in the rejects file
 import-duplicate-column = two columns of { $path } get the name "{ $name }": "{ $first }" and "{ $second }"; give one of them another name, such as --column "{ $second }=name"
+import-key-added = table { $table } has no key, and each file adds rows, and this import gives the key ({ $new }); to match rows by a key, import all the table's files again with --replace
+import-key-dropped = table { $table } keeps its rows by the key ({ $old }), and this import gives no key; give --key { $old } or import all the table's files again with --replace
 import-key-changed = table { $table } keeps its rows by the key ({ $old }), and this import gives the key ({ $new }); to change the key, import all the table's files again with --replace
 import-timezone-changed = the dates of table { $table } are in the time zone { $old }, and --timezone gives { $new }; drop --timezone or, to change the zone, import all the table's files again with --replace
 import-demo-removed = The demo data was removed from the warehouse ({ $tables }): it now holds only your exports.
@@ -206,6 +208,8 @@ warehouse-no-snapshots = { $path } names the snapshot "{ $name }", which does no
     hint: delete { $path } and import the exports again
 warehouse-not-a-folder = { $path } is a file, and a warehouse must be a folder
     hint: give another folder with --warehouse or the CRMSQL_WAREHOUSE variable
+warehouse-current-missing = { $path } is missing or empty while the snapshots folder has snapshots of the warehouse; without it the warehouse cannot be opened, and an import would lose tables
+    hint: write the name of the newest snapshot, { $newest }, into { $path } to open the warehouse as the last import left it
 warehouse-newer-format = warehouse snapshot { $path } was written by a newer crmsql (format { $version }); update crmsql
 import-merged = { $table }: { $added } new { $added ->
     [one] row

@@ -167,7 +167,7 @@ pub fn detect_encoding(sample: &[u8], sample_is_whole_file: bool) -> Encoding {
 /// digits and punctuation, every second byte is zero, at odd positions for little-endian.
 fn utf16_without_bom(sample: &[u8]) -> Option<Encoding> {
     let pairs = sample.len().min(4096) / 2;
-    if pairs < 16 {
+    if pairs < 4 {
         return None;
     }
     let zero_at = |parity: usize| {

@@ -349,7 +349,11 @@ impl Localize for ImportError {
                 ],
             ),
             ImportError::KeyChanged { table, old, new } => l.format(
-                "import-key-changed",
+                match (old.is_empty(), new.is_empty()) {
+                    (true, _) => "import-key-added",
+                    (_, true) => "import-key-dropped",
+                    _ => "import-key-changed",
+                },
                 &[
                     ("table", Arg::from(table)),
                     ("old", Arg::from(old)),

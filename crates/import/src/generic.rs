@@ -209,6 +209,11 @@ fn standard_columns(shape: Shape) -> &'static [StandardColumn] {
     }
 }
 
+/// Names of the standard columns of a shape.
+pub(crate) fn standard_names(shape: Shape) -> Vec<&'static str> {
+    standard_columns(shape).iter().map(|c| c.name).collect()
+}
+
 /// Key columns of a standard shape: a re-imported report replaces its rows.
 pub fn shape_key(shape: Shape) -> Vec<String> {
     match shape {

@@ -584,7 +584,6 @@ pub fn import(
             }
         }
     }
-    let options = &settle_timezone(&transaction, options)?;
     let mut tables: Vec<String> = Vec::new();
     for job in &jobs {
         if !tables.iter().any(|t| t == job.table()) {
@@ -594,6 +593,12 @@ pub fn import(
     let mut reports = Vec::new();
     let mut jobs: Vec<Option<Job>> = jobs.into_iter().map(Some).collect();
     for table in tables {
+        let targets = match table.as_str() {
+            API_TABLES => transaction.table_names(),
+            "contacts" => vec!["contacts".to_owned(), "companies".to_owned()],
+            other => vec![other.to_owned()],
+        };
+        let options = &settle_timezone(&transaction, &targets, options)?;
         let mine: Vec<Job> = jobs
             .iter_mut()
             .filter(|job| job.as_ref().is_some_and(|j| j.table() == table))
@@ -635,39 +640,46 @@ pub fn import(
 }
 
 /// Returns the options with the time zone to read times in: the one the user gave, else the
-/// zone of the tables already imported, since all tables of an account share it. A given zone
-/// that differs from theirs is an error unless the import replaces the tables.
+/// zone of the target tables, else that of any table with times, since an account's tables
+/// share it. A given zone that differs from a target table's zone is an error unless the import
+/// replaces the table. Tables without times, such as ad spend by date, have no zone to keep.
 fn settle_timezone(
     transaction: &Transaction,
+    targets: &[String],
     options: &ImportOptions,
 ) -> Result<ImportOptions, ImportError> {
+    let zoned = |name: &str| {
+        transaction
+            .table(name)
+            .filter(|meta| !meta.files.is_empty())
+            .filter(|_| {
+                existing_kinds(transaction, name)
+                    .iter()
+                    .any(|(_, kind)| *kind == output::Kind::Time)
+            })
+    };
+    let target = targets.iter().find_map(|name| zoned(name));
     let mut names = transaction.table_names();
     // The deals table speaks for the account when there is one.
     names.sort_by_key(|name| name != "deals");
-    let existing = names
-        .iter()
-        .filter_map(|name| transaction.table(name))
-        .find(|meta| !meta.files.is_empty());
-    let Some(existing) = existing else {
-        return Ok(options.clone());
-    };
-    let Ok(zone) = existing.timezone.parse::<Tz>() else {
-        return Ok(options.clone());
-    };
-    if !options.timezone_given {
-        return Ok(ImportOptions {
-            timezone: zone,
+    let account = target.or_else(|| names.iter().find_map(|name| zoned(name)));
+    let zone_of = |meta: &TableMeta| meta.timezone.parse::<Tz>().ok();
+    match (options.timezone_given, target, account) {
+        (false, _, Some(meta)) => Ok(ImportOptions {
+            timezone: zone_of(meta).unwrap_or(options.timezone),
             ..options.clone()
-        });
+        }),
+        (true, Some(meta), _)
+            if zone_of(meta).is_some_and(|zone| zone != options.timezone) && !options.replace =>
+        {
+            Err(ImportError::TimezoneChanged {
+                table: meta.table.clone(),
+                old: meta.timezone.clone(),
+                new: options.timezone.name().to_owned(),
+            })
+        }
+        _ => Ok(options.clone()),
     }
-    if zone != options.timezone && !options.replace {
-        return Err(ImportError::TimezoneChanged {
-            table: existing.table.clone(),
-            old: existing.timezone.clone(),
-            new: options.timezone.name().to_owned(),
-        });
-    }
-    Ok(options.clone())
 }
 
 fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportError> {
@@ -769,7 +781,7 @@ fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportErr
                 generic::Shape::Other => Vec::new(),
                 _ => columns
                     .iter()
-                    .filter(|c| generic::shape_key(*shape).contains(&c.def.name))
+                    .filter(|c| generic::standard_names(*shape).contains(&c.def.name.as_str()))
                     .map(|c| c.def.name.clone())
                     .collect(),
             };
@@ -908,7 +920,7 @@ fn stage_text_table(
                         .sources
                         .iter()
                         .any(|s| s.fingerprint.as_deref() == Some(print.as_str()))
-            });
+            }) || fingerprints.contains(&print);
             if seen && key.is_empty() && generic::shape_key(shape).is_empty() {
                 already.push(source.path.clone());
                 continue;
@@ -1049,17 +1061,43 @@ fn import_contact_tables(
         l,
     };
     let mut written = contacts::import_files(transaction, &sources, &mut rejects, &context)?;
+    // When one of the two tables gets rows, the other may lose all of its rows to rejects
+    // without stopping the import: they are reported and kept like any rejected row.
+    let any_rows = written.files.values().flatten().any(|file| file.rows > 0);
     let mut reports = Vec::new();
     for entity in entities {
-        let Some(entity_rejects) = rejects.remove(&entity) else {
+        let Some(mut entity_rejects) = rejects.remove(&entity) else {
             continue;
         };
         let entity_sources = written.sources.remove(&entity).unwrap_or_default();
         if entity_sources.is_empty() {
             continue;
         }
+        let files = written.files.remove(&entity).unwrap_or_default();
+        if any_rows && files.iter().all(|file| file.rows == 0) {
+            entity_rejects.finish()?;
+            let rejected = entity_rejects.count();
+            if rejected > 0 {
+                reports.push(TableReport {
+                    table: entity.table().to_owned(),
+                    rows: transaction
+                        .table(entity.table())
+                        .map_or(0, |meta| meta.rows),
+                    read: rejected,
+                    added: 0,
+                    updated: 0,
+                    superseded: 0,
+                    rejected,
+                    sources: entity_sources,
+                    already_imported: Vec::new(),
+                    rejects_path: Some(warehouse.rejects_path(entity.table())),
+                    first_reject: entity_rejects.first().cloned(),
+                });
+            }
+            continue;
+        }
         let staged = Staged {
-            files: written.files.remove(&entity).unwrap_or_default(),
+            files,
             sources: entity_sources,
             key: vec!["id".to_owned()],
             version: Some("updated_at"),

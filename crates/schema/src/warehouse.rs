@@ -52,6 +52,9 @@ pub enum WarehouseError {
     /// The snapshot was written by a newer build.
     #[error("{}", self.localize(Localizer::english()))]
     NewerFormat { path: PathBuf, version: u32 },
+    /// `CURRENT` is missing or empty while snapshots exist.
+    #[error("{}", self.localize(Localizer::english()))]
+    CurrentMissing { path: PathBuf, newest: String },
     /// `CURRENT` names a snapshot that does not exist.
     #[error("{}", self.localize(Localizer::english()))]
     MissingSnapshot {
@@ -77,6 +80,13 @@ impl Localize for WarehouseError {
                 &[
                     ("path", Arg::from(path.display().to_string())),
                     ("detail", Arg::from(source.to_string())),
+                ],
+            ),
+            WarehouseError::CurrentMissing { path, newest } => l.format(
+                "warehouse-current-missing",
+                &[
+                    ("path", Arg::from(path.display().to_string())),
+                    ("newest", Arg::from(newest)),
                 ],
             ),
             WarehouseError::MissingSnapshot { path, name, newest } => l.format(
@@ -248,8 +258,20 @@ impl Warehouse {
         // CURRENT and the lock; then the name is read again.
         let mut missing = String::new();
         for _ in 0..100 {
-            let Some(name) = self.current_name()? else {
-                return self.legacy_snapshot();
+            let name = match self.current_name()? {
+                Some(name) if !name.is_empty() => name,
+                // Snapshots without CURRENT mean a damaged folder, not an old layout: reading it
+                // as empty would let the next import drop every table.
+                current => match self.newest_snapshot() {
+                    Some(newest) => {
+                        return Err(WarehouseError::CurrentMissing {
+                            path: self.root.join(CURRENT_FILE),
+                            newest,
+                        });
+                    }
+                    None if current.is_none() => return self.legacy_snapshot(),
+                    None => return Ok(Snapshot::default()),
+                },
             };
             missing.clone_from(&name);
             let path = self.root.join(SNAPSHOTS_DIR).join(&name);
@@ -270,18 +292,22 @@ impl Warehouse {
             });
         }
         // CURRENT kept naming a snapshot that is not there: the folder was damaged.
-        let newest = std::fs::read_dir(self.root.join(SNAPSHOTS_DIR))
+        Err(WarehouseError::MissingSnapshot {
+            path: self.root.join(CURRENT_FILE),
+            name: missing,
+            newest: self.newest_snapshot(),
+        })
+    }
+
+    /// Returns the file name of the newest snapshot in the folder, if any.
+    fn newest_snapshot(&self) -> Option<String> {
+        std::fs::read_dir(self.root.join(SNAPSHOTS_DIR))
             .into_iter()
             .flatten()
             .flatten()
             .map(|entry| entry.file_name().to_string_lossy().into_owned())
             .filter(|name| snapshot_id(name).is_some())
-            .max();
-        Err(WarehouseError::MissingSnapshot {
-            path: self.root.join(CURRENT_FILE),
-            name: missing,
-            newest,
-        })
+            .max()
     }
 
     /// Lists the tables, sorted by name.
@@ -801,6 +827,33 @@ mod tests {
             }
             other => panic!("expected a missing snapshot, got {other:?}"),
         }
+        Ok(())
+    }
+
+    #[test]
+    fn missing_current_is_not_an_empty_warehouse() -> Result<(), WarehouseError> {
+        let root = tempfile::tempdir().map_err(io_error(Path::new("tmp")))?;
+        let warehouse = Warehouse::new(root.path());
+        write_table(&warehouse, "deals", b"1")?;
+        let current = root.path().join(CURRENT_FILE);
+        for damage in ["", "missing"] {
+            match damage {
+                "" => std::fs::write(&current, "").map_err(io_error(&current))?,
+                _ => std::fs::remove_file(&current).map_err(io_error(&current))?,
+            }
+            match warehouse.begin(&|| {}) {
+                Err(WarehouseError::CurrentMissing { newest, .. }) => {
+                    assert_eq!(newest, "00000001.json");
+                }
+                other => panic!("expected a missing CURRENT, got {other:?}"),
+            }
+        }
+        assert!(
+            root.path()
+                .join(SNAPSHOTS_DIR)
+                .join("00000001.json")
+                .exists()
+        );
         Ok(())
     }
 
