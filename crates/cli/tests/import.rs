@@ -1328,6 +1328,34 @@ fn import_table_mistakes_reported() {
     let rows = query(home.path(), &warehouse, "SELECT count(*) AS n FROM twice");
     assert_eq!(rows[0]["n"], "1");
 
+    // Two rows of one report with the same key: the second is rejected, not dropped.
+    let expenses = home.path().join("expenses.csv");
+    std::fs::write(
+        &expenses,
+        "Месяц,Статья,Сумма\n2024-03,Аренда,100000\n03.2024,Зарплата,500000\nмарт 2024,Аренда,120000\n",
+    )
+    .unwrap();
+    assert!(
+        import(home.path(), &warehouse, &[&expenses])
+            .status
+            .success()
+    );
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT sum(amount) AS total FROM expenses",
+    );
+    assert_eq!(rows[0]["total"], "600000.00");
+    let rejects = read_export(&warehouse.join("_rejects/expenses.csv"));
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0]["reason_code"], "duplicate_key");
+    assert_eq!(rejects[0]["line"], "4");
+    assert!(
+        rejects[0]["reason"].contains("в строке 2"),
+        "{:?}",
+        rejects[0]
+    );
+
     // When every row is rejected, nothing is imported and the rows are kept.
     let output = import(
         home.path(),

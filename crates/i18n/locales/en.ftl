@@ -74,6 +74,7 @@ reject-too-many-decimals = more than two decimals: kopecks cannot be kept exactl
 reject-money-out-of-range = the amount has more than 16 digits before the decimal point
 reject-invalid-date = not a date; expected dd.mm.yyyy hh:mm:ss, dd.mm.yyyy hh:mm, dd.mm.yyyy or yyyy-mm-dd hh:mm:ss
 reject-invalid-api-time = not a time; the API gives times as Unix seconds, such as 1718965507, and crmsql also takes text such as dd.mm.yyyy hh:mm:ss
+reject-duplicate-key = the key ({ $key }) already occurred in this file, on line { $line }; the first row was kept. If these are separate amounts, merge them into one row or import the table with another --key and --replace
 reject-impossible-date = no such date or time exists
 reject-nonexistent-local-time = this time does not exist in time zone { $timezone } (clock change)
 reject-missing-id = the deal ID is empty

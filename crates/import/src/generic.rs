@@ -6,6 +6,7 @@
 //! profitability reports rely on: their columns are recognized by the usual Russian and English
 //! header names.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -848,14 +849,31 @@ fn days(date: chrono::NaiveDate) -> i32 {
 }
 
 /// Writes the rows of one text table file into `writer`, rejected rows into `rejects`.
+/// Keys of the rows of one file read so far into a keyed table, with the line of each, so that
+/// a second row with the same key in the file is rejected instead of silently replacing the
+/// first. A later file of the same import replaces rows by key, like a corrected report.
+pub(crate) struct KeysSeen {
+    key: Vec<String>,
+    first: HashMap<String, u64>,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn import_file(
     source: &TextSource,
     columns: &[PlannedColumn],
     writer: &mut TableWriter,
     rejects: &mut RejectsWriter,
+    keys: &mut KeysSeen,
     zone: chrono_tz::Tz,
     l: &Localizer,
 ) -> Result<SourceMeta, ImportError> {
+    let key_positions: Option<Vec<usize>> = keys
+        .key
+        .iter()
+        .map(|name| columns.iter().position(|c| c.def.name == *name))
+        .collect();
+    let key_positions = key_positions.filter(|positions| !positions.is_empty());
+    keys.first.clear();
     let mut records = Records::open(source)?;
     let _header = records.next(&source.path, source.encoding)?;
     let rejected_before = rejects.count();
@@ -927,6 +945,29 @@ pub(crate) fn import_file(
             )?;
             continue;
         }
+        if let Some(positions) = &key_positions {
+            let text: Vec<String> = positions
+                .iter()
+                .map(|p| format!("{:?}", cells[*p]))
+                .collect();
+            let joined = text.join("\u{1f}");
+            if let Some(line) = keys.first.get(&joined) {
+                let reason = l.format(
+                    "reject-duplicate-key",
+                    &[
+                        ("key", Arg::from(keys.key.join(", "))),
+                        ("line", Arg::from(*line)),
+                    ],
+                );
+                let value: Vec<&str> = positions
+                    .iter()
+                    .map(|p| record.fields[columns[*p].position].as_str())
+                    .collect();
+                reject(rejects, "", &value.join(", "), "duplicate_key", reason)?;
+                continue;
+            }
+            keys.first.insert(joined, record.line);
+        }
         writer.push_row(cells)?;
         imported += 1;
     }
@@ -968,22 +1009,28 @@ pub(crate) struct Written {
 }
 
 /// Imports text table files into `table` in one writer.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn import_files(
     transaction: &mut Transaction,
     table: &str,
     sources: &[TextSource],
     input: &GenericPlanInput<'_>,
+    key: &[String],
     rejects: &mut RejectsWriter,
     zone: chrono_tz::Tz,
     l: &Localizer,
 ) -> Result<Written, ImportError> {
     let mut files = Vec::new();
     let mut metas = Vec::new();
+    let mut keys = KeysSeen {
+        key: key.to_vec(),
+        first: HashMap::new(),
+    };
     for source in sources {
         let columns = plan(source, input)?;
         let defs: Vec<ColumnDef> = columns.iter().map(|c| c.def.clone()).collect();
         let mut writer = TableWriter::create(transaction, table, &defs, zone.name())?;
-        let meta = import_file(source, &columns, &mut writer, rejects, zone, l)?;
+        let meta = import_file(source, &columns, &mut writer, rejects, &mut keys, zone, l)?;
         files.extend(writer.finish()?);
         metas.push(meta);
     }

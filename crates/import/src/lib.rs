@@ -949,6 +949,7 @@ fn stage_text_table(
         table,
         &text_sources,
         &input,
+        &key,
         rejects,
         options.timezone,
         l,
