@@ -1154,7 +1154,21 @@ fn import_new_key_or_zone_rejected() {
         &[first.to_str().unwrap(), "--table", "t", "--key", "kod"],
     );
     assert!(output.status.success());
-    // Merging by another key would drop rows that share the new key's value.
+    // Merging by another key would drop rows that share the new key's value. A dry run stops
+    // there too.
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[
+            second.to_str().unwrap(),
+            "--table",
+            "t",
+            "--key",
+            "summa",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
     let output = import_args(
         home.path(),
         &warehouse,

@@ -21,6 +21,7 @@ mod rejects;
 mod sheet;
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -486,10 +487,18 @@ fn fingerprint(path: &Path) -> Result<String, ImportError> {
 
 /// Types of the columns of a table already in the warehouse, from its first file.
 fn existing_kinds(transaction: &Transaction, table: &str) -> Vec<(String, output::Kind)> {
-    let Some(file) = transaction.table(table).and_then(|meta| meta.files.first()) else {
+    match transaction.table(table) {
+        Some(meta) => kinds_of(transaction.root(), meta),
+        None => Vec::new(),
+    }
+}
+
+/// Types of the columns of a table, from its first file under the warehouse folder `root`.
+fn kinds_of(root: &Path, meta: &TableMeta) -> Vec<(String, output::Kind)> {
+    let Some(file) = meta.files.first() else {
         return Vec::new();
     };
-    let path = transaction.root().join(&file.path);
+    let path = root.join(&file.path);
     let Ok(handle) = File::open(&path) else {
         return Vec::new();
     };
@@ -550,6 +559,30 @@ pub fn import(
         });
     }
     if options.dry_run {
+        // A dry run stops where the import would: on a time zone or key that the warehouse's
+        // tables do not have.
+        let snapshot = warehouse.snapshot()?;
+        for job in &jobs {
+            let targets = match job.table() {
+                API_TABLES => snapshot.tables.keys().cloned().collect(),
+                "contacts" => vec!["contacts".to_owned(), "companies".to_owned()],
+                other => vec![other.to_owned()],
+            };
+            settle_timezone(warehouse.root(), &snapshot.tables, &targets, options)?;
+            if let (Job::Text { table, .. }, false) = (job, options.key.is_empty())
+                && let Some(previous) = snapshot.table(table)
+                && !options.replace
+                && !previous.demo
+                && !previous.files.is_empty()
+                && previous.key != options.key
+            {
+                return Err(ImportError::KeyChanged {
+                    table: table.clone(),
+                    old: previous.key.join(", "),
+                    new: options.key.join(", "),
+                });
+            }
+        }
         let detections = jobs
             .iter()
             .map(|job| detect_job(job, options))
@@ -598,7 +631,12 @@ pub fn import(
             "contacts" => vec!["contacts".to_owned(), "companies".to_owned()],
             other => vec![other.to_owned()],
         };
-        let options = &settle_timezone(&transaction, &targets, options)?;
+        let snapshot: BTreeMap<String, TableMeta> = transaction
+            .table_names()
+            .into_iter()
+            .filter_map(|name| transaction.table(&name).cloned().map(|meta| (name, meta)))
+            .collect();
+        let options = &settle_timezone(warehouse.root(), &snapshot, &targets, options)?;
         let mine: Vec<Job> = jobs
             .iter_mut()
             .filter(|job| job.as_ref().is_some_and(|j| j.table() == table))
@@ -644,24 +682,25 @@ pub fn import(
 /// share it. A given zone that differs from a target table's zone is an error unless the import
 /// replaces the table. Tables without times, such as ad spend by date, have no zone to keep.
 fn settle_timezone(
-    transaction: &Transaction,
+    root: &Path,
+    tables: &BTreeMap<String, TableMeta>,
     targets: &[String],
     options: &ImportOptions,
 ) -> Result<ImportOptions, ImportError> {
     let zoned = |name: &str| {
-        transaction
-            .table(name)
-            .filter(|meta| !meta.files.is_empty())
-            .filter(|_| {
-                existing_kinds(transaction, name)
+        tables
+            .get(name)
+            .filter(|meta| !meta.files.is_empty() && !meta.demo)
+            .filter(|meta| {
+                kinds_of(root, meta)
                     .iter()
                     .any(|(_, kind)| *kind == output::Kind::Time)
             })
     };
     let target = targets.iter().find_map(|name| zoned(name));
-    let mut names = transaction.table_names();
+    let mut names: Vec<&String> = tables.keys().collect();
     // The deals table speaks for the account when there is one.
-    names.sort_by_key(|name| name != "deals");
+    names.sort_by_key(|name| *name != "deals");
     let account = target.or_else(|| names.iter().find_map(|name| zoned(name)));
     let zone_of = |meta: &TableMeta| meta.timezone.parse::<Tz>().ok();
     match (options.timezone_given, target, account) {
