@@ -274,6 +274,10 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
         return Ok(());
     }
 
+    if !report.removed_demo.is_empty() {
+        // The demo export is no longer part of the warehouse.
+        let _ = std::fs::remove_dir_all(warehouse.root().join("_demo"));
+    }
     let (lines, warnings) = import_summary(&report, l);
     let mut stdout = crate::failure::Stdout;
     for line in lines {

@@ -1436,6 +1436,7 @@ fn import_own_export_replaces_demo() {
         run(crmsql(home.path()).args(["--format", "csv", "-c", "SELECT count(*) AS n FROM deals"]));
     assert!(output.status.success());
     assert_eq!(parse_csv(&stdout(&output))[0]["n"], "6000");
+    assert!(home.path().join("crmsql/warehouse/_demo").is_dir());
     let own = home.path().join("own.csv");
     std::fs::write(
         &own,
@@ -1445,6 +1446,7 @@ fn import_own_export_replaces_demo() {
     let output = run(crmsql(home.path()).arg("import").arg(&own));
     assert!(output.status.success());
     assert!(stdout(&output).contains("Демо-данные удалены из хранилища (deals)"));
+    assert!(!home.path().join("crmsql/warehouse/_demo").exists());
     let output =
         run(crmsql(home.path()).args(["--format", "csv", "-c", "SELECT count(*) AS n FROM deals"]));
     assert_eq!(parse_csv(&stdout(&output))[0]["n"], "2");

@@ -17,8 +17,8 @@ io-not-a-directory = is a file, not a folder
 ## Warehouse
 
 warehouse-io = warehouse: { $path }: { $detail }
-warehouse-meta = warehouse: table description file { $path } is invalid: { $detail }
-    hint: import again to rebuild the table
+warehouse-meta = warehouse: description file { $path } is damaged: { $detail }
+    hint: if it is a snapshot in the snapshots folder, write the name of the snapshot before it into the warehouse's CURRENT file; else delete the warehouse and import the exports again
 
 ## Import
 

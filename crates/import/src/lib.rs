@@ -407,7 +407,10 @@ fn is_json_file(path: &Path) -> Result<bool, ImportError> {
 /// Decides where a file goes: a deals export, a table named with `--table`, or an ad spend or
 /// expenses report recognized by its header.
 fn classify(path: &Path, options: &ImportOptions) -> Result<Job, ImportError> {
-    if is_json_file(path)? {
+    let json_name = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonl"));
+    if json_name || is_json_file(path)? {
         if api::first_entity(path)?.is_none() {
             return Err(ImportError::NoApiRecords {
                 path: path.to_owned(),
