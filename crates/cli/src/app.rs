@@ -278,7 +278,16 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
         // The demo export is no longer part of the warehouse.
         let _ = std::fs::remove_dir_all(warehouse.root().join("_demo"));
     }
-    let (lines, warnings) = import_summary(&report, l);
+    let (lines, mut warnings) = import_summary(&report, l);
+    // Options that no file of the import used are named, so that a typo is not taken for
+    // a setting that worked.
+    let sources = || report.tables.iter().flat_map(|table| &table.sources);
+    if args.sheet.is_some() && !sources().any(|source| source.sheet.is_some()) {
+        warnings.push(l.text("import-sheet-unused"));
+    }
+    if !args.key.is_empty() && report.tables.iter().any(|table| table.table == "deals") {
+        warnings.push(l.text("import-key-deals"));
+    }
     let mut stdout = crate::failure::Stdout;
     for line in lines {
         writeln!(stdout, "{line}").map_err(|e| from_io(e, "<stdout>", l))?;

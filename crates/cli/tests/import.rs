@@ -1204,8 +1204,15 @@ fn import_new_key_or_zone_rejected() {
         "ID,Название сделки,Этап сделки,Дата создания сделки\n2,b,Новая,01.07.2024 00:30:00\n",
     )
     .unwrap();
-    let output = import_args(home.path(), &warehouse, &[later.to_str().unwrap()]);
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[later.to_str().unwrap(), "--sheet", "Лист1", "--key", "name"],
+    );
     assert!(output.status.success());
+    // Options that no file used are named.
+    assert!(stderr(&output).contains("--sheet не применён"));
+    assert!(stderr(&output).contains("--key не применён к таблице deals"));
     let rows = query(
         home.path(),
         &warehouse,

@@ -202,6 +202,8 @@ import-standard-key-missing = { $path } has no column "{ $column }", by which ta
     hint: name the headers as docs/import.md describes, or import the file into another table with --table
 import-invalid-table = the table name "{ $value }" has no letters or digits
     hint: give a name such as --table purchases
+import-sheet-unused = --sheet was not used: none of the imported files is an Excel workbook
+import-key-deals = --key was not used for table deals: deals are always matched by ID
 import-mapping-label-missing = { $path } has no column "{ $label }" named in --column (header: { $header })
 warehouse-missing-snapshot = { $path } names the snapshot "{ $name }", which is not in the snapshots folder
     hint: write the name of the newest snapshot, { $newest }, into { $path } to open the warehouse as the last import left it

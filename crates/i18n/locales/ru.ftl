@@ -216,6 +216,8 @@ import-standard-key-missing = в { $path } нет столбца «{ $column }»
     подсказка: назовите заголовки, как описано в docs/import.ru.md, или загрузите файл в другую таблицу через --table
 import-invalid-table = имя таблицы «{ $value }» не годится: в нём нет ни букв, ни цифр
     подсказка: задайте имя вроде --table purchases
+import-sheet-unused = --sheet не применён: среди загруженных файлов нет таблиц Excel
+import-key-deals = --key не применён к таблице deals: сделки всегда сопоставляются по ID
 import-mapping-label-missing = в { $path } нет столбца «{ $label }», указанного в --column (заголовки: { $header })
 warehouse-missing-snapshot = { $path } указывает на снимок «{ $name }», которого нет в папке snapshots
     подсказка: запишите в { $path } имя последнего снимка, { $newest }, чтобы открыть хранилище в состоянии после последнего импорта
