@@ -190,6 +190,7 @@ pub fn dry_run_summary(report: &ImportReport, l: &Localizer) -> Vec<String> {
         let delimiter = delimiter_text(&detection.delimiter, l);
         let id = match &detection.sheet {
             Some(_) => "dry-run-file-sheet",
+            None if detection.delimiter.is_empty() => "dry-run-file-json",
             None => "dry-run-file",
         };
         lines.push(l.format(
@@ -208,8 +209,14 @@ pub fn dry_run_summary(report: &ImportReport, l: &Localizer) -> Vec<String> {
             ],
         ));
         for (label, name, data_type) in &detection.columns {
+            // A column filled from several labels, such as the phones of a contact, has none
+            // of its own.
+            let id = match label.is_empty() {
+                true => "dry-run-column-combined",
+                false => "dry-run-column",
+            };
             lines.push(l.format(
-                "dry-run-column",
+                id,
                 &[
                     ("label", Arg::from(label)),
                     ("name", Arg::from(name)),

@@ -1415,6 +1415,18 @@ fn import_folder_skips_unknown_json() {
     )
     .unwrap();
 
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[folder.to_str().unwrap(), "--dry-run"],
+    );
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("leads.jsonl → JSON из API, таблицы: deals;"),
+        "{}",
+        stdout(&output)
+    );
+
     let output = import(home.path(), &warehouse, &[&folder]);
     assert!(output.status.success());
     assert!(
@@ -1473,6 +1485,17 @@ fn contacts_import_keeps_rejected_companies() {
     );
     let path = home.path().join("contacts.csv");
     std::fs::write(&path, text).unwrap();
+
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[path.to_str().unwrap(), "--dry-run"],
+    );
+    assert!(
+        stdout(&output).contains("из нескольких столбцов → phones"),
+        "{}",
+        stdout(&output)
+    );
 
     // The company row is rejected; the contacts still load.
     let output = import(home.path(), &warehouse, &[&path]);

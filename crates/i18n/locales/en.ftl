@@ -229,6 +229,11 @@ dry-run-file = { $path } → table { $table }: format { $format }, encoding { $e
    *[other] rows
 }
 dry-run-column =   "{ $label }" → { $name } { $type }
+dry-run-file-json = { $path } → API JSON, tables: { $table }; { $rows } { $rows ->
+    [one] record
+   *[other] records
+}
+dry-run-column-combined =   from several columns → { $name } { $type }
 dry-run-unknown =   not recognized, kept under their own names: { $labels }
 dry-run-nothing-written = Dry run: nothing was written to the warehouse.
 help-import-table = Table to load the files into (CSV, TSV or space-aligned text), for example purchases; ad_spend and expenses get standard columns

@@ -246,6 +246,12 @@ dry-run-file = { $path } → таблица { $table }: формат { $format }
    *[many] { $rows } строк данных
 }
 dry-run-column =   «{ $label }» → { $name } { $type }
+dry-run-file-json = { $path } → JSON из API, таблицы: { $table }; { $rows ->
+    [one] { $rows } запись
+    [few] { $rows } записи
+   *[many] { $rows } записей
+}
+dry-run-column-combined =   из нескольких столбцов → { $name } { $type }
 dry-run-unknown =   не распознаны, сохранятся под своими именами: { $labels }
 dry-run-nothing-written = Пробный запуск: в хранилище ничего не записано.
 help-import-table = Таблица, в которую загрузить файлы (CSV, TSV или текст, выровненный пробелами), например purchases; ad_spend и expenses получают стандартные столбцы

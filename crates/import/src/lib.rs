@@ -781,7 +781,12 @@ fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportErr
         }
         Job::Api(path) => {
             let counts = api::count_records(path)?;
-            let tables: Vec<&str> = counts.iter().map(|(t, _)| *t).collect();
+            // Records that cannot be read are counted in the rows but have no table.
+            let tables: Vec<&str> = counts
+                .iter()
+                .map(|(t, _)| *t)
+                .filter(|t| *t != "?")
+                .collect();
             Ok(Detection {
                 path: path.clone(),
                 table: tables.join(", "),
