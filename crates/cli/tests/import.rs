@@ -1307,6 +1307,30 @@ fn import_table_mistakes_reported() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("два столбца получают имя «summa»: «Код» и «Сумма»"));
 
+    // A renamed label frees its name for the labels that repeat it.
+    let repeated = home.path().join("repeated.csv");
+    std::fs::write(&repeated, "Код,kod,KOD\n1,2,3\n").unwrap();
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[
+            repeated.to_str().unwrap(),
+            "--table",
+            "rep",
+            "--column",
+            "Код=Сумма:text",
+        ],
+    );
+    assert!(output.status.success());
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT summa, kod, kod__2 FROM rep",
+    );
+    assert_eq!(rows[0]["summa"], "1");
+    assert_eq!(rows[0]["kod"], "2");
+    assert_eq!(rows[0]["kod__2"], "3");
+
     // Lines of rejected rows count the lines of a CRLF file.
     let crlf = home.path().join("crlf.csv");
     std::fs::write(&crlf, "a;b\r\n1;x\r\n2;y\r\nq;z\r\n").unwrap();

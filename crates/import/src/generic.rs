@@ -749,7 +749,39 @@ pub(crate) fn plan(
             sample.push(field);
         }
     }
-    let names = column_names(&source.labels);
+    let renamed = |label: &str| {
+        input
+            .mappings
+            .iter()
+            .find(|m| normalize_label(&m.label) == normalize_label(label) && !m.name.is_empty())
+    };
+    // A name given with --column must not be one that another column gets on its own.
+    for (position, label) in source.labels.iter().enumerate() {
+        let Some(mapping) = renamed(label) else {
+            continue;
+        };
+        let wanted = snake_case(&mapping.name);
+        if let Some(other) = source
+            .labels
+            .iter()
+            .enumerate()
+            .find(|(p, l)| *p != position && renamed(l).is_none() && snake_case(l) == wanted)
+        {
+            return Err(ImportError::DuplicateColumn {
+                path: source.path.clone(),
+                name: wanted,
+                first: label.clone(),
+                second: other.1.clone(),
+            });
+        }
+    }
+    // Repeated labels are numbered after the renames, so a renamed label frees its name.
+    let naming: Vec<String> = source
+        .labels
+        .iter()
+        .map(|label| renamed(label).map_or_else(|| label.clone(), |m| m.name.clone()))
+        .collect();
+    let names = column_names(&naming);
     let mut planned = Vec::with_capacity(source.labels.len());
     for (position, label) in source.labels.iter().enumerate() {
         let mapping = input
