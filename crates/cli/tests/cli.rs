@@ -312,7 +312,8 @@ fn failed_import_keeps_previous_table() {
     let rows = query(home.path(), &warehouse, "SELECT count(*) AS n FROM deals");
     assert_eq!(rows[0]["n"], "4");
     let staging: Vec<_> = std::fs::read_dir(warehouse.join(".staging"))
-        .unwrap()
+        .into_iter()
+        .flatten()
         .collect();
     assert!(staging.is_empty(), "staging left behind: {staging:?}");
 }

@@ -653,6 +653,15 @@ impl Drop for Transaction {
             for path in self.rejects.values() {
                 let _ = std::fs::remove_file(path);
             }
+            // Folders this import created stay only if something else is in them; removing a
+            // folder that is not empty fails and leaves it as it is.
+            for path in &self.written {
+                if let Some(table_dir) = path.parent() {
+                    let _ = std::fs::remove_dir(table_dir);
+                }
+            }
+            let _ = std::fs::remove_dir(self.root.join(DATA_DIR));
+            let _ = std::fs::remove_dir(self.root.join(STAGING_DIR));
         }
         let _ = self.lock.unlock();
     }
@@ -885,9 +894,13 @@ mod tests {
             let mut transaction = warehouse.begin(&|| {})?;
             let (_, path) = transaction.new_file("deals")?;
             std::fs::write(&path, b"half").map_err(io_error(&path))?;
+            let (_, new_table) = transaction.new_file("contacts")?;
+            std::fs::write(&new_table, b"half").map_err(io_error(&new_table))?;
             transaction.put_table(meta("deals", 5, Vec::new()));
             assert!(path.exists());
         }
+        // The folder of a table the import started is gone; the one of an existing table stays.
+        assert!(!root.path().join("data/contacts").exists());
         let snapshot = warehouse.snapshot()?;
         assert_eq!(snapshot.tables["deals"].files[0].path, first);
         let left: Vec<_> = std::fs::read_dir(root.path().join("data/deals"))
