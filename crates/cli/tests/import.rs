@@ -779,6 +779,11 @@ fn api_json_lines_merge_and_reject() {
     assert_eq!(rejects.len(), 2);
     assert_eq!(rejects[0]["line"], "2");
     assert_eq!(rejects[0]["column"], "$.price");
+    // The rejects file keeps the line as written, spaces and key order included.
+    assert_eq!(
+        rejects[0]["record"],
+        "{\"id\": 41000009, \"price\": \"много\", \"status_id\": 1, \"pipeline_id\": 1}"
+    );
     assert_eq!(rejects[0]["value"], "\"много\"");
     assert_eq!(rejects[0]["reason_code"], "invalid_money");
     assert_eq!(rejects[1]["line"], "5");

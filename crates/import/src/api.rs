@@ -162,6 +162,8 @@ struct Record {
     place: Place,
     /// JSON path of the object in the file, such as `_embedded.leads[2]`.
     path: String,
+    /// The line as written, for a record that is a whole line of JSON Lines.
+    line_text: Option<String>,
 }
 
 /// A record that could not be read at all, with the reason.
@@ -227,6 +229,15 @@ fn read_records(
                     index: 0,
                 };
                 match serde_json::from_str::<Value>(line) {
+                    // A line of one object is kept as written for the rejects file.
+                    Ok(value @ Value::Object(_)) if value.get("id").is_some() => {
+                        expand(value, place, &hint, String::new(), &mut |record| {
+                            each(record.map(|record| Record {
+                                line_text: Some((*line).to_owned()),
+                                ..record
+                            }))
+                        })?
+                    }
                     Ok(value) => expand(value, place, &hint, String::new(), &mut each)?,
                     Err(error) => each(Err(BadRecord {
                         place,
@@ -288,6 +299,7 @@ fn expand(
                                 object: item,
                                 place,
                                 path: item_path,
+                                line_text: None,
                             }))?,
                             None => continue,
                         }
@@ -307,6 +319,7 @@ fn expand(
                 entity,
                 object,
                 place,
+                line_text: None,
                 path: if path.is_empty() {
                     "$".to_owned()
                 } else {
@@ -1660,7 +1673,10 @@ pub(crate) fn import_files(
                                 value: error.value,
                                 reason_code: error.code,
                                 reason,
-                                record: record.object.to_string(),
+                                record: record
+                                    .line_text
+                                    .clone()
+                                    .unwrap_or_else(|| record.object.to_string()),
                             })?;
                         }
                     }
