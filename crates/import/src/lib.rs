@@ -565,7 +565,13 @@ pub fn import(
         // A dry run stops where the import would: on a time zone or key that the warehouse's
         // tables do not have.
         let snapshot = warehouse.snapshot()?;
+        let mut checked: Vec<&str> = Vec::new();
         for job in &jobs {
+            // The files of one table share the checks.
+            if checked.contains(&job.table()) {
+                continue;
+            }
+            checked.push(job.table());
             let targets = match job.table() {
                 API_TABLES => snapshot.tables.keys().cloned().collect(),
                 "contacts" => vec!["contacts".to_owned(), "companies".to_owned()],
@@ -634,12 +640,7 @@ pub fn import(
             "contacts" => vec!["contacts".to_owned(), "companies".to_owned()],
             other => vec![other.to_owned()],
         };
-        let snapshot: BTreeMap<String, TableMeta> = transaction
-            .table_names()
-            .into_iter()
-            .filter_map(|name| transaction.table(&name).cloned().map(|meta| (name, meta)))
-            .collect();
-        let options = &settle_timezone(warehouse.root(), &snapshot, &targets, options)?;
+        let options = &settle_timezone(warehouse.root(), transaction.tables(), &targets, options)?;
         let mine: Vec<Job> = jobs
             .iter_mut()
             .filter(|job| job.as_ref().is_some_and(|j| j.table() == table))
@@ -1014,7 +1015,7 @@ fn stage_text_table(
             return Err(ImportError::KeyColumnMissing {
                 path: PathBuf::from(&meta.path),
                 table: table.to_owned(),
-                given: !options.key.is_empty(),
+                from_option: !options.key.is_empty(),
                 column: missing.clone(),
                 columns: meta
                     .columns

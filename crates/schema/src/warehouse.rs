@@ -480,6 +480,11 @@ impl Transaction {
         self.tables.keys().cloned().collect()
     }
 
+    /// Returns the tables as they will be after the commit, by name.
+    pub fn tables(&self) -> &BTreeMap<String, TableMeta> {
+        &self.tables
+    }
+
     /// Makes the changes visible: writes a snapshot and points `CURRENT` at it.
     pub fn commit(mut self) -> Result<u64, WarehouseError> {
         for path in &self.written {
@@ -653,8 +658,8 @@ impl Drop for Transaction {
             for path in self.rejects.values() {
                 let _ = std::fs::remove_file(path);
             }
-            // Folders this import created stay only if something else is in them; removing a
-            // folder that is not empty fails and leaves it as it is.
+            // Removing a folder fails when it is not empty, so only folders left empty by this
+            // import go.
             for path in &self.written {
                 if let Some(table_dir) = path.parent() {
                     let _ = std::fs::remove_dir(table_dir);
