@@ -205,8 +205,8 @@ fn read_records(
         Err(whole_error) => {
             // Not one JSON value: JSON Lines, one value a line.
             let lines: Vec<&str> = text.lines().collect();
-            // A first line that is a whole JSON value marks JSON Lines; a later line that is
-            // not JSON is a rejected record, not a reason to refuse the file.
+            // A first line that is a whole JSON value marks JSON Lines. A later line that is
+            // not JSON is then a rejected record, and the rest of the file is still read.
             let looks_like_lines = lines.len() > 1
                 && lines
                     .iter()

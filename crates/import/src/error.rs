@@ -108,7 +108,7 @@ pub enum ImportError {
         path: PathBuf,
         table: String,
         /// Whether the key came from `--key` rather than the table's standard shape.
-        given: bool,
+        from_option: bool,
         column: String,
         columns: String,
     },
@@ -315,11 +315,11 @@ impl Localize for ImportError {
             ImportError::KeyColumnMissing {
                 path,
                 table,
-                given,
+                from_option,
                 column,
                 columns,
             } => l.format(
-                if *given {
+                if *from_option {
                     "import-key-column-missing"
                 } else {
                     "import-standard-key-missing"

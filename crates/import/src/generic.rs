@@ -760,16 +760,16 @@ pub(crate) fn plan(
         let Some(mapping) = renamed(label) else {
             continue;
         };
-        let wanted = snake_case(&mapping.name);
+        let requested = snake_case(&mapping.name);
         if let Some(other) = source
             .labels
             .iter()
             .enumerate()
-            .find(|(p, l)| *p != position && renamed(l).is_none() && snake_case(l) == wanted)
+            .find(|(p, l)| *p != position && renamed(l).is_none() && snake_case(l) == requested)
         {
             return Err(ImportError::DuplicateColumn {
                 path: source.path.clone(),
-                name: wanted,
+                name: requested,
                 first: label.clone(),
                 second: other.1.clone(),
             });

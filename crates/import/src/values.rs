@@ -230,8 +230,8 @@ fn plain_money(text: &str) -> Option<i128> {
 /// nor ends with a space.
 pub fn trim(text: &str) -> &str {
     let bytes = text.as_bytes();
-    // ASCII other than space and control characters, or a Cyrillic letter (lead byte 0xD0 or
-    // 0xD1), is not white space; this covers nearly every cell without decoding a character.
+    // ASCII other than space and control characters is not white space, and neither is a
+    // Cyrillic letter (lead byte 0xD0 or 0xD1). That covers nearly every cell without decoding.
     let plain_start = |b: u8| (0x21..0x7F).contains(&b) || b == 0xD0 || b == 0xD1;
     let plain_end = match bytes {
         [] => return text,
