@@ -1540,3 +1540,81 @@ fn contacts_import_keeps_rejected_companies() {
     assert_eq!(rejects[0]["value"], "99.99.2024 11:00:00");
     assert_eq!(rejects[0]["line"], "4");
 }
+
+#[test]
+fn bad_targets_and_files_explained() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let costs = home.path().join("costs.csv");
+    std::fs::write(&costs, "kod,summa\nA,10\n").unwrap();
+
+    // A table name without letters or digits.
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[costs.to_str().unwrap(), "--table", " "],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("имя таблицы « » не годится"));
+
+    // A warehouse path that is a file.
+    let file = home.path().join("not_a_folder");
+    std::fs::write(&file, "").unwrap();
+    let output = import_args(
+        home.path(),
+        &file,
+        &[costs.to_str().unwrap(), "--table", "t"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("— файл, а хранилище должно быть папкой"));
+
+    // A .json file that does not start like JSON is read as JSON, not as a deals export.
+    let null = home.path().join("null.json");
+    std::fs::write(&null, "null\n").unwrap();
+    let output = import(home.path(), &warehouse, &[&null]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("нет записей тех сущностей API amoCRM"));
+
+    // A table whose file cannot be read is left out, and the other tables still answer.
+    assert!(
+        import_args(
+            home.path(),
+            &warehouse,
+            &[costs.to_str().unwrap(), "--table", "t"]
+        )
+        .status
+        .success()
+    );
+    // A key for a table that has none.
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[costs.to_str().unwrap(), "--table", "t", "--key", "kod"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("в таблице t нет ключа"),
+        "{}",
+        stderr(&output)
+    );
+
+    assert!(
+        import(home.path(), &warehouse, &[&demo_export()])
+            .status
+            .success()
+    );
+    for entry in std::fs::read_dir(warehouse.join("data/t")).unwrap() {
+        std::fs::write(entry.unwrap().path(), b"not parquet").unwrap();
+    }
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "csv", "-c", "SELECT count(*) AS n FROM deals"]));
+    assert!(output.status.success());
+    assert_eq!(parse_csv(&stdout(&output))[0]["n"], "6000");
+    assert!(
+        stderr(&output).contains("таблица t не подключена"),
+        "{}",
+        stderr(&output)
+    );
+}
