@@ -813,6 +813,206 @@ fn api_json_lines_merge_and_reject() {
     );
 }
 
+/// Pages of the entities that have no sample file, written here in the shape the API returns:
+/// companies, loss reasons and catalogs, and a lead that names its loss reason only by id.
+#[test]
+fn api_pages_of_companies_loss_reasons_and_catalogs() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let companies = serde_json::json!({
+        "_page": 1,
+        "_embedded": {"companies": [{
+            "id": 5200001, "name": "ООО \"Ромашка\"", "responsible_user_id": 9000101,
+            "group_id": 0, "created_by": 9000101, "updated_by": 9000101,
+            "created_at": 1719781200, "updated_at": 1719867600, "closest_task_at": null,
+            "is_deleted": false, "account_id": 30000001,
+            "custom_fields_values": [
+                {"field_id": 700001, "field_name": "Телефон", "field_code": "PHONE",
+                 "field_type": "multitext", "values": [
+                    {"value": "+74951234567", "enum_id": 900001, "enum_code": "WORK"},
+                    {"value": "+79161234567", "enum_id": 900003, "enum_code": "MOB"}]},
+                {"field_id": 700002, "field_name": "Email", "field_code": "EMAIL",
+                 "field_type": "multitext", "values": [
+                    {"value": "info@romashka.example", "enum_id": 900011, "enum_code": "WORK"}]}],
+            "_embedded": {"tags": [{"id": 1, "name": "опт"}], "contacts": [{"id": 63000001}]}
+        }]}
+    });
+    let loss_reasons = serde_json::json!({
+        "_page": 1,
+        "_embedded": {"loss_reasons": [
+            {"id": 8800001, "name": "Дорого", "sort": 1,
+             "created_at": 1700000000, "updated_at": 1700000000},
+            {"id": 8800002, "name": "Выбрали конкурента", "sort": 2,
+             "created_at": 1700000000, "updated_at": 1700003600}]}
+    });
+    let catalogs = serde_json::json!({
+        "_page": 1,
+        "_embedded": {"catalogs": [{
+            "id": 4100001, "name": "Товары", "type": "products", "sort": 10,
+            "can_add_elements": true, "can_show_in_cards": false, "can_link_multiple": true,
+            "can_be_deleted": false, "sdk_widget_code": null, "created_by": 9000101,
+            "updated_by": 9000101, "created_at": 1700000000, "updated_at": 1700000000,
+            "account_id": 30000001}]}
+    });
+    let leads = serde_json::json!({
+        "_page": 1,
+        "_embedded": {"leads": [{
+            "id": 41000101, "name": "Отказ по цене", "price": 15000,
+            "responsible_user_id": 9000101, "status_id": 143, "pipeline_id": 7100001,
+            "loss_reason_id": 8800002, "created_at": 1719781200, "updated_at": 1719867600,
+            "closed_at": 1719867600, "account_id": 30000001,
+            "_embedded": {"tags": [], "companies": [{"id": 5200001}]}}]}
+    });
+    let mut paths = Vec::new();
+    for (name, page) in [
+        ("companies.json", &companies),
+        ("loss_reasons.json", &loss_reasons),
+        ("catalogs.json", &catalogs),
+        ("leads.json", &leads),
+    ] {
+        let path = home.path().join(name);
+        std::fs::write(&path, serde_json::to_string_pretty(page).unwrap()).unwrap();
+        paths.push(path);
+    }
+    for name in [
+        "api_v4_users_page.json",
+        "api_v4_pipelines.json",
+        "api_v4_leads_custom_fields.json",
+    ] {
+        paths.push(samples().join(name));
+    }
+    let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let output = import(home.path(), &warehouse, &refs);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let company = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, name, manager, array_to_string(tags, ',') AS tags, \
+         array_to_string(phones, ',') AS phones, array_to_string(work_phone, ',') AS work_phone, \
+         array_to_string(mobile_phone, ',') AS mobile_phone, \
+         array_to_string(emails, ',') AS emails, array_to_string(contact_ids, ',') AS contacts, \
+         CAST(created_at AS VARCHAR) AS created_at FROM companies",
+    );
+    assert_eq!(company.len(), 1);
+    let company = &company[0];
+    assert_eq!(company["id"], "5200001");
+    assert_eq!(company["name"], "ООО \"Ромашка\"");
+    assert_eq!(company["manager"], "Андрей Петров");
+    assert_eq!(company["tags"], "опт");
+    assert_eq!(company["phones"], "+74951234567,+79161234567");
+    assert_eq!(company["work_phone"], "+74951234567");
+    assert_eq!(company["mobile_phone"], "+79161234567");
+    assert_eq!(company["emails"], "info@romashka.example");
+    assert_eq!(company["contacts"], "63000001");
+    assert_eq!(company["created_at"], moscow(1719781200));
+
+    let reasons = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, name, sort_order, CAST(updated_at AS VARCHAR) AS updated_at \
+         FROM loss_reasons ORDER BY id",
+    );
+    assert_eq!(reasons.len(), 2);
+    assert_eq!(reasons[1]["name"], "Выбрали конкурента");
+    assert_eq!(reasons[1]["sort_order"], "2");
+    assert_eq!(reasons[1]["updated_at"], moscow(1700003600));
+
+    let catalog = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, name, type, can_add_elements, can_show_in_cards FROM catalogs",
+    );
+    assert_eq!(catalog.len(), 1);
+    assert_eq!(catalog[0]["name"], "Товары");
+    assert_eq!(catalog[0]["type"], "products");
+    assert_eq!(catalog[0]["can_add_elements"], "true");
+    assert_eq!(catalog[0]["can_show_in_cards"], "false");
+
+    // The lead names its loss reason only by id: the name comes from the loss reasons table,
+    // and stage 143 of the pipeline makes it lost.
+    let deal = query(
+        home.path(),
+        &warehouse,
+        "SELECT stage, outcome, loss_reason, company_id FROM deals",
+    );
+    assert_eq!(deal[0]["loss_reason"], "Выбрали конкурента");
+    assert_eq!(deal[0]["outcome"], "lost");
+    assert_eq!(deal[0]["company_id"], "5200001");
+
+    // Users, statuses and field definitions carry the values of their pages.
+    let users = read_json(&samples().join("api_v4_users_page.json"));
+    let first = &users["_embedded"]["users"][0];
+    let user = query(
+        home.path(),
+        &warehouse,
+        &format!(
+            "SELECT name, email, lang, is_admin, is_active FROM users WHERE id = {}",
+            first["id"]
+        ),
+    );
+    assert_eq!(user[0]["name"], first["name"].as_str().unwrap());
+    assert_eq!(user[0]["email"], first["email"].as_str().unwrap());
+    assert_eq!(user[0]["lang"], first["lang"].as_str().unwrap());
+    assert_eq!(user[0]["is_admin"], first["rights"]["is_admin"].to_string());
+    assert_eq!(
+        user[0]["is_active"],
+        first["rights"]["is_active"].to_string()
+    );
+
+    let pipelines = read_json(&samples().join("api_v4_pipelines.json"));
+    let pipeline = &pipelines["_embedded"]["pipelines"][0];
+    let statuses = query(
+        home.path(),
+        &warehouse,
+        "SELECT pipeline_id, id, pipeline, name, sort_order, type FROM statuses ORDER BY sort_order",
+    );
+    let expected = pipeline["_embedded"]["statuses"].as_array().unwrap();
+    assert_eq!(statuses.len(), expected.len());
+    for (row, status) in statuses.iter().zip(expected) {
+        assert_eq!(row["pipeline_id"], pipeline["id"].to_string());
+        assert_eq!(row["pipeline"], pipeline["name"].as_str().unwrap());
+        assert_eq!(row["id"], status["id"].to_string());
+        assert_eq!(row["name"], status["name"].as_str().unwrap());
+        assert_eq!(row["sort_order"], status["sort"].to_string());
+        assert_eq!(row["type"], status["type"].to_string());
+    }
+
+    let fields = query(
+        home.path(),
+        &warehouse,
+        "SELECT f.id, f.name, f.type, f.code, e.enum_id, e.value FROM custom_fields f \
+         LEFT JOIN custom_field_enums e ON e.field_id = f.id ORDER BY f.id, e.sort_order",
+    );
+    let found: Vec<(String, String, String, String, String)> = fields
+        .iter()
+        .map(|r| {
+            (
+                r["id"].clone(),
+                r["name"].clone(),
+                r["type"].clone(),
+                r["code"].clone(),
+                r["value"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("610001", "Тип клиента", "select", "", "Опт"),
+            ("610001", "Тип клиента", "select", "", "Розница"),
+            ("610101", "utm_source", "tracking_data", "UTM_SOURCE", ""),
+        ]
+        .map(|(a, b, c, d, e)| (
+            a.to_owned(),
+            b.to_owned(),
+            c.to_owned(),
+            d.to_owned(),
+            e.to_owned()
+        ))
+    );
+}
+
 #[test]
 fn excel_export_text_and_real_cells() {
     let home = tempfile::tempdir().unwrap();
