@@ -158,7 +158,9 @@ impl Engine {
             });
         }
 
-        let mut config = SessionConfig::new().with_information_schema(true);
+        let mut config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_option_extension(crmsql_functions::CrmOptions::default());
         // `now()` and casts of text to timestamps then follow the account's clock.
         config.options_mut().execution.time_zone = Some(timezone.clone());
         let ctx = SessionContext::new_with_config(config);

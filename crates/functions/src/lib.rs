@@ -1,35 +1,65 @@
-//! CRM functions for SQL: average check, ROI and the functions later added beside them.
+//! CRM functions for SQL: money and efficiency ratios, average check, customer segments, RFM and
+//! lifetime value.
 //!
 //! Every session registers them with [`register_all`], so saved reports, the REPL and a cluster
 //! all resolve the same names. This crate only defines functions; it reads no data.
 
 mod avg_check;
-mod roi;
+mod ltv;
+mod options;
+mod ratios;
+mod segments;
 
 use std::sync::Arc;
 
-use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 use datafusion::prelude::SessionContext;
 
 pub use avg_check::AvgCheck;
-pub use roi::Roi;
+pub use ltv::{Ltv, LtvObserved};
+pub use options::CrmOptions;
+pub use ratios::{Ratio, RatioKind};
+pub use segments::{QuantileBucket, RfmScore, RfmSegment, SegmentBucket};
 
 /// Returns the scalar CRM functions.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![Arc::new(ScalarUDF::new_from_impl(Roi::new()))]
+    let mut functions: Vec<Arc<ScalarUDF>> = RatioKind::ALL
+        .into_iter()
+        .map(|kind| Arc::new(ScalarUDF::new_from_impl(Ratio::new(kind))))
+        .collect();
+    functions.push(Arc::new(ScalarUDF::new_from_impl(SegmentBucket::new())));
+    functions.push(Arc::new(ScalarUDF::new_from_impl(RfmSegment::new())));
+    functions.push(Arc::new(ScalarUDF::new_from_impl(Ltv::new())));
+    functions
 }
 
 /// Returns the aggregate CRM functions.
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![Arc::new(AggregateUDF::new_from_impl(AvgCheck::new()))]
+    vec![
+        Arc::new(AggregateUDF::new_from_impl(AvgCheck::new())),
+        Arc::new(AggregateUDF::new_from_impl(LtvObserved::new())),
+    ]
 }
 
-/// Registers every CRM function in `ctx`.
+/// Returns the window CRM functions.
+pub fn window_functions() -> Vec<Arc<WindowUDF>> {
+    vec![
+        Arc::new(WindowUDF::new_from_impl(QuantileBucket::new())),
+        Arc::new(WindowUDF::new_from_impl(RfmScore::new())),
+    ]
+}
+
+/// Registers every CRM function in `ctx`. The session should also carry [`CrmOptions`] (see
+/// `SessionConfig::with_option_extension`) for `SET crmsql.…` to work; without it the functions
+/// use the defaults.
 pub fn register_all(ctx: &SessionContext) {
     for function in scalar_functions() {
         ctx.register_udf(function.as_ref().clone());
     }
     for function in aggregate_functions() {
         ctx.register_udaf(function.as_ref().clone());
+    }
+    for function in window_functions() {
+        ctx.register_udwf(function.as_ref().clone());
     }
 }
