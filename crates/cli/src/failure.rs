@@ -111,6 +111,19 @@ pub fn from_io(error: std::io::Error, path: &str, l: &Localizer) -> Failure {
     if error.kind() == std::io::ErrorKind::BrokenPipe || STDOUT_CLOSED.load(Ordering::Relaxed) {
         return Failure::BrokenPipe;
     }
+    // Creating a file in a folder that does not exist fails as "not found": name the folder.
+    let folder = std::path::Path::new(path)
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty() && !parent.exists());
+    if let (std::io::ErrorKind::NotFound, Some(folder)) = (error.kind(), folder) {
+        return Failure::User(l.format(
+            "write-no-folder",
+            &[
+                ("path", path.into()),
+                ("folder", folder.display().to_string().into()),
+            ],
+        ));
+    }
     Failure::User(l.format(
         "write-failed",
         &[

@@ -172,13 +172,7 @@ pub fn import_summary(report: &ImportReport, l: &Localizer) -> (Vec<String>, Vec
         }
     }
     for skipped in &report.skipped {
-        warnings.push(l.format(
-            "import-skipped",
-            &[
-                ("path", Arg::from(skipped.path.display().to_string())),
-                ("reason", Arg::from(skipped.reason.localize(l))),
-            ],
-        ));
+        warnings.push(skipped_line(skipped, l));
     }
     (lines, warnings)
 }
@@ -232,14 +226,25 @@ pub fn dry_run_summary(report: &ImportReport, l: &Localizer) -> Vec<String> {
         }
     }
     for skipped in &report.skipped {
-        lines.push(l.format(
-            "import-skipped",
-            &[
-                ("path", Arg::from(skipped.path.display().to_string())),
-                ("reason", Arg::from(skipped.reason.localize(l))),
-            ],
-        ));
+        lines.push(skipped_line(skipped, l));
     }
     lines.push(l.text("dry-run-nothing-written"));
     lines
+}
+
+/// Formats the warning for a skipped file or folder. A folder's reason names it already.
+fn skipped_line(skipped: &crmsql_import::SkippedFile, l: &Localizer) -> String {
+    if matches!(
+        skipped.reason,
+        crmsql_import::ImportError::NestedFolder { .. }
+    ) {
+        return skipped.reason.localize(l);
+    }
+    l.format(
+        "import-skipped",
+        &[
+            ("path", Arg::from(skipped.path.display().to_string())),
+            ("reason", Arg::from(skipped.reason.localize(l))),
+        ],
+    )
 }

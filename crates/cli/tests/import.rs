@@ -813,6 +813,256 @@ fn api_json_lines_merge_and_reject() {
     );
 }
 
+/// An entity listed twice, in one page or in two files, keeps one set of custom field values:
+/// those of its newest copy.
+#[test]
+fn api_repeated_entity_values_once() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let leads = read_json(&samples().join("api_v4_leads_page.json"));
+    let lead = leads["_embedded"]["leads"][0].clone();
+    let id = lead["id"].as_i64().unwrap();
+    let values_of = |lead: &serde_json::Value| {
+        lead["custom_fields_values"].as_array().map_or(0, |fields| {
+            fields
+                .iter()
+                .map(|f| f["values"].as_array().map_or(0, Vec::len))
+                .sum::<usize>()
+        })
+    };
+    let expected = values_of(&lead);
+    assert!(expected > 0);
+
+    // An older copy with other values, in a second file read after the first.
+    let mut older = lead.clone();
+    older["updated_at"] = serde_json::json!(lead["updated_at"].as_i64().unwrap() - 864_000);
+    for field in older["custom_fields_values"].as_array_mut().unwrap() {
+        for value in field["values"].as_array_mut().unwrap() {
+            value["value"] = serde_json::json!("old");
+        }
+    }
+    // The same lead twice in one page.
+    let twice = serde_json::json!({"_embedded": {"leads": [lead.clone(), lead.clone()]}});
+    let older_page = serde_json::json!({"_embedded": {"leads": [older]}});
+    let twice_path = home.path().join("twice.json");
+    let older_path = home.path().join("older.json");
+    std::fs::write(&twice_path, twice.to_string()).unwrap();
+    std::fs::write(&older_path, older_page.to_string()).unwrap();
+
+    let output = import(home.path(), &warehouse, &[&twice_path, &older_path]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = query(
+        home.path(),
+        &warehouse,
+        &format!(
+            "SELECT count(*) AS n, count(*) FILTER (WHERE value = 'old') AS old \
+             FROM custom_field_values WHERE entity_id = {id}"
+        ),
+    );
+    assert_eq!(rows[0]["n"], expected.to_string());
+    assert_eq!(rows[0]["old"], "0");
+
+    // The older copy first and the newer one after it: the newer values replace the older.
+    let warehouse = home.path().join("wh2");
+    let output = import(home.path(), &warehouse, &[&older_path, &twice_path]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = query(
+        home.path(),
+        &warehouse,
+        &format!(
+            "SELECT count(*) AS n, count(*) FILTER (WHERE value = 'old') AS old \
+             FROM custom_field_values WHERE entity_id = {id}"
+        ),
+    );
+    assert_eq!(rows[0]["n"], expected.to_string());
+    assert_eq!(rows[0]["old"], "0");
+}
+
+/// API pages that replace every row of a web export keep the export's columns in the table, so
+/// saved queries over them still run.
+#[test]
+fn api_replacing_export_keeps_columns() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let export = samples().join("synthetic_leads_legacy_utf8_comma.csv");
+    let output = import(home.path(), &warehouse, &[&export]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let columns = |warehouse: &Path| -> BTreeSet<String> {
+        query(
+            home.path(),
+            warehouse,
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'deals'",
+        )
+        .into_iter()
+        .map(|row| row["column_name"].clone())
+        .collect()
+    };
+    let before = columns(&warehouse);
+    assert!(before.contains("note_1"), "{before:?}");
+
+    // Every deal of the export, newer, from the API.
+    let leads = read_json(&samples().join("api_v4_leads_page.json"));
+    let ids: Vec<String> = query(home.path(), &warehouse, "SELECT id FROM deals ORDER BY id")
+        .into_iter()
+        .map(|row| row["id"].clone())
+        .collect();
+    let mut page = Vec::new();
+    for (index, id) in ids.iter().enumerate() {
+        let mut lead = leads["_embedded"]["leads"][index % 5].clone();
+        lead["id"] = serde_json::json!(id.parse::<i64>().unwrap());
+        lead["updated_at"] = serde_json::json!(2_000_000_000);
+        page.push(lead);
+    }
+    let path = home.path().join("leads.json");
+    std::fs::write(
+        &path,
+        serde_json::json!({"_embedded": {"leads": page}}).to_string(),
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let after = columns(&warehouse);
+    let lost: Vec<&String> = before.difference(&after).collect();
+    assert!(lost.is_empty(), "columns lost: {lost:?}");
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS n, count(note_1) AS notes FROM deals",
+    );
+    assert_eq!(rows[0]["n"], ids.len().to_string());
+    assert_eq!(rows[0]["notes"], "0");
+}
+
+/// A row saved in UTF-8 inside a windows-1251 export is rejected, not read as mojibake, and the
+/// rejects file shows it as written.
+#[test]
+fn cp1251_file_with_utf8_row_rejected() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let header = "ID,Название сделки,Бюджет,Ответственный,Дата создания сделки,Дата закрытия,Этап сделки,Воронка\n";
+    let row = |id: u32, name: &str| {
+        format!(
+            "{id},{name},100,Мария,01.01.2025 10:00:00,02.01.2025 10:00:00,Успешно реализовано,Продажи\n"
+        )
+    };
+    let cp1251 = |text: &str| encoding_rs::WINDOWS_1251.encode(text).0.into_owned();
+    let mut bytes = cp1251(header);
+    bytes.extend(cp1251(&row(1, "Первая")));
+    bytes.extend(row(2, "Вторая").into_bytes());
+    bytes.extend(cp1251(&row(3, "Третья")));
+    let path = home.path().join("mixed.csv");
+    std::fs::write(&path, bytes).unwrap();
+
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let names = query(
+        home.path(),
+        &warehouse,
+        "SELECT name FROM deals ORDER BY id",
+    );
+    let names: Vec<&str> = names.iter().map(|r| r["name"].as_str()).collect();
+    assert_eq!(names, ["Первая", "Третья"]);
+    let rejects = read_export(&warehouse.join("_rejects/deals.csv"));
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0]["line"], "3");
+    assert_eq!(rejects[0]["reason_code"], "invalid_encoding");
+    assert_eq!(rejects[0]["value"], "Вторая");
+    assert!(
+        rejects[0]["record"].starts_with("2,Вторая,100,Мария"),
+        "{}",
+        rejects[0]["record"]
+    );
+}
+
+/// Stage names declared won or lost count in later imports of the table too, until the table is
+/// replaced.
+#[test]
+fn declared_stages_remembered() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let path = home.path().join("stages.csv");
+    std::fs::write(
+        &path,
+        "ID,Название сделки,Бюджет,Ответственный,Дата создания сделки,Дата закрытия,Этап сделки,Воронка\n\
+         4,a,100,A,01.01.2025 10:00:00,02.01.2025 10:00:00,Оплачено,Продажи\n\
+         5,b,100,A,01.01.2025 10:00:00,02.01.2025 10:00:00,Спам,Продажи\n\
+         6,c,100,A,01.01.2025 10:00:00,не закрыта,Новая,Продажи\n",
+    )
+    .unwrap();
+    let outcomes = || -> Vec<String> {
+        query(
+            home.path(),
+            &warehouse,
+            "SELECT outcome FROM deals ORDER BY id",
+        )
+        .into_iter()
+        .map(|row| row["outcome"].clone())
+        .collect()
+    };
+    let path_arg = path.to_str().unwrap();
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[path_arg, "--won-stage", "Оплачено", "--lost-stage", "Спам"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(outcomes(), ["won", "lost", "open"]);
+
+    // The same export again, without the options: the outcomes stay.
+    let output = import_args(home.path(), &warehouse, &[path_arg]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(outcomes(), ["won", "lost", "open"]);
+
+    // Replacing the table drops the declared names.
+    let output = import_args(home.path(), &warehouse, &[path_arg, "--replace"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(outcomes(), ["open", "open", "open"]);
+}
+
+/// Prices of API records that cannot be kept exactly get the reason of the same mistake in an
+/// export: too many decimals, too large, or not an amount.
+#[test]
+fn api_price_reasons() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let path = home.path().join("leads.jsonl");
+    std::fs::write(
+        &path,
+        "{\"id\": 1, \"price\": 100}\n\
+         {\"id\": 2, \"price\": 123.456}\n\
+         {\"id\": 3, \"price\": 1e300}\n\
+         {\"id\": 4, \"price\": \"много\"}\n\
+         {\"id\": 5, \"price\": \"42000.50\"}\n",
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rejects = read_export(&warehouse.join("_rejects/deals.csv"));
+    let codes: Vec<&str> = rejects.iter().map(|r| r["reason_code"].as_str()).collect();
+    assert_eq!(
+        codes,
+        ["too_many_decimals", "money_out_of_range", "invalid_money"]
+    );
+    assert!(
+        rejects[2]["reason"].contains("185000"),
+        "{}",
+        rejects[2]["reason"]
+    );
+    assert!(
+        !rejects[2]["reason"].contains("42 000,50"),
+        "{}",
+        rejects[2]["reason"]
+    );
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, CAST(budget AS VARCHAR) AS budget FROM deals ORDER BY id",
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["budget"], "42000.50");
+}
+
 /// Pages of the entities that have no sample file, written here in the shape the API returns:
 /// companies, loss reasons and catalogs, and a lead that names its loss reason only by id.
 #[test]
@@ -934,8 +1184,11 @@ fn api_pages_of_companies_loss_reasons_and_catalogs() {
     let deal = query(
         home.path(),
         &warehouse,
-        "SELECT stage, outcome, loss_reason, company_id FROM deals",
+        "SELECT stage, outcome, loss_reason, company_id, company, contact, source FROM deals",
     );
+    // The columns every deals table has are there, empty, because the API gives only ids.
+    assert_eq!(deal[0]["company"], "");
+    assert_eq!(deal[0]["source"], "");
     assert_eq!(deal[0]["loss_reason"], "Выбрали конкурента");
     assert_eq!(deal[0]["outcome"], "lost");
     assert_eq!(deal[0]["company_id"], "5200001");
@@ -1643,6 +1896,9 @@ fn import_folder_skips_unknown_json() {
          {\"id\":2,\"name\":\"b\",\"status_id\":142,\"pipeline_id\":1,\"price\":250}\n",
     )
     .unwrap();
+    // A folder inside is not read, and the import warns about it.
+    std::fs::create_dir_all(folder.join("2024")).unwrap();
+    std::fs::write(folder.join("2024/leads.jsonl"), "{\"id\":3,\"price\":1}\n").unwrap();
 
     let output = import_args(
         home.path(),
@@ -1660,6 +1916,11 @@ fn import_folder_skips_unknown_json() {
     assert!(output.status.success());
     assert!(
         stderr(&output).contains("пропущен файл: в "),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("вложенная папка ") && stderr(&output).contains("2024 пропущена"),
         "{}",
         stderr(&output)
     );

@@ -24,9 +24,12 @@ warehouse-meta = warehouse: description file { $path } is damaged: { $detail }
 
 import-io = failed to read or write { $path }: { $detail }
 import-no-export-files = { $path } contains no files to load: amoCRM exports, API JSON, Excel or CSV tables
-import-empty-file = { $path } is empty: it has no header row
+import-empty-file = { $path } is empty: it has no header row; check that the export downloaded in full, and download it again
+import-nested-folder = the folder { $path } inside was skipped: only the files of a folder are read; to import this folder too, name it in the command as well
 import-not-deals-export = { $path } does not look like an amoCRM deals export: it has no "ID" column with "Название сделки" or "Этап сделки" (header: { $header })
     hint: export deals from amoCRM with "Сделки → ⋯ → Экспорт → CSV"; load any other table with --table NAME, for example --table purchases
+import-not-deals-export-named = { $path } does not look like an amoCRM deals export: it has no "ID" column with "Название сделки" or "Этап сделки" (header: { $header })
+    hint: the deals table takes deals exports only; to import the file as a table of your own, give it another name, such as --table purchases
 import-not-deals-export-forced = { $path } does not look like an amoCRM deals export: it has no "ID" column with "Название сделки" or "Этап сделки" (header: { $header })
     hint: the header was read with the given --encoding or --delimiter; try without them so both are detected
 import-unknown-timezone = unknown time zone "{ $value }"
@@ -70,15 +73,16 @@ reject-field-count = the row has { $actual } fields but the header has { $expect
 reject-cell = , column "{ $column }", value "{ $value }"
 reject-invalid-integer = not a whole number
 reject-invalid-money = not an amount of money; expected, for example, 185000, 185 000 or 42 000,50
+reject-invalid-api-money = not an amount of money; expected a number or a string with one, such as 185000 or "42000.50"
 reject-too-many-decimals = more than two decimals: kopecks cannot be kept exactly
 reject-money-out-of-range = the amount has more than 16 digits before the decimal point
 reject-invalid-date = not a date; expected dd.mm.yyyy hh:mm:ss, dd.mm.yyyy hh:mm, dd.mm.yyyy or yyyy-mm-dd hh:mm:ss
 reject-invalid-api-time = not a time; the API gives times as Unix seconds, such as 1718965507, and crmsql also takes text such as dd.mm.yyyy hh:mm:ss
-reject-duplicate-key = the key ({ $key }) already occurred in this file, on line { $line }; the first row was kept. If these are separate amounts, merge them into one row or import the table with another --key and --replace
+reject-duplicate-key = the key ({ $key }) already occurred in this file, on line { $line }, so this row was rejected. If these are separate amounts, merge them into one row or import the table with another --key and --replace
 reject-impossible-date = no such date or time exists
 reject-nonexistent-local-time = this time does not exist in time zone { $timezone } (clock change)
 reject-missing-id = the deal ID is empty
-reject-invalid-encoding = the bytes are not valid { $encoding }; if the whole file is in another encoding, give it with --encoding
+reject-invalid-encoding = the cell is not in the file's encoding ({ $encoding }); if the whole file is in another encoding, give it with --encoding, and if only some rows are, save the file again in one encoding
 
 ## Queries and reports
 
@@ -93,6 +97,7 @@ report-duplicate = two reports are named "{ $name }": { $first } and { $second }
     hint: rename one of them in its "-- name:" line
 output-error = failed to write the result: { $detail }
 write-failed = failed to write { $path }: { $detail }
+write-no-folder = cannot write { $path }: the folder { $folder } does not exist; create it or name a file in an existing folder
 read-failed = failed to read { $path }: { $detail }
 
 ## Command line
@@ -129,7 +134,7 @@ help-import = Import amoCRM exports, API JSON, Excel sheets and other tables (fi
 help-import-paths = Export files or folders of them
 help-import-timezone = Time zone of the amoCRM account in which the export's dates are written (IANA; by default the zone of the tables already in the warehouse, or Europe/Moscow in an empty one); also the CRMSQL_TIMEZONE variable
 help-import-encoding = File encoding instead of detecting it: utf-8, windows-1251 (cp1251), koi8-r, utf-16le or utf-16be
-help-import-delimiter = Field delimiter instead of detecting it: ",", ";" or tab
+help-import-delimiter = Field delimiter instead of detecting it: ",", ";", tab or any other single character such as "|"
 help-import-won_stages = Another name of the won stage (when the account renamed it); may be repeated
 help-import-lost_stages = Another name of the lost stage; may be repeated
 help-run = Run a saved report by name or by path to a .sql file
@@ -162,7 +167,7 @@ import-not-csv-zip = { $path } is an Excel or other office document (ZIP), not C
 import-not-csv-xls = { $path } is an old-format Excel file (.xls), not CSV
     hint: save it in Excel as "CSV UTF-8" and import it again
 import-not-csv-binary = { $path } is not a text file: it contains NUL bytes
-    hint: crmsql imports amoCRM exports in CSV format
+    hint: crmsql imports amoCRM exports in CSV or Excel (.xlsx) and JSON from the API; unpack an archive first
 import-no-rows = { $path } has only a header row and no deals; the warehouse was not changed
     hint: check the filter of the deals list in amoCRM before exporting
 import-unterminated-quote = { $path }, line { $line }: a quote in the record is not closed before the end of the file, so { $lines } { $lines ->
@@ -245,6 +250,9 @@ help-import-replace = Replace the table as a whole instead of merging into it
 delimiter-whitespace = spaces
 reject-invalid-entity-type = the "Тип" column must be "контакт" or "компания"
 import-invalid-json = { $path }: neither JSON nor JSON Lines, error at line { $line }, column { $column }: { $detail }
+json-eof = the text ends in the middle of a value: the file may be cut short
+json-syntax = a character is missing or out of place (a comma, quote or bracket)
+json-data = a value that JSON does not allow
     hint: save the API response whole (a page with _embedded) or one JSON object a line
 reject-invalid-json = the line is not valid JSON: { $detail }
 reject-unknown-entity = cannot tell which API entity this is: no list in _embedded and no fields to recognize it by

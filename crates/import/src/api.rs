@@ -217,7 +217,7 @@ fn read_records(
                     path: path.to_owned(),
                     line: whole_error.line() as u64,
                     column: whole_error.column() as u64,
-                    detail: whole_error.to_string(),
+                    detail: json_problem(&whole_error).to_owned(),
                 });
             }
             for (number, line) in lines.iter().enumerate() {
@@ -243,12 +243,22 @@ fn read_records(
                         place,
                         text: (*line).to_owned(),
                         code: "invalid_json",
-                        detail: error.to_string(),
+                        detail: json_problem(&error).to_owned(),
                     }))?,
                 }
             }
             Ok(())
         }
+    }
+}
+
+/// Returns the message id that describes what is wrong with a JSON text, in place of the parser's
+/// English wording.
+pub(crate) fn json_problem(error: &serde_json::Error) -> &'static str {
+    match error.classify() {
+        serde_json::error::Category::Eof => "json-eof",
+        serde_json::error::Category::Syntax => "json-syntax",
+        serde_json::error::Category::Data | serde_json::error::Category::Io => "json-data",
     }
 }
 
@@ -364,6 +374,10 @@ pub(crate) struct Lookups {
     /// Stage name by (pipeline id, status id): ids 142 and 143 repeat in every pipeline.
     statuses: HashMap<(i64, i64), String>,
     loss_reasons: HashMap<i64, String>,
+    /// Version (`updated_at`) of the copy of each entity whose custom field values this import
+    /// has written. A copy that is not newer adds no values, so an entity listed twice, in one
+    /// page or in two, does not get its values twice.
+    custom_copies: HashMap<(Entity, i64), Option<i64>>,
 }
 
 impl Lookups {
@@ -559,16 +573,19 @@ impl Fields<'_> {
                 if let Some(whole) = n.as_i64() {
                     return Ok(Cell::Money(i128::from(whole) * 100));
                 }
-                parse_money(&n.to_string())
-                    .ok()
-                    .flatten()
-                    .map(Cell::Money)
-                    .ok_or_else(|| self.error(pointer, "invalid_money"))
+                if n.as_f64().is_some_and(|x| x.abs() >= 1e16) {
+                    return Err(self.error(pointer, "money_out_of_range"));
+                }
+                match parse_money(&n.to_string()) {
+                    Ok(Some(cents)) => Ok(Cell::Money(cents)),
+                    Ok(None) => Ok(Cell::Null),
+                    Err(error) => Err(self.error(pointer, money_code(&error))),
+                }
             }
             Some(Value::String(s)) => match parse_money(s) {
                 Ok(Some(cents)) => Ok(Cell::Money(cents)),
                 Ok(None) => Ok(Cell::Null),
-                Err(_) => Err(self.error(pointer, "invalid_money")),
+                Err(error) => Err(self.error(pointer, money_code(&error))),
             },
             Some(_) => Err(self.error(pointer, "invalid_money")),
         }
@@ -729,6 +746,10 @@ fn spec(table: &str) -> Option<TableSpec> {
                 ("contact_ids", IntList),
                 ("main_contact_id", Int),
                 ("account_id", Int),
+                // Columns every deals table has. The API gives only the ids of these.
+                ("company", Text),
+                ("contact", Text),
+                ("source", Text),
             ]),
             key: &["id"],
             version: Some("updated_at"),
@@ -1134,9 +1155,12 @@ fn rows_of(record: &Record, lookups: &mut Lookups, zone: Tz) -> Result<Rows, Fie
                     f.ids("/_embedded/contacts"),
                     main_id(&f, "/_embedded/contacts"),
                     f.int("/account_id")?,
+                    Cell::Null,
+                    Cell::Null,
+                    Cell::Null,
                 ],
             ));
-            custom_values(&f, record.entity, id, &mut rows)?;
+            custom_values(&f, record.entity, id, &mut lookups.custom_copies, &mut rows)?;
         }
         Entity::Contacts | Entity::Companies => {
             let id = f.id("/id")?;
@@ -1176,7 +1200,7 @@ fn rows_of(record: &Record, lookups: &mut Lookups, zone: Tz) -> Result<Rows, Fie
             ]);
             cells.extend(audit(&f)?);
             rows.push((if contact { "contacts" } else { "companies" }, cells));
-            custom_values(&f, record.entity, id, &mut rows)?;
+            custom_values(&f, record.entity, id, &mut lookups.custom_copies, &mut rows)?;
         }
         Entity::Pipelines => {
             let id = f.id("/id")?;
@@ -1288,7 +1312,7 @@ fn rows_of(record: &Record, lookups: &mut Lookups, zone: Tz) -> Result<Rows, Fie
             ];
             cells.extend(audit(&f)?);
             rows.push(("customers", cells));
-            custom_values(&f, record.entity, id, &mut rows)?;
+            custom_values(&f, record.entity, id, &mut lookups.custom_copies, &mut rows)?;
         }
         Entity::Transactions => {
             let id = f.id("/id")?;
@@ -1381,7 +1405,7 @@ fn rows_of(record: &Record, lookups: &mut Lookups, zone: Tz) -> Result<Rows, Fie
             ];
             cells.extend(audit(&f)?);
             rows.push(("catalog_elements", cells));
-            custom_values(&f, record.entity, id, &mut rows)?;
+            custom_values(&f, record.entity, id, &mut lookups.custom_copies, &mut rows)?;
         }
         Entity::Events => {
             let id = match f.get("/id") {
@@ -1502,12 +1526,23 @@ fn custom_values(
     f: &Fields<'_>,
     entity: Entity,
     id: i64,
+    copies: &mut HashMap<(Entity, i64), Option<i64>>,
     rows: &mut Rows,
 ) -> Result<(), FieldError> {
+    let updated_at = f.time("/updated_at")?;
+    let version = match updated_at {
+        Cell::Time(micros) => Some(micros),
+        _ => None,
+    };
+    if let Some(written) = copies.get(&(entity, id))
+        && !matches!((version, written), (Some(new), Some(old)) if new > *old)
+    {
+        return Ok(());
+    }
     let Some(fields) = f.get("/custom_fields_values").and_then(Value::as_array) else {
+        copies.insert((entity, id), version);
         return Ok(());
     };
-    let updated_at = f.time("/updated_at")?;
     for (field_index, field) in fields.iter().enumerate() {
         let field_type = field
             .get("field_type")
@@ -1599,6 +1634,7 @@ fn custom_values(
             ));
         }
     }
+    copies.insert((entity, id), version);
     Ok(())
 }
 
@@ -1685,7 +1721,10 @@ pub(crate) fn import_files(
                     counts.entry(last_table).or_default().1 += 1;
                     let (_, _, rejects) = writer_for(&mut writers, transaction, last_table, zone)?;
                     let reason = if bad.code == "invalid_json" {
-                        l.format("reject-invalid-json", &[("detail", Arg::from(&bad.detail))])
+                        l.format(
+                            "reject-invalid-json",
+                            &[("detail", Arg::from(l.text(&bad.detail)))],
+                        )
                     } else {
                         l.text("reject-unknown-entity")
                     };
@@ -1783,10 +1822,20 @@ fn main_table(entity: Entity) -> &'static str {
     }
 }
 
+/// Reason code of an amount that does not parse: too precise, too large, or not an amount.
+fn money_code(error: &crate::values::ValueError) -> &'static str {
+    match error.code() {
+        code @ ("too_many_decimals" | "money_out_of_range") => code,
+        _ => "invalid_money",
+    }
+}
+
 fn field_message(code: &str) -> &'static str {
     match code {
         "invalid_integer" => "reject-invalid-integer",
-        "invalid_money" => "reject-invalid-money",
+        "invalid_money" => "reject-invalid-api-money",
+        "too_many_decimals" => "reject-too-many-decimals",
+        "money_out_of_range" => "reject-money-out-of-range",
         "invalid_date" => "reject-invalid-api-time",
         "invalid_boolean" => "reject-invalid-boolean",
         "invalid_number" => "reject-invalid-number",
@@ -1818,14 +1867,42 @@ fn writer_for<'w>(
 /// Counts the records of an API file by table, for a dry run.
 pub(crate) fn count_records(path: &Path) -> Result<Vec<(&'static str, u64)>, ImportError> {
     let mut counts: Vec<(&'static str, u64)> = Vec::new();
+    let mut count = |table: &'static str, n: u64| match counts.iter_mut().find(|(t, _)| *t == table)
+    {
+        Some((_, total)) => *total += n,
+        None => counts.push((table, n)),
+    };
     read_records(path, |record| {
-        let table = match record {
-            Ok(record) => main_table(record.entity),
-            Err(_) => "?",
+        let Ok(record) = record else {
+            count("?", 1);
+            return Ok(());
         };
-        match counts.iter_mut().find(|(t, _)| *t == table) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((table, 1)),
+        let status_change = record.entity == Entity::Events
+            && record.object.get("type").and_then(Value::as_str) == Some("lead_status_changed");
+        count(
+            if status_change {
+                "lead_status_changes"
+            } else {
+                main_table(record.entity)
+            },
+            1,
+        );
+        // Tables filled from parts of the record; they add no records of the file.
+        let has_list = |key: &str| {
+            record
+                .object
+                .get(key)
+                .and_then(Value::as_array)
+                .is_some_and(|list| !list.is_empty())
+        };
+        if has_list("custom_fields_values") {
+            count("custom_field_values", 0);
+        }
+        match record.entity {
+            Entity::Pipelines => count("statuses", 0),
+            Entity::CustomFields if has_list("enums") => count("custom_field_enums", 0),
+            Entity::Transactions => count("transaction_items", 0),
+            _ => {}
         }
         Ok(())
     })?;

@@ -469,6 +469,9 @@ fn decode<'a>(bytes: &'a [u8], encoding: Encoding) -> Result<Cow<'a, str>, ()> {
                 .map(Cow::Borrowed)
                 .map_err(|_| ())
         }
+        Encoding::Windows1251 | Encoding::Koi8R if crate::detect::utf8_in_single_byte(bytes) => {
+            Err(())
+        }
         Encoding::Windows1251 => Ok(encoding_rs::WINDOWS_1251
             .decode_without_bom_handling(bytes)
             .0),
@@ -481,9 +484,13 @@ pub(crate) fn record_text(record: &csv::ByteRecord, delimiter: u8, encoding: Enc
     let mut writer = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .from_writer(Vec::new());
+    // A UTF-8 cell in a single-byte file is shown as written, so the rejects file reads right.
     let decoded: Vec<String> = record
         .iter()
-        .map(|field| encoding.decode_lossy(field))
+        .map(|field| match crate::detect::utf8_in_single_byte(field) {
+            true => String::from_utf8_lossy(field).into_owned(),
+            false => encoding.decode_lossy(field),
+        })
         .collect();
     if writer.write_record(&decoded).is_err() {
         return decoded.join(&char::from(delimiter).to_string());

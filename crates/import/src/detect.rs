@@ -269,8 +269,32 @@ pub fn delimiter_name(delimiter: u8) -> String {
     }
 }
 
+/// Returns whether a cell of a windows-1251 or KOI8-R file is UTF-8 Cyrillic text, as when rows
+/// from two files in different encodings were pasted together. Single-byte Cyrillic text is
+/// almost never valid UTF-8, because its letters are all bytes of 0xC0 and above.
+pub(crate) fn utf8_in_single_byte(bytes: &[u8]) -> bool {
+    if bytes.is_ascii() {
+        return false;
+    }
+    std::str::from_utf8(bytes)
+        .is_ok_and(|text| text.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)))
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn utf8_cell_in_cp1251_file() {
+        assert!(utf8_in_single_byte("Вторая сделка".as_bytes()));
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode("Вторая сделка «ТЕХНОПАРК»");
+        assert!(!utf8_in_single_byte(&cp1251));
+        let (koi8, _, _) = encoding_rs::KOI8_R.encode("Успешно реализовано");
+        assert!(!utf8_in_single_byte(&koi8));
+        assert!(!utf8_in_single_byte(b"plain ascii"));
+        // Valid UTF-8 without Cyrillic (a cp1251 capital before a closing quote) is not flagged.
+        assert!(!utf8_in_single_byte(&[0xCA, 0xBB]));
+    }
+
     use super::*;
 
     #[test]

@@ -25,12 +25,17 @@ pub enum ImportError {
     },
     #[error("{}", self.localize(Localizer::english()))]
     EmptyFile { path: PathBuf },
+    /// A folder inside a folder given to import; only the files of the given folder are read.
+    #[error("{}", self.localize(Localizer::english()))]
+    NestedFolder { path: PathBuf },
     #[error("{}", self.localize(Localizer::english()))]
     NotDealsExport {
         path: PathBuf,
         header: String,
         /// Whether `--encoding` or `--delimiter` was given, which may be the cause.
         forced: bool,
+        /// Whether `--table deals` was given, which only takes deals exports.
+        deals_named: bool,
     },
     #[error("{}", self.localize(Localizer::english()))]
     NotCsv { path: PathBuf, kind: NotCsv },
@@ -185,13 +190,19 @@ impl Localize for ImportError {
             ImportError::EmptyFile { path } => {
                 l.format("import-empty-file", &[("path", path_arg(path))])
             }
+            ImportError::NestedFolder { path } => {
+                l.format("import-nested-folder", &[("path", path_arg(path))])
+            }
             ImportError::NotDealsExport {
                 path,
                 header,
                 forced,
+                deals_named,
             } => l.format(
                 if *forced {
                     "import-not-deals-export-forced"
+                } else if *deals_named {
+                    "import-not-deals-export-named"
                 } else {
                     "import-not-deals-export"
                 },
@@ -293,7 +304,7 @@ impl Localize for ImportError {
                     ("path", path_arg(path)),
                     ("line", Arg::from(*line)),
                     ("column", Arg::from(*column)),
-                    ("detail", Arg::from(detail)),
+                    ("detail", Arg::from(l.text(detail))),
                 ],
             ),
             ImportError::Spreadsheet { path, detail } => l.format(

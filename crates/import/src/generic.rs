@@ -411,6 +411,9 @@ fn open_reader(
 
 fn decode(bytes: &[u8], encoding: Encoding) -> Option<String> {
     match encoding {
+        Encoding::Windows1251 | Encoding::Koi8R if crate::detect::utf8_in_single_byte(bytes) => {
+            None
+        }
         Encoding::Windows1251 | Encoding::Koi8R => Some(encoding.decode_lossy(bytes)),
         _ => std::str::from_utf8(bytes).ok().map(str::to_owned),
     }

@@ -176,7 +176,10 @@ pub struct ImportReport {
 /// Lists the files to import: files as given, and the files of each folder sorted by name, each
 /// with a flag that marks it as found in a folder (such a file is skipped, not fatal, when it is not
 /// a deals export).
-fn expand_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, ImportError> {
+fn expand_paths(
+    paths: &[PathBuf],
+    skipped: &mut Vec<SkippedFile>,
+) -> Result<Vec<(PathBuf, bool)>, ImportError> {
     let mut files = Vec::new();
     for path in paths {
         let metadata = std::fs::metadata(path).map_err(|source| ImportError::Io {
@@ -201,6 +204,11 @@ fn expand_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, ImportError> 
             let hidden = entry.file_name().to_string_lossy().starts_with('.');
             if !hidden && entry_path.is_file() {
                 found.push(entry_path);
+            } else if !hidden && entry_path.is_dir() {
+                skipped.push(SkippedFile {
+                    path: entry_path.clone(),
+                    reason: ImportError::NestedFolder { path: entry_path },
+                });
             }
         }
         if found.is_empty() {
@@ -462,6 +470,7 @@ fn classify(path: &Path, options: &ImportOptions) -> Result<Job, ImportError> {
         path: path.to_owned(),
         header: header_preview(&source.labels),
         forced: options.encoding.is_some() || options.delimiter.is_some(),
+        deals_named: options.table.as_deref() == Some("deals"),
     })
 }
 
@@ -531,9 +540,9 @@ pub fn import(
     l: &Localizer,
     on_wait: &dyn Fn(),
 ) -> Result<ImportReport, ImportError> {
-    let files = expand_paths(paths)?;
-    let mut jobs = Vec::new();
     let mut skipped = Vec::new();
+    let files = expand_paths(paths, &mut skipped)?;
+    let mut jobs = Vec::new();
     for (path, from_folder) in files {
         match classify(&path, options) {
             Ok(job) => jobs.push(job),
@@ -640,7 +649,12 @@ pub fn import(
             "contacts" => vec!["contacts".to_owned(), "companies".to_owned()],
             other => vec![other.to_owned()],
         };
-        let options = &settle_timezone(warehouse.root(), transaction.tables(), &targets, options)?;
+        let mut settled =
+            settle_timezone(warehouse.root(), transaction.tables(), &targets, options)?;
+        if matches!(table.as_str(), "deals" | API_TABLES) {
+            remember_stages(transaction.tables(), &mut settled);
+        }
+        let options = &settled;
         let mine: Vec<Job> = jobs
             .iter_mut()
             .filter(|job| job.as_ref().is_some_and(|j| j.table() == table))
@@ -679,6 +693,28 @@ pub fn import(
         detections: Vec::new(),
         removed_demo,
     })
+}
+
+/// Adds the won and lost stage names that earlier imports of the deals table declared, unless the
+/// import replaces the table: a routine import of a newer export then reads outcomes as the
+/// first one did.
+fn remember_stages(tables: &BTreeMap<String, TableMeta>, options: &mut ImportOptions) {
+    if options.replace {
+        return;
+    }
+    let Some(meta) = tables.get("deals").filter(|meta| !meta.demo) else {
+        return;
+    };
+    for (kept, given) in [
+        (&meta.won_stages, &mut options.won_stages),
+        (&meta.lost_stages, &mut options.lost_stages),
+    ] {
+        for name in kept {
+            if !given.contains(name) {
+                given.push(name.clone());
+            }
+        }
+    }
 }
 
 /// Returns the options with the time zone to read times in: the one the user gave, else the
@@ -1287,6 +1323,14 @@ fn finish_table(
         rejected,
         key: staged.key,
         version_column: staged.version.map(str::to_owned),
+        won_stages: match table {
+            "deals" => options.won_stages.clone(),
+            _ => Vec::new(),
+        },
+        lost_stages: match table {
+            "deals" => options.lost_stages.clone(),
+            _ => Vec::new(),
+        },
         files,
         sources: all_sources,
     };

@@ -248,8 +248,8 @@ pub(crate) fn merge(
         return Ok((files, counts));
     };
 
-    // Keys of the new rows. In row mode a key repeated within the import keeps its newest copy;
-    // in group mode every row of the key stays.
+    // Keys of the new rows. In row mode a key repeated within the import keeps its newest copy.
+    // In group mode the rows of the key's newest version stay together, and older versions go.
     let mut seen: HashMap<Box<[u8]>, Entry> = HashMap::new();
     let mut new_masks: Vec<FileMask> = new_files
         .iter()
@@ -289,6 +289,17 @@ pub(crate) fn merge(
             row += keys.first().map_or(0, |k| k.len());
             Ok(())
         })?;
+    }
+
+    if mode == KeyMode::Group {
+        for entry in seen.values() {
+            for copy in std::iter::once(&entry.first).chain(&entry.more) {
+                if newer(entry.version, copy.version) {
+                    drop_row(&mut new_masks, *copy);
+                    counts.superseded += 1;
+                }
+            }
+        }
     }
 
     // Old rows with the same key: the older copy goes.
@@ -358,6 +369,7 @@ pub(crate) fn merge(
     }
 
     let mut files = Vec::with_capacity(old_files.len() + new_files.len());
+    let mut emptied = Vec::new();
     for (file, mask) in old_files
         .into_iter()
         .zip(old_masks)
@@ -372,9 +384,61 @@ pub(crate) fn merge(
                 &root.join(&file.path),
                 &mask.keep,
             )?);
+        } else {
+            emptied.push(file);
         }
     }
+    keep_columns(transaction, table, &mut files, emptied)?;
     Ok((files, counts))
+}
+
+/// Keeps the columns of files whose rows were all replaced. The table's columns are those of its
+/// files, so when the newer rows come from a source without some columns (API pages replacing a
+/// web export), an empty file with the old file's columns keeps them in the table.
+fn keep_columns(
+    transaction: &mut Transaction,
+    table: &str,
+    files: &mut Vec<DataFile>,
+    emptied: Vec<DataFile>,
+) -> Result<(), ImportError> {
+    if emptied.is_empty() {
+        return Ok(());
+    }
+    let root = transaction.root().to_owned();
+    let mut present = std::collections::HashSet::new();
+    for file in files.iter() {
+        present.extend(column_names(&root.join(&file.path))?);
+    }
+    for file in emptied {
+        let path = root.join(&file.path);
+        let names = column_names(&path)?;
+        if names.iter().all(|name| present.contains(name)) {
+            continue;
+        }
+        files.push(rewrite(
+            transaction,
+            table,
+            &path,
+            &vec![false; file.rows as usize],
+        )?);
+        present.extend(names);
+    }
+    Ok(())
+}
+
+/// Returns the column names of a Parquet file, read from its footer.
+fn column_names(path: &Path) -> Result<Vec<String>, ImportError> {
+    let file = File::open(path).map_err(|source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error(path))?;
+    Ok(builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|field| field.name().clone())
+        .collect())
 }
 
 /// Whether a copy with version `a` beats a later-imported copy with version `b`: only when both

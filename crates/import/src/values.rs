@@ -379,10 +379,16 @@ pub fn wall_time_to_micros(wall: NaiveDateTime, zone: Tz) -> Result<i64, ValueEr
 }
 
 /// Parses a calendar date: `dd.mm.yyyy`, `yyyy-mm-dd`, `dd/mm/yyyy` or the compact `yyyymmdd`.
+/// A time after the date (`01.01.2025 10:00:00`, `2025-01-01T10:00`, a date cell of Excel with a
+/// time) is checked and dropped.
 pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, ValueError> {
     let text = text.trim().trim_start_matches('\'');
     if text.is_empty() {
         return Ok(None);
+    }
+    if let Some((date, time)) = text.split_once([' ', 'T']) {
+        parse_time_part(time.trim())?;
+        return parse_date(date);
     }
     if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
         let year = parse_number(&text[..4], 4)?;
@@ -511,6 +517,15 @@ mod tests {
         assert_eq!(parse_date("03/06/2024"), Ok(date(2024, 6, 3)));
         assert_eq!(parse_date("19971301"), Err(ValueError::ImpossibleDate));
         assert_eq!(parse_date("вчера"), Err(ValueError::NotDate));
+        // A time after the date is checked and dropped.
+        assert_eq!(parse_date("2025-01-01 00:00:00"), Ok(date(2025, 1, 1)));
+        assert_eq!(parse_date("02.01.2025 18:00:00"), Ok(date(2025, 1, 2)));
+        assert_eq!(parse_date("2025-01-01T10:30"), Ok(date(2025, 1, 1)));
+        assert_eq!(parse_date("02.01.2025 вечер"), Err(ValueError::NotDate));
+        assert_eq!(
+            parse_date("31.02.2025 10:00"),
+            Err(ValueError::ImpossibleDate)
+        );
         assert_eq!(parse_month("2024-03"), Ok(date(2024, 3, 1)));
         assert_eq!(parse_month("03.2024"), Ok(date(2024, 3, 1)));
         assert_eq!(parse_month("Март 2024"), Ok(date(2024, 3, 1)));

@@ -179,6 +179,12 @@ pub struct TableMeta {
     /// Column whose larger value marks the newer copy of a row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_column: Option<String>,
+    /// Stage names the user declared won or lost (besides amoCRM's own), kept so that later
+    /// imports of the table read outcomes the same way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub won_stages: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost_stages: Vec<String>,
     #[serde(default)]
     pub files: Vec<DataFile>,
     /// Every source imported into the table, oldest first.
@@ -783,6 +789,8 @@ mod tests {
             rejected: 0,
             key: Vec::new(),
             version_column: None,
+            won_stages: Vec::new(),
+            lost_stages: Vec::new(),
             files,
             sources: Vec::new(),
         }
