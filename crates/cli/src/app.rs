@@ -134,6 +134,7 @@ pub async fn open_engine(settings: &Settings, l: &Localizer) -> Result<Engine, F
     let engine = Engine::open(&warehouse)
         .await
         .map_err(|e| from_engine(&e, l))?;
+    engine.set_language(l.lang());
     for (table, error) in engine.broken_tables() {
         let warning = l.format(
             "table-unreadable",

@@ -164,7 +164,7 @@ impl Engine {
         // `now()` and casts of text to timestamps then follow the account's clock.
         config.options_mut().execution.time_zone = Some(timezone.clone());
         let ctx = SessionContext::new_with_config(config);
-        crmsql_functions::register_all(&ctx);
+        crmsql_functions::register_all(&ctx, &timezone);
 
         let mut broken = Vec::new();
         for (name, meta) in &snapshot.tables {
@@ -184,6 +184,24 @@ impl Engine {
             timezone,
             _snapshot: snapshot,
         })
+    }
+
+    /// Sets the language of the names that CRM functions return, such as RFM segments.
+    pub fn set_language(&self, lang: Lang) {
+        let state = self.ctx.state_ref();
+        let mut state = state.write();
+        if let Some(options) = state
+            .config_mut()
+            .options_mut()
+            .extensions
+            .get_mut::<crmsql_functions::CrmOptions>()
+        {
+            options.lang = match lang {
+                Lang::Ru => "ru",
+                Lang::En => "en",
+            }
+            .to_owned();
+        }
     }
 
     /// Returns the DataFusion session.

@@ -1,5 +1,5 @@
-//! CRM functions for SQL: money and efficiency ratios, average check, customer segments, RFM and
-//! lifetime value.
+//! CRM functions for SQL: money and efficiency ratios, average check, customer segments, RFM,
+//! lifetime value and period presets.
 //!
 //! Every session registers them with [`register_all`], so saved reports, the REPL and a cluster
 //! all resolve the same names. This crate only defines functions; it reads no data.
@@ -7,6 +7,7 @@
 mod avg_check;
 mod ltv;
 mod options;
+mod periods;
 mod ratios;
 mod segments;
 
@@ -18,11 +19,12 @@ use datafusion::prelude::SessionContext;
 pub use avg_check::AvgCheck;
 pub use ltv::{Ltv, LtvObserved};
 pub use options::CrmOptions;
+pub use periods::{Bound, InPeriod, Period, PeriodBound};
 pub use ratios::{Ratio, RatioKind};
 pub use segments::{QuantileBucket, RfmScore, RfmSegment, SegmentBucket};
 
-/// Returns the scalar CRM functions.
-pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
+/// Returns the scalar CRM functions. Period functions give times in `zone`, the account's.
+pub fn scalar_functions(zone: &str) -> Vec<Arc<ScalarUDF>> {
     let mut functions: Vec<Arc<ScalarUDF>> = RatioKind::ALL
         .into_iter()
         .map(|kind| Arc::new(ScalarUDF::new_from_impl(Ratio::new(kind))))
@@ -30,6 +32,12 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     functions.push(Arc::new(ScalarUDF::new_from_impl(SegmentBucket::new())));
     functions.push(Arc::new(ScalarUDF::new_from_impl(RfmSegment::new())));
     functions.push(Arc::new(ScalarUDF::new_from_impl(Ltv::new())));
+    for bound in [Bound::Start, Bound::End] {
+        functions.push(Arc::new(ScalarUDF::new_from_impl(PeriodBound::new(
+            bound, zone,
+        ))));
+    }
+    functions.push(Arc::new(ScalarUDF::new_from_impl(InPeriod::new(zone))));
     functions
 }
 
@@ -49,11 +57,11 @@ pub fn window_functions() -> Vec<Arc<WindowUDF>> {
     ]
 }
 
-/// Registers every CRM function in `ctx`. The session should also carry [`CrmOptions`] (see
-/// `SessionConfig::with_option_extension`) for `SET crmsql.…` to work; without it the functions
-/// use the defaults.
-pub fn register_all(ctx: &SessionContext) {
-    for function in scalar_functions() {
+/// Registers every CRM function in `ctx`, with period functions in the account's `zone`. The
+/// session should also carry [`CrmOptions`] (see `SessionConfig::with_option_extension`) for
+/// `SET crmsql.…` to work; without it the functions use the defaults.
+pub fn register_all(ctx: &SessionContext, zone: &str) {
+    for function in scalar_functions(zone) {
         ctx.register_udf(function.as_ref().clone());
     }
     for function in aggregate_functions() {
