@@ -289,6 +289,14 @@ fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), F
     if !args.key.is_empty() && report.tables.iter().any(|table| table.table == "deals") {
         warnings.push(l.text("import-key-deals"));
     }
+    if !args.columns.is_empty()
+        && report
+            .tables
+            .iter()
+            .all(|table| crmsql_import::has_fixed_columns(&table.table))
+    {
+        warnings.push(l.text("import-column-unused"));
+    }
     let mut stdout = crate::failure::Stdout;
     for line in lines {
         writeln!(stdout, "{line}").map_err(|e| from_io(e, "<stdout>", l))?;

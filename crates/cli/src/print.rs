@@ -64,6 +64,7 @@ fn missing_columns_warning(
 fn delimiter_text(delimiter: &str, l: &Localizer) -> String {
     match delimiter {
         "whitespace" => l.text("delimiter-whitespace"),
+        "\t" | "\\t" => l.text("delimiter-tab"),
         other => other.to_owned(),
     }
 }

@@ -1063,6 +1063,96 @@ fn api_price_reasons() {
     assert_eq!(rows[1]["budget"], "42000.50");
 }
 
+/// Odd rows and columns of hand-edited exports: each is kept, skipped or rejected with its
+/// reason, and the table stays readable.
+#[test]
+fn export_oddities_kept_or_explained() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let path = home.path().join("odd.csv");
+    std::fs::write(
+        &path,
+        "ID,Название сделки,Этап сделки,Дата закрытия,outcome,loss_reason\n\
+         1,a,Закрыто и не реализовано (Выбрали другого (дешевле)),02.01.2025 10:00:00,won,Дорого\n\
+         ,,,,,\n\
+         ID,Название сделки,Этап сделки,Дата закрытия,outcome,loss_reason\n\
+         2,b,Новая,31.12.9999 23:59:59,,\n\
+         3,c,Новая,не закрыта,,\n",
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    // Columns named like the derived ones are kept under numbered names.
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, outcome, loss_reason, outcome__2, loss_reason__2 FROM deals ORDER BY id",
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["outcome"], "lost");
+    assert_eq!(rows[0]["loss_reason"], "Выбрали другого (дешевле)");
+    assert_eq!(rows[0]["outcome__2"], "won");
+    assert_eq!(rows[0]["loss_reason__2"], "Дорого");
+    assert_eq!(rows[1]["id"], "3");
+
+    // The row of empty cells is skipped; the repeated header and the placeholder date are
+    // rejected with their reasons.
+    let rejects = read_export(&warehouse.join("_rejects/deals.csv"));
+    let found: Vec<(&str, &str)> = rejects
+        .iter()
+        .map(|r| (r["line"].as_str(), r["reason_code"].as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [("4", "repeated_header"), ("5", "date_out_of_range")]
+    );
+
+    // --column applies to tables of one's own only, and says so.
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[path.to_str().unwrap(), "--column", "outcome=result:text"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--column не применён"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A column of an export named like a number column of API leads does not make the table
+/// unreadable: it reads as text.
+#[test]
+fn clashing_column_types_read_as_text() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let output = import(
+        home.path(),
+        &warehouse,
+        &[&samples().join("api_v4_leads_page.json")],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let path = home.path().join("score.csv");
+    std::fs::write(
+        &path,
+        "ID,Название сделки,Этап сделки,score,is_deleted\n5,Имя,Переговоры,высокий,Да\n",
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&path]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, score, is_deleted FROM deals ORDER BY id",
+    );
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0]["score"], "высокий");
+    assert_eq!(rows[0]["is_deleted"], "Да");
+    assert_eq!(rows[1]["is_deleted"], "false");
+}
+
 /// Pages of the entities that have no sample file, written here in the shape the API returns:
 /// companies, loss reasons and catalogs, and a lead that names its loss reason only by id.
 #[test]

@@ -83,6 +83,21 @@ pub async fn parquet_table(
                     if field.is_nullable() {
                         known.set_nullable(true);
                     }
+                    // Files that disagree on a column's type (a text column of an export named
+                    // like a number column of the API) read it as DOUBLE when both are numbers,
+                    // else as text, which every plain type casts to: the table stays readable.
+                    if known.data_type() != field.data_type()
+                        && !known.data_type().is_nested()
+                        && !field.data_type().is_nested()
+                    {
+                        let both_numbers =
+                            known.data_type().is_numeric() && field.data_type().is_numeric();
+                        known.set_data_type(if both_numbers {
+                            DataType::Float64
+                        } else {
+                            DataType::Utf8
+                        });
+                    }
                 }
                 None => fields.push((field.as_ref().clone(), 1)),
             }

@@ -36,7 +36,7 @@ import-unknown-timezone = unknown time zone "{ $value }"
     hint: give an IANA zone name such as Europe/Moscow or Asia/Yekaterinburg
 import-unknown-encoding = unknown encoding "{ $value }"
     hint: utf-8, windows-1251 (cp1251), koi8-r, utf-16le and utf-16be are supported
-import-invalid-delimiter = delimiter "{ $value }" must be one character, such as ; or , or tab
+import-invalid-delimiter = delimiter "{ $value }" must be one character other than a quote or a line break, such as ; or , or tab
 import-nothing-imported = no row was imported: { $rejected } { $rejected ->
     [one] row was
    *[other] rows were
@@ -77,11 +77,13 @@ reject-invalid-api-money = not an amount of money; expected a number or a string
 reject-too-many-decimals = more than two decimals: kopecks cannot be kept exactly
 reject-money-out-of-range = the amount has more than 16 digits before the decimal point
 reject-invalid-date = not a date; expected dd.mm.yyyy hh:mm:ss, dd.mm.yyyy hh:mm, dd.mm.yyyy or yyyy-mm-dd hh:mm:ss
+reject-date-out-of-range = the year is outside 1900–2200, the range reports can compute with; if it stands for "never", such as 31.12.9999, clear the cell
 reject-invalid-api-time = not a time; the API gives times as Unix seconds, such as 1718965507, and crmsql also takes text such as dd.mm.yyyy hh:mm:ss
 reject-duplicate-key = the key ({ $key }) already occurred in this file, on line { $line }, so this row was rejected. If these are separate amounts, merge them into one row or import the table with another --key and --replace
 reject-impossible-date = no such date or time exists
 reject-nonexistent-local-time = this time does not exist in time zone { $timezone } (clock change)
 reject-missing-id = the deal ID is empty
+reject-repeated-header = a header row among the data, as when two exports were joined into one file; this row was rejected and the others imported
 reject-invalid-encoding = the cell is not in the file's encoding ({ $encoding }); if the whole file is in another encoding, give it with --encoding, and if only some rows are, save the file again in one encoding
 
 ## Queries and reports
@@ -209,6 +211,7 @@ import-invalid-table = the table name "{ $value }" has no letters or digits
     hint: give a name such as --table purchases
 import-sheet-unused = --sheet was not used: none of the imported files is an Excel workbook
 import-key-deals = --key was not used for table deals: deals are always matched by ID
+import-column-unused = --column was not applied: it sets the columns of your own tables (--table NAME, ad spend, expenses), while exports and API JSON have fixed columns
 import-mapping-label-missing = { $path } has no column "{ $label }" named in --column (header: { $header })
 warehouse-missing-snapshot = { $path } names the snapshot "{ $name }", which is not in the snapshots folder
     hint: write the name of the newest snapshot, { $newest }, into { $path } to open the warehouse as the last import left it
@@ -248,6 +251,7 @@ help-import-dry_run = Show what would be loaded (format, encoding, delimiter, co
 help-import-strict = Treat any rejected row as an error: the import is cancelled and the warehouse is not changed
 help-import-replace = Replace the table as a whole instead of merging into it
 delimiter-whitespace = spaces
+delimiter-tab = tab
 reject-invalid-entity-type = the "Тип" column must be "контакт" or "компания"
 import-invalid-json = { $path }: neither JSON nor JSON Lines, error at line { $line }, column { $column }: { $detail }
 json-eof = the text ends in the middle of a value: the file may be cut short

@@ -377,6 +377,8 @@ pub(crate) struct Lookups {
     /// Version (`updated_at`) of the copy of each entity whose custom field values this import
     /// has written. A copy that is not newer adds no values, so an entity listed twice, in one
     /// page or in two, does not get its values twice.
+    // NOTE: a newer copy with no custom fields at all writes no rows, so the values that an
+    // earlier import stored for the entity stay in `custom_field_values`.
     custom_copies: HashMap<(Entity, i64), Option<i64>>,
 }
 
@@ -544,11 +546,17 @@ impl Fields<'_> {
     fn time(&self, pointer: &str) -> Result<Cell, FieldError> {
         match self.get(pointer) {
             None => Ok(Cell::Null),
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .and_then(|seconds| seconds.checked_mul(1_000_000))
-                .map(Cell::Time)
-                .ok_or_else(|| self.error(pointer, "invalid_date")),
+            Some(Value::Number(n)) => {
+                let seconds = n
+                    .as_i64()
+                    .ok_or_else(|| self.error(pointer, "invalid_date"))?;
+                let year = chrono::DateTime::from_timestamp(seconds, 0)
+                    .map(|t| chrono::Datelike::year(&t));
+                if !year.is_some_and(|y| crate::values::SUPPORTED_YEARS.contains(&y)) {
+                    return Err(self.error(pointer, "date_out_of_range"));
+                }
+                Ok(Cell::Time(seconds * 1_000_000))
+            }
             Some(Value::String(s)) => {
                 if let Ok(seconds) = s.trim().parse::<i64>() {
                     return Ok(Cell::Time(seconds.saturating_mul(1_000_000)));
@@ -700,6 +708,11 @@ const AUDIT: [(&str, Kind); 5] = [
     ("updated_at", Kind::Time),
     ("is_deleted", Kind::Bool),
 ];
+
+/// Returns whether `table` is one that API files fill.
+pub(crate) fn is_api_table(table: &str) -> bool {
+    spec(table).is_some()
+}
 
 fn spec(table: &str) -> Option<TableSpec> {
     use Kind::*;
@@ -1837,6 +1850,7 @@ fn field_message(code: &str) -> &'static str {
         "too_many_decimals" => "reject-too-many-decimals",
         "money_out_of_range" => "reject-money-out-of-range",
         "invalid_date" => "reject-invalid-api-time",
+        "date_out_of_range" => "reject-date-out-of-range",
         "invalid_boolean" => "reject-invalid-boolean",
         "invalid_number" => "reject-invalid-number",
         _ => "reject-missing-id",

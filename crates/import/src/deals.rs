@@ -83,13 +83,15 @@ impl StageNames {
         if self.lost.contains(&normalized) {
             return (stage, "lost", None);
         }
-        if let Some(open) = stage.rfind('(')
-            && stage.ends_with(')')
-        {
-            let base = stage[..open].trim_end();
-            let reason = stage[open + 1..stage.len() - 1].trim();
-            if self.lost.contains(&normalize_label(base)) {
-                return (base, "lost", (!reason.is_empty()).then_some(reason));
+        // The reason runs from the bracket after the stage name to the last bracket, so it may
+        // hold brackets itself: `Закрыто и не реализовано (Выбрали другого (дешевле))`.
+        if stage.ends_with(')') {
+            for (open, _) in stage.match_indices('(') {
+                let base = stage[..open].trim_end();
+                if self.lost.contains(&normalize_label(base)) {
+                    let reason = stage[open + 1..stage.len() - 1].trim();
+                    return (base, "lost", (!reason.is_empty()).then_some(reason));
+                }
             }
         }
         (stage, "open", None)
@@ -505,11 +507,18 @@ pub(crate) fn record_text(record: &csv::ByteRecord, delimiter: u8, encoding: Enc
 /// user's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Cause {
-    FieldCount { expected: usize, actual: usize },
+    FieldCount {
+        expected: usize,
+        actual: usize,
+    },
     Encoding(Encoding),
-    LineBreak { lines: usize },
+    LineBreak {
+        lines: usize,
+    },
     Value(ValueError),
     MissingId,
+    /// The header row again, as when two exports were joined into one file.
+    RepeatedHeader,
 }
 
 impl Cause {
@@ -520,6 +529,7 @@ impl Cause {
             Cause::LineBreak { .. } => "line_break_in_cell",
             Cause::Value(error) => error.code(),
             Cause::MissingId => "missing_id",
+            Cause::RepeatedHeader => "repeated_header",
         }
     }
 
@@ -543,6 +553,7 @@ impl Cause {
                 l.format(error.message_id(), &[("timezone", Arg::from(zone.name()))])
             }
             Cause::MissingId => l.text("reject-missing-id"),
+            Cause::RepeatedHeader => l.text("reject-repeated-header"),
         }
     }
 }
@@ -627,11 +638,11 @@ impl DealPlan {
             cause,
             spans_lines: None,
         };
-        // A blank line between records is not a row.
-        if record.len() == 1
-            && record
-                .get(0)
-                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+        // A blank line, or a row of empty cells as Excel writes for formatted blank rows, is not
+        // a row.
+        if record
+            .iter()
+            .all(|field| field.iter().all(u8::is_ascii_whitespace))
         {
             return Ok(None);
         }
@@ -761,6 +772,17 @@ impl DealPlan {
                         Some((position, text)) => {
                             match parse_cell(column, position, text, self.zone, scratch) {
                                 Ok(value) => value,
+                                Err(_)
+                                    if column.kind == ValueKind::Id
+                                        && normalize_label(text)
+                                            == normalize_label(&self.labels[position]) =>
+                                {
+                                    return Err(reject(
+                                        &self.labels[position],
+                                        text,
+                                        Cause::RepeatedHeader,
+                                    ));
+                                }
                                 Err(error) => {
                                     return Err(reject(
                                         &self.labels[position],
@@ -999,5 +1021,18 @@ mod tests {
             ("Переговоры (2 этап)", "open", None)
         );
         assert_eq!(stages.classify(""), ("", "open", None));
+        // A reason with brackets of its own.
+        assert_eq!(
+            stages.classify("Закрыто и не реализовано (Выбрали другого (дешевле))"),
+            (
+                "Закрыто и не реализовано",
+                "lost",
+                Some("Выбрали другого (дешевле)")
+            )
+        );
+        assert_eq!(
+            stages.classify("Закрыто и не реализовано (Дорого) (Очень)"),
+            ("Закрыто и не реализовано", "lost", Some("Дорого) (Очень"))
+        );
     }
 }

@@ -105,6 +105,12 @@ impl Default for ImportOptions {
 }
 
 /// Parses an IANA time zone name such as `Europe/Moscow`, ignoring case.
+/// Returns whether `table` has columns of its own, from amoCRM's exports or API, so that
+/// `--column` does not apply to it.
+pub fn has_fixed_columns(table: &str) -> bool {
+    matches!(table, "deals" | "contacts" | "companies") || api::is_api_table(table)
+}
+
 pub fn parse_timezone(name: &str) -> Result<Tz, ImportError> {
     Tz::from_str_insensitive(name.trim()).map_err(|_| ImportError::UnknownTimezone {
         value: name.to_owned(),
@@ -115,6 +121,10 @@ pub fn parse_timezone(name: &str) -> Result<Tz, ImportError> {
 pub fn parse_delimiter(text: &str) -> Result<u8, ImportError> {
     match text {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
+        // A quote or a line break cannot separate fields: they have meanings of their own.
+        "\"" | "\n" | "\r" => Err(ImportError::InvalidDelimiter {
+            value: text.to_owned(),
+        }),
         _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
         _ => Err(ImportError::InvalidDelimiter {
             value: text.to_owned(),

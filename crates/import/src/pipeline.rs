@@ -530,8 +530,9 @@ impl Worker<'_> {
                     }
                 }
             };
-            // A blank line between records is not a row.
-            if cells.len() == 1 && cells[0].trim().is_empty() {
+            // A blank line, or a line of empty cells as Excel writes for formatted blank rows,
+            // is not a row.
+            if cells.iter().all(|cell| cell.trim().is_empty()) {
                 continue;
             }
             let result = if cells.len() == self.plan.width() {

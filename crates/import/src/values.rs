@@ -3,7 +3,7 @@
 //! Each parser returns `Ok(None)` for an empty cell and an error naming what is wrong otherwise;
 //! the caller adds the file, line and column.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
 /// Reason a cell could not be read.
@@ -19,6 +19,8 @@ pub enum ValueError {
     NotNumber,
     NotBool,
     NotMonth,
+    /// A date outside the years that queries can compute with.
+    DateOutOfRange,
 }
 
 impl ValueError {
@@ -35,6 +37,7 @@ impl ValueError {
             ValueError::NotNumber => "invalid_number",
             ValueError::NotBool => "invalid_boolean",
             ValueError::NotMonth => "invalid_month",
+            ValueError::DateOutOfRange => "date_out_of_range",
         }
     }
 
@@ -51,6 +54,7 @@ impl ValueError {
             ValueError::NotNumber => "reject-invalid-number",
             ValueError::NotBool => "reject-invalid-boolean",
             ValueError::NotMonth => "reject-invalid-month",
+            ValueError::DateOutOfRange => "reject-date-out-of-range",
         }
     }
 }
@@ -120,7 +124,12 @@ pub fn parse_money(text: &str) -> Result<Option<i128>, ValueError> {
             break;
         }
     }
-    let compact: String = text.chars().filter(|c| !is_group_space(*c)).collect();
+    // A typographic minus (U+2212), as word processors write it, is a minus.
+    let compact: String = text
+        .chars()
+        .filter(|c| !is_group_space(*c))
+        .map(|c| if c == '\u{2212}' { '-' } else { c })
+        .collect();
     let (negative, unsigned) = match compact.as_bytes().first() {
         Some(b'-') => (true, &compact[1..]),
         Some(b'+') => (false, &compact[1..]),
@@ -262,11 +271,20 @@ pub fn is_open_marker(text: &str) -> bool {
 /// Parses a wall-clock date and time as amoCRM writes it: `dd.mm.yyyy hh:mm:ss`, also without
 /// seconds, without the time, with one-digit day or month, or in ISO form `yyyy-mm-dd hh:mm:ss`.
 pub fn parse_wall_time(text: &str) -> Result<Option<NaiveDateTime>, ValueError> {
-    match fixed_wall_time(text.as_bytes()) {
-        Some(wall) => Ok(Some(wall)),
-        None => any_wall_time(text),
+    let wall = match fixed_wall_time(text.as_bytes()) {
+        Some(wall) => Some(wall),
+        None => any_wall_time(text)?,
+    };
+    match wall {
+        Some(wall) if !SUPPORTED_YEARS.contains(&wall.year()) => Err(ValueError::DateOutOfRange),
+        other => Ok(other),
     }
 }
+
+/// Years a date may have. Date functions of queries compute in nanoseconds, which reach only
+/// from 1677 to 2262; a placeholder such as `31.12.9999` would make every report over the
+/// column fail, so such a row is rejected with its reason.
+pub const SUPPORTED_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 
 fn any_wall_time(text: &str) -> Result<Option<NaiveDateTime>, ValueError> {
     let text = text.trim().trim_start_matches('\'');
@@ -382,13 +400,20 @@ pub fn wall_time_to_micros(wall: NaiveDateTime, zone: Tz) -> Result<i64, ValueEr
 /// A time after the date (`01.01.2025 10:00:00`, `2025-01-01T10:00`, a date cell of Excel with a
 /// time) is checked and dropped.
 pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, ValueError> {
+    match parse_any_date(text)? {
+        Some(date) if !SUPPORTED_YEARS.contains(&date.year()) => Err(ValueError::DateOutOfRange),
+        other => Ok(other),
+    }
+}
+
+fn parse_any_date(text: &str) -> Result<Option<NaiveDate>, ValueError> {
     let text = text.trim().trim_start_matches('\'');
     if text.is_empty() {
         return Ok(None);
     }
     if let Some((date, time)) = text.split_once([' ', 'T']) {
         parse_time_part(time.trim())?;
-        return parse_date(date);
+        return parse_any_date(date);
     }
     if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
         let year = parse_number(&text[..4], 4)?;
@@ -548,6 +573,7 @@ mod tests {
             ("185\u{a0}000", 18_500_000),
             ("185\u{202f}000", 18_500_000),
             ("42 000,50", 4_200_050),
+            ("\u{2212}500", -50_000),
             ("42000.50", 4_200_050),
             ("42000,5", 4_200_050),
             ("1,234,567.89", 123_456_789),
@@ -604,6 +630,16 @@ mod tests {
             Err(ValueError::ImpossibleDate)
         );
         assert_eq!(parse_wall_time("вчера"), Err(ValueError::NotDate));
+        // Placeholders far in the past or future are rejected, not stored.
+        assert_eq!(
+            parse_wall_time("31.12.9999 23:59:59"),
+            Err(ValueError::DateOutOfRange)
+        );
+        assert_eq!(
+            parse_wall_time("01.01.0001 00:00:00"),
+            Err(ValueError::DateOutOfRange)
+        );
+        assert_eq!(parse_date("9999-12-31"), Err(ValueError::DateOutOfRange));
         assert_eq!(parse_wall_time("21.06.24"), Err(ValueError::NotDate));
     }
 

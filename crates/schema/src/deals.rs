@@ -465,7 +465,11 @@ impl HeaderPlan {
     pub fn from_labels(labels: &[String]) -> HeaderPlan {
         let mut columns = Vec::with_capacity(labels.len());
         let mut currency = None;
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        // Columns derived from the stage take their names first, so an export column of the same
+        // name is kept as `outcome__2` rather than lost.
+        let mut seen: HashMap<String, usize> = ["outcome", "loss_reason"]
+            .map(|name| (name.to_owned(), 1))
+            .into();
 
         for (position, label) in labels.iter().enumerate() {
             let normalized = normalize_label(label);
