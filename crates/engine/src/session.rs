@@ -83,9 +83,9 @@ pub async fn parquet_table(
                     if field.is_nullable() {
                         known.set_nullable(true);
                     }
-                    // Files that disagree on a column's type (a text column of an export named
-                    // like a number column of the API) read it as DOUBLE when both are numbers,
-                    // else as text, which every plain type casts to: the table stays readable.
+                    // Files may disagree on a column's type, as when an export's text column is
+                    // named like a number column of the API. The column then reads as DOUBLE when
+                    // both are numbers, else as text, which every plain type casts to.
                     if known.data_type() != field.data_type()
                         && !known.data_type().is_nested()
                         && !field.data_type().is_nested()
