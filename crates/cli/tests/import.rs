@@ -1775,6 +1775,14 @@ fn import_new_key_or_zone_rejected() {
     );
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("записаны в часовом поясе Asia/Yekaterinburg"));
+    // API users have no times, so another zone for them does not clash with the deals' zone.
+    let users = samples().join("api_v4_users_page.json");
+    let output = import_args(
+        home.path(),
+        &warehouse,
+        &[users.to_str().unwrap(), "--timezone", "Europe/Moscow"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
 
     // A table of dates only has no zone to keep.
     let warehouse = home.path().join("wh3");

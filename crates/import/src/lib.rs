@@ -592,7 +592,7 @@ pub fn import(
             }
             checked.push(job.table());
             let targets = match job.table() {
-                API_TABLES => snapshot.tables.keys().cloned().collect(),
+                API_TABLES => api_targets(&jobs)?,
                 "contacts" => vec!["contacts".to_owned(), "companies".to_owned()],
                 other => vec![other.to_owned()],
             };
@@ -655,7 +655,7 @@ pub fn import(
     let mut jobs: Vec<Option<Job>> = jobs.into_iter().map(Some).collect();
     for table in tables {
         let targets = match table.as_str() {
-            API_TABLES => transaction.table_names(),
+            API_TABLES => api_targets(jobs.iter().flatten())?,
             "contacts" => vec!["contacts".to_owned(), "companies".to_owned()],
             other => vec![other.to_owned()],
         };
@@ -703,6 +703,21 @@ pub fn import(
         detections: Vec::new(),
         removed_demo,
     })
+}
+
+/// Lists the tables the API files among `jobs` fill, whose time zone the import must keep.
+fn api_targets<'a>(jobs: impl IntoIterator<Item = &'a Job>) -> Result<Vec<String>, ImportError> {
+    let mut targets: Vec<String> = Vec::new();
+    for job in jobs {
+        if let Job::Api(path) = job {
+            for (table, _) in api::count_records(path)? {
+                if table != "?" && !targets.iter().any(|t| t == table) {
+                    targets.push(table.to_owned());
+                }
+            }
+        }
+    }
+    Ok(targets)
 }
 
 /// Adds the won and lost stage names that earlier imports of the deals table declared, unless the
@@ -840,7 +855,21 @@ fn detect_job(job: &Job, options: &ImportOptions) -> Result<Detection, ImportErr
                 format: "json".to_owned(),
                 encoding: "utf-8".to_owned(),
                 delimiter: String::new(),
-                columns: tables.iter().flat_map(|t| api::describe(t)).collect(),
+                // A file that fills several tables names the table of each column.
+                columns: {
+                    let several = tables.len() > 1;
+                    tables
+                        .iter()
+                        .flat_map(|t| {
+                            api::describe(t)
+                                .into_iter()
+                                .map(move |(label, name, kind)| {
+                                    let name = if several { format!("{t}.{name}") } else { name };
+                                    (label, name, kind)
+                                })
+                        })
+                        .collect()
+                },
                 unknown: Vec::new(),
                 rows: counts.iter().map(|(_, n)| n).sum(),
                 sheet: None,
