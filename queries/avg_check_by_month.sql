@@ -4,6 +4,10 @@
 -- description: в часовом поясе аккаунта.
 -- description.en: Average check by month: won deals per month of closing (in the account's
 -- description.en: time zone), their revenue and the average check.
+-- param: period period | Период закрытия сделок; без него — вся история
+-- param.en: period | Period of closing; the whole history without it
+-- param: pipeline text | Воронка; без неё — все воронки
+-- param.en: pipeline | Pipeline; all pipelines without it
 SELECT
     to_char(date_trunc('month', closed_at), '%Y-%m') AS month,
     count(*) AS deals_won,
@@ -13,5 +17,7 @@ SELECT
 FROM deals
 WHERE outcome = 'won'
   AND closed_at IS NOT NULL
+  [[AND in_period(closed_at, $period)]]
+  [[AND pipeline = $pipeline]]
 GROUP BY 1
 ORDER BY 1;

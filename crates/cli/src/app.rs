@@ -11,7 +11,7 @@ use crmsql_import::{
 };
 use crmsql_schema::Warehouse;
 
-use crate::args::{Cli, Commands, DemoArgs, FormatArg, ImportArgs, RunArgs};
+use crate::args::{Cli, Commands, DemoArgs, FormatArg, ImportArgs, ReportsAction, RunArgs};
 use crate::failure::{Failure, from_engine, from_import, from_io, from_warehouse};
 use crate::print::{import_summary, write_query_result};
 
@@ -72,7 +72,10 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
     match &cli.command {
         Some(Commands::Import(args)) => import(&settings, args, l),
         Some(Commands::Demo(args)) => demo(args, l),
-        Some(Commands::Reports) => list_reports(&settings, l),
+        Some(Commands::Reports(args)) => match &args.action {
+            None => list_reports(&settings, l),
+            Some(ReportsAction::Show(show)) => show_report(&settings, &show.report, l),
+        },
         Some(Commands::Run(args)) => {
             let engine = runtime.block_on(open_engine(&settings, l))?;
             runtime.block_on(run_report(&engine, &settings, args, l))
@@ -351,8 +354,69 @@ pub fn list_reports(settings: &Settings, l: &Localizer) -> Result<(), Failure> {
             report.description(settings.lang)
         )
         .map_err(|e| from_io(e, "<stdout>", l))?;
+        for line in param_lines(report, settings.lang, l) {
+            writeln!(stdout, "{:<24} {line}", "").map_err(|e| from_io(e, "<stdout>", l))?;
+        }
     }
     Ok(())
+}
+
+/// Describes each parameter of a report on one line: how to give it, its type, its default and
+/// what it means.
+fn param_lines(report: &crmsql_engine::Report, lang: Lang, l: &Localizer) -> Vec<String> {
+    report
+        .params
+        .iter()
+        .map(|param| {
+            let option = match param.name.as_str() {
+                "period" => "--period".to_owned(),
+                "compare" => "--compare".to_owned(),
+                name => format!("--param {name}"),
+            };
+            let description = match (lang, &param.description_en) {
+                (Lang::En, Some(english)) => english.clone(),
+                _ => param.description_ru.clone(),
+            };
+            let state = match (&param.default, param.required) {
+                (Some(default), _) => l.format("param-default", &[("value", Arg::from(default))]),
+                (None, true) => l.text("param-required"),
+                (None, false) => l.text("param-optional"),
+            };
+            format!(
+                "{option} ({}, {state}){}",
+                param.kind.name(),
+                if description.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {description}")
+                }
+            )
+        })
+        .collect()
+}
+
+/// Prints one report: its name, description, parameters, origin and SQL.
+fn show_report(settings: &Settings, name: &str, l: &Localizer) -> Result<(), Failure> {
+    let library = ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
+    let report = library.resolve(name).map_err(|e| from_engine(&e, l))?;
+    let mut text = format!("{}\n{}\n", report.name, report.description(settings.lang));
+    let params = param_lines(&report, settings.lang, l);
+    if !params.is_empty() {
+        text.push_str(&format!("\n{}\n", l.text("report-params-heading")));
+        for line in params {
+            text.push_str(&format!("  {line}\n"));
+        }
+    }
+    text.push_str(&format!(
+        "\n{}\n\n{}",
+        l.format(
+            "report-origin",
+            &[("path", Arg::from(report.origin_text()))]
+        ),
+        report.sql.trim_end()
+    ));
+    let mut stdout = crate::failure::Stdout;
+    writeln!(stdout, "{text}").map_err(|e| from_io(e, "<stdout>", l))
 }
 
 /// Runs every statement of `sql`, printing each result to standard output.
@@ -385,8 +449,25 @@ async fn run_report(
     let report = library
         .resolve(&args.report)
         .map_err(|e| from_engine(&e, l))?;
+    let mut given: Vec<(String, String)> = Vec::new();
+    if let Some(period) = &args.period {
+        given.push(("period".to_owned(), period.clone()));
+    }
+    if let Some(compare) = &args.compare {
+        given.push(("compare".to_owned(), compare.clone()));
+    }
+    for param in &args.params {
+        let Some((key, value)) = param.split_once('=') else {
+            return Err(Failure::User(
+                l.format("param-syntax", &[("value", Arg::from(param))]),
+            ));
+        };
+        let key = key.trim().to_owned();
+        given.retain(|(k, _)| *k != key);
+        given.push((key, value.to_owned()));
+    }
     let results = engine
-        .run_sql(&report.sql)
+        .run_report(&report, &given)
         .await
         .map_err(|e| from_engine(&e, l))?;
 

@@ -65,8 +65,25 @@ pub enum FormatArg {
 pub enum Commands {
     Import(ImportArgs),
     Run(RunArgs),
-    Reports,
+    Reports(ReportsArgs),
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportsArgs {
+    #[command(subcommand)]
+    pub action: Option<ReportsAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportsAction {
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[arg(value_name = "REPORT")]
+    pub report: String,
 }
 
 #[derive(Debug, Args)]
@@ -118,6 +135,15 @@ pub struct RunArgs {
 
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+
+    #[arg(long, value_name = "previous|year")]
+    pub compare: Option<String>,
+
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
 }
 
 #[derive(Debug, Args)]

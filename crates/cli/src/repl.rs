@@ -243,7 +243,7 @@ pub fn run_command(
             let report = library.resolve(argument).map_err(|e| from_engine(&e, l))?;
             let results = runtime.block_on(async {
                 tokio::select! {
-                    results = engine.run_sql(&report.sql) => Some(results),
+                    results = engine.run_report(&report, &[]) => Some(results),
                     _ = tokio::signal::ctrl_c() => None,
                 }
             });

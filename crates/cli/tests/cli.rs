@@ -1152,3 +1152,135 @@ fn stray_quote_closed_later_is_rejected() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["id"], "4");
 }
+
+/// Report parameters: a period and a pipeline narrow the saved reports, hostile text is bound as
+/// a value, and wrong names, types and missing values stop the run before any query.
+#[test]
+fn report_parameters_typed_and_bound() {
+    let home = tempfile::tempdir().unwrap();
+    let run_csv = |args: &[&str]| {
+        let mut all = vec!["--format", "csv", "run"];
+        all.extend_from_slice(args);
+        run(crmsql(home.path()).args(&all))
+    };
+    // The demo warehouse: every month of two years.
+    let all = run_csv(&["avg_check_by_month"]);
+    assert!(all.status.success());
+    let all = parse_csv(&stdout(&all));
+    let month = all[3]["month"].clone();
+
+    // A month as the period gives that month's row only, with the same figures.
+    let one = run_csv(&["avg_check_by_month", "--period", &month]);
+    assert!(one.status.success(), "{}", stderr(&one));
+    assert_eq!(parse_csv(&stdout(&one)), vec![all[3].clone()]);
+
+    // The same numbers from plain SQL over the pipeline the parameter names.
+    let pipeline =
+        query_default(home.path(), "SELECT min(pipeline) AS p FROM deals")[0]["p"].clone();
+    let by_pipeline = run_csv(&[
+        "avg_check_by_month",
+        "--param",
+        &format!("pipeline={pipeline}"),
+    ]);
+    assert!(by_pipeline.status.success(), "{}", stderr(&by_pipeline));
+    let expected = query_default(
+        home.path(),
+        &format!(
+            "SELECT count(*) AS n FROM deals WHERE outcome = 'won' AND closed_at IS NOT NULL \
+             AND pipeline = '{pipeline}'"
+        ),
+    )[0]["n"]
+        .clone();
+    let counted: u64 = parse_csv(&stdout(&by_pipeline))
+        .iter()
+        .map(|row| row["deals_won"].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(counted.to_string(), expected);
+
+    // Hostile text is a value: it matches no pipeline and changes nothing.
+    let hostile = run_csv(&[
+        "pipeline_stages",
+        "--param",
+        "pipeline=x'; DROP TABLE deals; --",
+    ]);
+    assert!(hostile.status.success(), "{}", stderr(&hostile));
+    assert_eq!(parse_csv(&stdout(&hostile)).len(), 0);
+    let count = query_default(home.path(), "SELECT count(*) AS n FROM deals");
+    assert_eq!(count[0]["n"], "6000");
+
+    // Mistakes are named before anything runs.
+    let unknown = run_csv(&["sales_by_manager", "--param", "manager=Мария"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("нет параметра «manager»; параметры отчёта: period"),
+        "{}",
+        stderr(&unknown)
+    );
+    let invalid = run_csv(&["sales_by_manager", "--period", "прошлый месяц"]);
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(
+        stderr(&invalid).contains("«прошлый месяц» — не период"),
+        "{}",
+        stderr(&invalid)
+    );
+    let syntax = run_csv(&["sales_by_manager", "--param", "period"]);
+    assert!(
+        stderr(&syntax).contains("нужен вид КЛЮЧ=ЗНАЧЕНИЕ"),
+        "{}",
+        stderr(&syntax)
+    );
+
+    // A required parameter of a report file, and a $name the header does not declare.
+    let file = home.path().join("by_channel.sql");
+    std::fs::write(
+        &file,
+        "-- name: by_channel\n-- description: Сделки канала.\n-- param: channel text required | Канал\n\
+         SELECT count(*) AS n FROM deals WHERE utm_source = $channel\n",
+    )
+    .unwrap();
+    let missing = run_csv(&[file.to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing)
+            .contains("нужен параметр channel: задайте его через --param channel=ЗНАЧЕНИЕ"),
+        "{}",
+        stderr(&missing)
+    );
+    let given = run_csv(&[file.to_str().unwrap(), "--param", "channel=yandex"]);
+    assert!(given.status.success(), "{}", stderr(&given));
+    let expected = query_default(
+        home.path(),
+        "SELECT count(*) AS n FROM deals WHERE utm_source = 'yandex'",
+    );
+    assert_eq!(parse_csv(&stdout(&given))[0]["n"], expected[0]["n"]);
+    std::fs::write(
+        &file,
+        "-- name: by_channel\n-- description: Сделки канала.\nSELECT count(*) FROM deals WHERE utm_source = $channel\n",
+    )
+    .unwrap();
+    let undeclared = run_csv(&[file.to_str().unwrap()]);
+    assert!(
+        stderr(&undeclared).contains("используется $channel, но в заголовке нет строки"),
+        "{}",
+        stderr(&undeclared)
+    );
+
+    // The listing and the report page name the parameters.
+    let listing = run(crmsql(home.path()).args(["reports"]));
+    assert!(
+        stdout(&listing).contains("--period (period, необязательный): Период закрытия сделок"),
+        "{}",
+        stdout(&listing)
+    );
+    let page = run(crmsql(home.path()).args(["reports", "show", "pipeline_stages"]));
+    assert!(page.status.success());
+    assert!(stdout(&page).contains("--param pipeline (text, необязательный): Воронка"));
+    assert!(stdout(&page).contains("[[WHERE pipeline = $pipeline]]"));
+}
+
+/// Runs SQL on the default warehouse and returns the rows.
+fn query_default(home: &Path, sql: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let output = run(crmsql(home).args(["--format", "csv", "-c", sql]));
+    assert!(output.status.success(), "query failed: {sql}");
+    parse_csv(&stdout(&output))
+}

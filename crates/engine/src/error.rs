@@ -47,6 +47,12 @@ pub enum EngineError {
         #[source]
         source: datafusion::arrow::error::ArrowError,
     },
+    /// A run gave a report parameters it cannot take; found before any query runs.
+    #[error("{}", self.localize(Localizer::english()))]
+    Param {
+        report: String,
+        problem: crate::params::ParamProblem,
+    },
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
 }
@@ -112,6 +118,44 @@ impl Localize for EngineError {
             ),
             EngineError::Output { source } => {
                 l.format("output-error", &[("detail", Arg::from(source.to_string()))])
+            }
+            EngineError::Param { report, problem } => {
+                use crate::params::ParamProblem;
+                let report = Arg::from(report);
+                match problem {
+                    ParamProblem::Unknown { name, known } => l.format(
+                        "param-unknown",
+                        &[
+                            ("report", report),
+                            ("name", Arg::from(name)),
+                            (
+                                "known",
+                                Arg::from(if known.is_empty() {
+                                    l.text("param-none")
+                                } else {
+                                    known.join(", ")
+                                }),
+                            ),
+                        ],
+                    ),
+                    ParamProblem::Invalid { name, kind, value } => l.format(
+                        "param-invalid",
+                        &[
+                            ("report", report),
+                            ("name", Arg::from(name)),
+                            ("value", Arg::from(value)),
+                            ("type", Arg::from(l.text(kind.message_id()))),
+                        ],
+                    ),
+                    ParamProblem::Missing { name } => l.format(
+                        "param-missing",
+                        &[("report", report), ("name", Arg::from(name))],
+                    ),
+                    ParamProblem::Undeclared { name } => l.format(
+                        "param-undeclared",
+                        &[("report", report), ("name", Arg::from(name))],
+                    ),
+                }
             }
             EngineError::Warehouse(error) => error.localize(l),
         }

@@ -6,10 +6,12 @@
 
 mod error;
 pub mod output;
+pub mod params;
 pub mod report;
 mod session;
 
 pub use error::EngineError;
 pub use output::OutputFormat;
+pub use params::{ParamProblem, ParamSpec, ParamType};
 pub use report::{Report, ReportLibrary};
 pub use session::{ColumnInfo, Engine, QueryResult, TableInfo};

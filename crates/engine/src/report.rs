@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crmsql_i18n::Lang;
 
 use crate::error::EngineError;
+use crate::params::ParamSpec;
 
 /// Reports shipped with crmsql, compiled in so that `crmsql run NAME` works from any folder.
 const BUILTIN_REPORTS: &[(&str, &str)] = &[
@@ -54,6 +55,8 @@ pub struct Report {
     pub name: String,
     pub description_ru: String,
     pub description_en: Option<String>,
+    /// Parameters declared by `-- param:` lines, in their order.
+    pub params: Vec<ParamSpec>,
     pub sql: String,
     pub origin: ReportOrigin,
 }
@@ -70,6 +73,7 @@ impl Report {
         let mut name = None;
         let mut description_ru = Vec::new();
         let mut description_en = Vec::new();
+        let mut params = Vec::new();
         for (index, line) in text.lines().enumerate() {
             let trimmed = line.trim();
             if trimmed.is_empty() {
@@ -98,6 +102,21 @@ impl Report {
                 }
                 "description" => description_ru.push(value.to_owned()),
                 "description.en" => description_en.push(value.to_owned()),
+                "param" => {
+                    let spec = ParamSpec::parse(value)
+                        .map_err(|detail| header_error(index + 1, &detail))?;
+                    if params.iter().any(|p: &ParamSpec| p.name == spec.name) {
+                        return Err(header_error(index + 1, &format!("param: {}", spec.name)));
+                    }
+                    params.push(spec);
+                }
+                "param.en" => {
+                    let (param, text) = value.split_once('|').unwrap_or((value, ""));
+                    let Some(spec) = params.iter_mut().find(|p| p.name == param.trim()) else {
+                        return Err(header_error(index + 1, &format!("param.en: {value}")));
+                    };
+                    spec.description_en = Some(text.trim().to_owned());
+                }
                 _ => {}
             }
         }
@@ -111,6 +130,7 @@ impl Report {
             name,
             description_ru: description_ru.join(" "),
             description_en: (!description_en.is_empty()).then(|| description_en.join(" ")),
+            params,
             sql: text.to_owned(),
             origin,
         })
@@ -152,9 +172,15 @@ impl Report {
             name,
             description_ru: String::new(),
             description_en: None,
+            params: Vec::new(),
             sql: text,
             origin: ReportOrigin::File(path.to_owned()),
         })
+    }
+
+    /// Returns where the report comes from: its file, or `<builtin>/NAME.sql`.
+    pub fn origin_text(&self) -> String {
+        self.origin.display_path().display().to_string()
     }
 
     /// Returns the description in `lang`, falling back to Russian.

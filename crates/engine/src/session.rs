@@ -255,6 +255,42 @@ impl Engine {
         Ok(QueryResult { schema, batches })
     }
 
+    /// Runs a saved report with the parameter values a run gives (`name`, text as typed). The
+    /// values are checked before any statement runs and bound to each statement as constants.
+    pub async fn run_report(
+        &self,
+        report: &crate::Report,
+        given: &[(String, String)],
+    ) -> Result<Vec<QueryResult>, EngineError> {
+        let prepared =
+            crate::params::prepare(&report.sql, &report.params, given).map_err(|problem| {
+                EngineError::Param {
+                    report: report.name.clone(),
+                    problem,
+                }
+            })?;
+        let statements = self.parse(&prepared.sql)?;
+        let mut results = Vec::new();
+        for statement in statements {
+            let state = self.ctx.state();
+            let plan = state.statement_to_plan(statement).await?;
+            let plan = if prepared.values.is_empty() {
+                plan
+            } else {
+                // A statement uses some of the parameters; bind those it names.
+                let mut values = prepared.values.clone();
+                let used = plan.get_parameter_types()?;
+                values.retain(|name, _| used.contains_key(&format!("${name}")));
+                plan.with_param_values(values)?
+            };
+            let frame = self.ctx.execute_logical_plan(plan).await?;
+            let schema = Arc::new(frame.schema().as_arrow().clone());
+            let batches = frame.collect().await?;
+            results.push(QueryResult { schema, batches });
+        }
+        Ok(results)
+    }
+
     /// Runs every statement of `sql` in order and returns each result.
     pub async fn run_sql(&self, sql: &str) -> Result<Vec<QueryResult>, EngineError> {
         let mut results = Vec::new();

@@ -92,6 +92,27 @@ sql-error = query failed: { $detail }
 table-not-found = there is no table "{ $name }"; tables: { $available }
 report-not-found = report "{ $name }" not found
     hint: available reports are { $available }; list them with descriptions with crmsql reports
+param-unknown = report "{ $report }" has no parameter "{ $name }"; its parameters: { $known }
+param-none = none
+param-default = default { $value }
+param-required = required
+param-optional = optional
+report-params-heading = Parameters:
+report-origin = File: { $path }
+help-show = Show a report: description, parameters and SQL
+help-show-report = Report name or path to a .sql file
+param-syntax = --param "{ $value }": expected KEY=VALUE, such as --param manager=Maria
+param-invalid = parameter { $name } of report "{ $report }": "{ $value }" is not { $type }
+param-missing = report "{ $report }" needs parameter { $name }: give it with --param { $name }=VALUE
+param-undeclared = report "{ $report }" uses ${ $name }, but its header has no line "-- param: { $name } TYPE"; add one
+param-type-text = text
+param-type-int = a whole number such as 12
+param-type-number = a number such as 1.5
+param-type-money = an amount with at most two decimals, such as 50000 or 1500.50
+param-type-date = a date written YYYY-MM-DD or DD.MM.YYYY
+param-type-bool = yes or no (true or false)
+param-type-period = a period: today, yesterday, this_week, last_month, this_quarter, last_year, last_30_days, 2025, 2025-07, 2025-Q3 or 2025-07-01..2025-07-31
+param-type-compare = a comparison: previous or year
 report-read = failed to read report { $path }: { $detail }
 report-header = { $path }, line { $line }: the report header is invalid near "{ $detail }"
     hint: a report starts with the comments "-- name: report_name" and "-- description: what it shows"
@@ -142,6 +163,9 @@ help-import-lost_stages = Another name of the lost stage; may be repeated
 help-run = Run a saved report by name or by path to a .sql file
 help-run-report = Report name (see crmsql reports) or path to a .sql file
 help-run-output = Write the result to a file instead of standard output
+help-run-period = Period of the report: last_month, this_quarter, last_30_days, 2025-07, 2025-07-01..2025-07-31 and so on (the period parameter)
+help-run-compare = Period to compare with: previous, or year for the same period a year earlier (the compare parameter)
+help-run-params = Value of a report parameter, KEY=VALUE; may be repeated
 help-reports = List saved reports with descriptions
 help-demo = Generate a demo amoCRM deals export (CSV)
 help-demo-rows = Number of deals (default 6000)

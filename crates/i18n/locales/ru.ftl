@@ -102,6 +102,27 @@ sql-error = запрос не выполнен: { $detail }
 table-not-found = таблицы «{ $name }» нет; есть: { $available }
 report-not-found = отчёт «{ $name }» не найден
     подсказка: есть отчёты { $available }; список с описаниями — crmsql reports
+param-unknown = у отчёта «{ $report }» нет параметра «{ $name }»; параметры отчёта: { $known }
+param-none = нет
+param-default = по умолчанию { $value }
+param-required = обязательный
+param-optional = необязательный
+report-params-heading = Параметры:
+report-origin = Файл: { $path }
+help-show = Показать отчёт: описание, параметры и SQL
+help-show-report = Имя отчёта или путь к .sql-файлу
+param-syntax = --param «{ $value }»: нужен вид КЛЮЧ=ЗНАЧЕНИЕ, например --param manager=Мария
+param-invalid = параметр { $name } отчёта «{ $report }»: «{ $value }» — не { $type }
+param-missing = отчёту «{ $report }» нужен параметр { $name }: задайте его через --param { $name }=ЗНАЧЕНИЕ
+param-undeclared = в отчёте «{ $report }» используется ${ $name }, но в заголовке нет строки «-- param: { $name } ТИП»; добавьте её
+param-type-text = текст
+param-type-int = целое число, например 12
+param-type-number = число, например 1,5
+param-type-money = сумма с не более чем двумя знаками после запятой, например 50000 или 1500,50
+param-type-date = дата вида ГГГГ-ММ-ДД или ДД.ММ.ГГГГ
+param-type-bool = «да» или «нет» (true или false)
+param-type-period = период: today, yesterday, this_week, last_month, this_quarter, last_year, last_30_days, 2025, 2025-07, 2025-Q3 или 2025-07-01..2025-07-31
+param-type-compare = сравнение: previous или year
 report-read = не удалось прочитать отчёт { $path }: { $detail }
 report-header = { $path }, строка { $line }: в заголовке отчёта ошибка рядом с «{ $detail }»
     подсказка: отчёт начинается с комментариев «-- name: имя_отчёта» и «-- description: что он показывает»
@@ -153,6 +174,9 @@ help-import-lost_stages = Ещё одно название этапа «закр
 help-run = Выполнить сохранённый отчёт по имени или пути к .sql-файлу
 help-run-report = Имя отчёта (см. crmsql reports) или путь к .sql-файлу
 help-run-output = Записать результат в файл вместо стандартного вывода
+help-run-period = Период отчёта: last_month, this_quarter, last_30_days, 2025-07, 2025-07-01..2025-07-31 и т. п. (параметр period)
+help-run-compare = С чем сравнить период: previous — с предыдущим, year — с тем же периодом годом раньше (параметр compare)
+help-run-params = Значение параметра отчёта, КЛЮЧ=ЗНАЧЕНИЕ; можно повторять
 help-reports = Показать сохранённые отчёты с описаниями
 help-demo = Сгенерировать демонстрационную выгрузку сделок amoCRM (CSV)
 help-demo-rows = Число сделок (по умолчанию 6000)
