@@ -663,6 +663,40 @@ fn api_pages_fill_every_table() {
     }
     assert_eq!(deals[2]["utm_source"], "yandex");
 
+    // Leads of the real shape, whose users and pipeline the import does not have: the names
+    // stay empty, the ids and values are kept.
+    let real = read_json(&samples().join("api_v4_leads_page_real_shape.json"));
+    let real_rows = query(
+        home.path(),
+        &warehouse,
+        "SELECT id, name, CAST(budget AS VARCHAR) AS budget, manager, pipeline, pipeline_id,          status_id, outcome, CAST(created_at AS VARCHAR) AS created_at, company_id, account_id          FROM deals WHERE account_id = 30000002 ORDER BY id",
+    );
+    let real_leads = real["_embedded"]["leads"].as_array().unwrap();
+    assert_eq!(real_rows.len(), real_leads.len());
+    for (row, lead) in real_rows.iter().zip(real_leads) {
+        assert_eq!(row["id"], lead["id"].to_string());
+        assert_eq!(row["name"], lead["name"].as_str().unwrap());
+        assert_eq!(row["budget"], format!("{}.00", lead["price"]));
+        assert_eq!(row["manager"], "");
+        assert_eq!(row["pipeline"], "");
+        assert_eq!(row["pipeline_id"], lead["pipeline_id"].to_string());
+        assert_eq!(row["status_id"], lead["status_id"].to_string());
+        assert_eq!(row["outcome"], "open");
+        assert_eq!(
+            row["created_at"],
+            moscow(lead["created_at"].as_i64().unwrap())
+        );
+        let company = lead["_embedded"]["companies"][0]["id"].to_string();
+        assert_eq!(
+            row["company_id"],
+            if company == "null" {
+                String::new()
+            } else {
+                company
+            }
+        );
+    }
+
     // Custom field values, keyed by field id, numbers read from strings by the field type.
     let values = query(
         home.path(),
