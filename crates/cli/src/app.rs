@@ -11,7 +11,9 @@ use crmsql_import::{
 };
 use crmsql_schema::Warehouse;
 
-use crate::args::{Cli, Commands, DemoArgs, FormatArg, ImportArgs, ReportsAction, RunArgs};
+use crate::args::{
+    Cli, Commands, DemoArgs, FormatArg, ImportArgs, ReportsAction, RunAllArgs, RunArgs,
+};
 use crate::failure::{Failure, from_engine, from_import, from_io, from_warehouse};
 use crate::print::{import_summary, write_query_result};
 
@@ -41,6 +43,8 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
     let format = match cli.format {
         Some(FormatArg::Csv) => OutputFormat::Csv,
         Some(FormatArg::Json) => OutputFormat::Json,
+        Some(FormatArg::Markdown) => OutputFormat::Markdown,
+        Some(FormatArg::Parquet) => OutputFormat::Parquet,
         Some(FormatArg::Table) | None => OutputFormat::Table,
     };
     let mut report_folders = Vec::new();
@@ -79,6 +83,10 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
         Some(Commands::Run(args)) => {
             let engine = runtime.block_on(open_engine(&settings, l))?;
             runtime.block_on(run_report(&engine, &settings, args, l))
+        }
+        Some(Commands::RunAll(args)) => {
+            let engine = runtime.block_on(open_engine(&settings, l))?;
+            runtime.block_on(run_all(&engine, &settings, args, l))
         }
         None => {
             let engine = runtime.block_on(open_engine(&settings, l))?;
@@ -426,6 +434,9 @@ pub async fn run_sql_text(
     format: OutputFormat,
     l: &Localizer,
 ) -> Result<(), Failure> {
+    if format.is_binary() {
+        return Err(Failure::User(l.text("format-needs-file")));
+    }
     let statements = engine.parse(sql).map_err(|e| from_engine(&e, l))?;
     for statement in statements {
         let result = engine
@@ -449,27 +460,27 @@ async fn run_report(
     let report = library
         .resolve(&args.report)
         .map_err(|e| from_engine(&e, l))?;
-    let mut given: Vec<(String, String)> = Vec::new();
-    if let Some(period) = &args.period {
-        given.push(("period".to_owned(), period.clone()));
-    }
-    if let Some(compare) = &args.compare {
-        given.push(("compare".to_owned(), compare.clone()));
-    }
-    for param in &args.params {
-        let Some((key, value)) = param.split_once('=') else {
-            return Err(Failure::User(
-                l.format("param-syntax", &[("value", Arg::from(param))]),
-            ));
-        };
-        let key = key.trim().to_owned();
-        given.retain(|(k, _)| *k != key);
-        given.push((key, value.to_owned()));
+    let given = given_params(&args.period, &args.compare, &args.params, l)?;
+    if settings.format.is_binary() && args.output.is_none() {
+        return Err(Failure::User(l.text("format-needs-file")));
     }
     let results = engine
         .run_report(&report, &given)
         .await
         .map_err(|e| from_engine(&e, l))?;
+    let results: Vec<_> = results
+        .into_iter()
+        .filter(|result| !result.schema.fields().is_empty())
+        .collect();
+    if settings.format.is_binary() && results.len() > 1 {
+        return Err(Failure::User(l.format(
+            "format-one-result",
+            &[
+                ("report", Arg::from(&report.name)),
+                ("count", Arg::from(results.len())),
+            ],
+        )));
+    }
 
     match &args.output {
         None => {
@@ -488,6 +499,150 @@ async fn run_report(
             Ok(())
         }),
     }
+}
+
+/// Collects the parameter values of a run: `--period`, `--compare` and each `--param KEY=VALUE`,
+/// a later value of a key replacing an earlier one.
+fn given_params(
+    period: &Option<String>,
+    compare: &Option<String>,
+    params: &[String],
+    l: &Localizer,
+) -> Result<Vec<(String, String)>, Failure> {
+    let mut given: Vec<(String, String)> = Vec::new();
+    if let Some(period) = period {
+        given.push(("period".to_owned(), period.clone()));
+    }
+    if let Some(compare) = compare {
+        given.push(("compare".to_owned(), compare.clone()));
+    }
+    for param in params {
+        let Some((key, value)) = param.split_once('=') else {
+            return Err(Failure::User(
+                l.format("param-syntax", &[("value", Arg::from(param))]),
+            ));
+        };
+        let key = key.trim().to_owned();
+        given.retain(|(k, _)| *k != key);
+        given.push((key, value.to_owned()));
+    }
+    Ok(given)
+}
+
+/// Runs every report into dated files of `--output-dir`, for scheduled runs. A failing report is
+/// logged and the others still run, and the exit status tells whether any failed. Each log line
+/// goes to standard error and to `run-all.log` in the output folder.
+async fn run_all(
+    engine: &Engine,
+    settings: &Settings,
+    args: &RunAllArgs,
+    l: &Localizer,
+) -> Result<(), Failure> {
+    let library = match &args.dir {
+        Some(dir) => ReportLibrary::load_folder(dir),
+        None => ReportLibrary::load(&settings.report_folders),
+    }
+    .map_err(|e| from_engine(&e, l))?;
+    let output_dir = args.output_dir.display().to_string();
+    std::fs::create_dir_all(&args.output_dir).map_err(|e| from_io(e, &output_dir, l))?;
+    // A batch run writes files for programs, so the table format becomes CSV.
+    let format = match settings.format {
+        OutputFormat::Table => OutputFormat::Csv,
+        other => other,
+    };
+    let zone: chrono_tz::Tz = engine.timezone().parse().unwrap_or(chrono_tz::Tz::UTC);
+    let stamp = || {
+        chrono::Utc::now()
+            .with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    let date = chrono::Utc::now()
+        .with_timezone(&zone)
+        .format("%Y-%m-%d")
+        .to_string();
+    let log_path = args.output_dir.join("run-all.log");
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| from_io(e, &log_path.display().to_string(), l))?;
+
+    let reports = library.reports();
+    let mut failed = Vec::new();
+    for report in reports {
+        // The period and the comparison go to the reports that take them.
+        let takes = |name: &str| report.params.iter().any(|p| p.name == name);
+        let period = args.period.clone().filter(|_| takes("period"));
+        let compare = args.compare.clone().filter(|_| takes("compare"));
+        let given = given_params(&period, &compare, &[], l)?;
+        let path = args
+            .output_dir
+            .join(format!("{}_{date}.{}", report.name, format.extension()));
+        let outcome = match engine.run_report(report, &given).await {
+            Ok(results) => {
+                let results: Vec<_> = results
+                    .into_iter()
+                    .filter(|result| !result.schema.fields().is_empty())
+                    .collect();
+                // A Parquet file contains one result: the last, from the report's final SELECT.
+                let keep = if format.is_binary() { 1 } else { results.len() };
+                let results = &results[results.len() - keep.min(results.len())..];
+                let rows: usize = results.iter().map(|r| r.row_count()).sum();
+                write_atomically(&path, l, |out| {
+                    for result in results {
+                        write_query_result(out, result, format, l)
+                            .map_err(|e| from_engine(&e, l))?;
+                    }
+                    Ok(())
+                })
+                .map(|()| rows)
+            }
+            Err(error) => Err(from_engine(&error, l)),
+        };
+        let line = match &outcome {
+            Ok(rows) => l.format(
+                "run-all-done",
+                &[
+                    ("report", Arg::from(&report.name)),
+                    ("path", Arg::from(path.display().to_string())),
+                    ("rows", Arg::from(*rows)),
+                ],
+            ),
+            Err(failure) => {
+                failed.push(report.name.clone());
+                l.format(
+                    "run-all-failed",
+                    &[
+                        ("report", Arg::from(&report.name)),
+                        ("detail", Arg::from(failure.message())),
+                    ],
+                )
+            }
+        };
+        let _ = writeln!(std::io::stderr(), "{line}");
+        let _ = writeln!(log, "{} {line}", stamp());
+    }
+
+    let summary = l.format(
+        "run-all-summary",
+        &[
+            ("done", Arg::from(reports.len() - failed.len())),
+            ("total", Arg::from(reports.len())),
+        ],
+    );
+    let _ = writeln!(log, "{} {summary}", stamp());
+    if failed.is_empty() {
+        let _ = writeln!(std::io::stderr(), "{summary}");
+        return Ok(());
+    }
+    Err(Failure::User(l.format(
+        "run-all-some-failed",
+        &[
+            ("summary", Arg::from(summary)),
+            ("failed", Arg::from(failed.join(", "))),
+        ],
+    )))
 }
 
 /// Writes a file through a temporary file in the same folder, so a reader never sees it half

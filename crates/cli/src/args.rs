@@ -59,14 +59,33 @@ pub enum FormatArg {
     Table,
     Csv,
     Json,
+    Markdown,
+    Parquet,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Commands {
     Import(ImportArgs),
     Run(RunArgs),
+    #[command(name = "run-all")]
+    RunAll(RunAllArgs),
     Reports(ReportsArgs),
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunAllArgs {
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    #[arg(long = "output-dir", value_name = "DIR", required = true)]
+    pub output_dir: PathBuf,
+
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+
+    #[arg(long, value_name = "previous|year")]
+    pub compare: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,14 @@ impl Failure {
             Failure::BrokenPipe => 0,
         }
     }
+
+    /// Returns the message for the user; a closed pipe has none.
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::User(message) | Failure::Internal(message) => message,
+            Failure::BrokenPipe => "",
+        }
+    }
 }
 
 /// Set once a write to standard output failed because the reader closed the pipe. Some writers

@@ -1284,3 +1284,117 @@ fn query_default(home: &Path, sql: &str) -> Vec<std::collections::HashMap<String
     assert!(output.status.success(), "query failed: {sql}");
     parse_csv(&stdout(&output))
 }
+
+/// A scheduled run writes every report into dated files, goes on past a failing report, logs
+/// each one and exits with an error when any failed.
+#[test]
+fn run_all_writes_dated_files_and_logs() {
+    let home = tempfile::tempdir().unwrap();
+    let reports = home.path().join("q");
+    std::fs::create_dir_all(&reports).unwrap();
+    std::fs::write(
+        reports.join("broken.sql"),
+        "-- name: broken\n-- description: Сломанный отчёт.\nSELECT nope FROM deals\n",
+    )
+    .unwrap();
+    std::fs::write(
+        reports.join("won.sql"),
+        "-- name: won\n-- description: Выигранные сделки.\n-- param: period period\n\
+         SELECT count(*) AS n FROM deals WHERE outcome = 'won' [[AND in_period(closed_at, $period)]]\n",
+    )
+    .unwrap();
+    let out = home.path().join("out");
+    let output = run(crmsql(home.path()).args([
+        "run-all",
+        reports.to_str().unwrap(),
+        "--output-dir",
+        out.to_str().unwrap(),
+        "--period",
+        "2024",
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("выполнено отчётов: 1 из 2; с ошибкой: broken"),
+        "{}",
+        stderr(&output)
+    );
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let won = files
+        .iter()
+        .find(|f| f.starts_with("won_") && f.ends_with(".csv"))
+        .unwrap_or_else(|| panic!("{files:?}"));
+    // The file name carries the run's date, YYYY-MM-DD.
+    assert_eq!(won.len(), "won_2026-12-05.csv".len());
+    let rows = parse_csv(&std::fs::read_to_string(out.join(won)).unwrap());
+    let expected = query_default(
+        home.path(),
+        "SELECT count(*) AS n FROM deals WHERE outcome = 'won' \
+         AND closed_at >= TIMESTAMPTZ '2024-01-01T00:00:00+03:00' \
+         AND closed_at < TIMESTAMPTZ '2025-01-01T00:00:00+03:00'",
+    );
+    assert_eq!(rows[0]["n"], expected[0]["n"]);
+    assert!(!files.iter().any(|f| f.starts_with("broken_")), "{files:?}");
+    let log = std::fs::read_to_string(out.join("run-all.log")).unwrap();
+    assert!(log.contains("отчёт won: записан"), "{log}");
+    assert!(
+        log.contains("отчёт broken: ошибка: запрос не выполнен"),
+        "{log}"
+    );
+}
+
+/// Markdown and Parquet results: Markdown aligns numbers right and escapes `|`; Parquet goes to
+/// a file only and keeps the result's types.
+#[test]
+fn markdown_and_parquet_results() {
+    let home = tempfile::tempdir().unwrap();
+    let output = run(crmsql(home.path()).args([
+        "--format",
+        "markdown",
+        "-c",
+        "SELECT 'a|b' AS name, 42 AS n",
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "| name | n |\n|---|---:|\n| a\\|b | 42 |\n"
+    );
+
+    let output = run(crmsql(home.path()).args(["--format", "parquet", "run", "sales_by_manager"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("укажите --output ФАЙЛ"),
+        "{}",
+        stderr(&output)
+    );
+    let file = home.path().join("managers.parquet");
+    let output = run(crmsql(home.path()).args([
+        "--format",
+        "parquet",
+        "run",
+        "sales_by_manager",
+        "--output",
+        file.to_str().unwrap(),
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let reader =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            std::fs::File::open(&file).unwrap(),
+        )
+        .unwrap();
+    let schema = reader.schema().clone();
+    let rows_in_file: usize = reader.build().unwrap().map(|b| b.unwrap().num_rows()).sum();
+    let from_report = run(crmsql(home.path()).args(["--format", "csv", "run", "sales_by_manager"]));
+    let rows = parse_csv(&stdout(&from_report));
+    assert_eq!(rows_in_file, rows.len());
+    let revenue = schema.field_with_name("revenue").unwrap();
+    assert!(
+        matches!(
+            revenue.data_type(),
+            datafusion::arrow::datatypes::DataType::Decimal128(_, 2)
+        ),
+        "{revenue:?}"
+    );
+}

@@ -1,4 +1,4 @@
-//! Result formats: an aligned table for people, CSV and JSON for programs.
+//! Result formats: an aligned table and Markdown for people, CSV, JSON and Parquet for programs.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -23,16 +23,38 @@ pub enum OutputFormat {
     /// One JSON array of objects per result, on its own line; NULL values are written as
     /// `null`.
     Json,
+    /// A Markdown table, for notes and messages; numbers align right.
+    Markdown,
+    /// A Parquet file with the result's types, for another tool to read.
+    Parquet,
 }
 
 impl OutputFormat {
-    /// Parses `table`, `csv` or `json`.
+    /// Parses `table`, `csv`, `json`, `markdown` or `parquet`.
     pub fn parse(text: &str) -> Option<OutputFormat> {
         match text.trim().to_ascii_lowercase().as_str() {
             "table" => Some(OutputFormat::Table),
             "csv" => Some(OutputFormat::Csv),
             "json" => Some(OutputFormat::Json),
+            "markdown" | "md" => Some(OutputFormat::Markdown),
+            "parquet" => Some(OutputFormat::Parquet),
             _ => None,
+        }
+    }
+
+    /// Returns whether the format is binary, so that it goes to a file rather than a terminal.
+    pub fn is_binary(self) -> bool {
+        self == OutputFormat::Parquet
+    }
+
+    /// Returns the usual file extension of the format, for files a batch run names itself.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "txt",
+            OutputFormat::Csv => "csv",
+            OutputFormat::Json => "json",
+            OutputFormat::Markdown => "md",
+            OutputFormat::Parquet => "parquet",
         }
     }
 }
@@ -87,6 +109,68 @@ pub fn write_result(
             writer.write_batches(&batches).map_err(output_error)?;
             writer.finish().map_err(output_error)?;
             writeln!(out).map_err(io_error)?;
+        }
+        OutputFormat::Markdown => write_markdown(out, result)?,
+        OutputFormat::Parquet => {
+            // The writer needs an owned sink; report results are small enough to buffer.
+            let mut buffer = Vec::new();
+            let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(
+                &mut buffer,
+                result.schema.clone(),
+                None,
+            )
+            .map_err(|e| output_error(ArrowError::ExternalError(Box::new(e))))?;
+            for batch in &result.batches {
+                writer
+                    .write(batch)
+                    .map_err(|e| output_error(ArrowError::ExternalError(Box::new(e))))?;
+            }
+            writer
+                .close()
+                .map_err(|e| output_error(ArrowError::ExternalError(Box::new(e))))?;
+            out.write_all(&buffer).map_err(io_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a Markdown table: a header, an alignment row (numbers right), and a row per record.
+/// A `|` in a value is escaped and a line break becomes `<br>`, so every record stays one row.
+fn write_markdown(out: &mut dyn Write, result: &QueryResult) -> Result<(), EngineError> {
+    let (schema, batches) = flatten_lists(result)?;
+    let cell = |text: &str| {
+        text.replace('|', "\\|")
+            .replace("\r\n", "<br>")
+            .replace('\n', "<br>")
+    };
+    let names: Vec<String> = schema.fields().iter().map(|f| cell(f.name())).collect();
+    writeln!(out, "| {} |", names.join(" | ")).map_err(io_error)?;
+    let aligns: Vec<&str> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if f.data_type().is_numeric() {
+                "---:"
+            } else {
+                "---"
+            }
+        })
+        .collect();
+    writeln!(out, "|{}|", aligns.join("|")).map_err(io_error)?;
+    let options = FormatOptions::default();
+    for batch in &batches {
+        let formatters = batch
+            .columns()
+            .iter()
+            .map(|column| ArrayFormatter::try_new(column.as_ref(), &options))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(output_error)?;
+        for row in 0..batch.num_rows() {
+            let cells: Vec<String> = formatters
+                .iter()
+                .map(|f| cell(&f.value(row).to_string()))
+                .collect();
+            writeln!(out, "| {} |", cells.join(" | ")).map_err(io_error)?;
         }
     }
     Ok(())

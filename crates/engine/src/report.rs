@@ -243,6 +243,35 @@ impl ReportLibrary {
         Ok(ReportLibrary { reports })
     }
 
+    /// Loads the `.sql` reports of one folder only, without the built-in ones, as a batch run
+    /// of that folder needs.
+    pub fn load_folder(folder: &Path) -> Result<ReportLibrary, EngineError> {
+        let entries = std::fs::read_dir(folder).map_err(|source| EngineError::ReportRead {
+            path: folder.to_owned(),
+            source,
+        })?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "sql"))
+            .collect();
+        paths.sort();
+        let mut reports: Vec<Report> = Vec::new();
+        for path in paths {
+            let report = Report::load(&path)?;
+            if let Some(first) = reports.iter().find(|r| r.name == report.name) {
+                return Err(EngineError::DuplicateReport {
+                    name: report.name.clone(),
+                    first: first.origin.display_path(),
+                    second: path,
+                });
+            }
+            reports.push(report);
+        }
+        reports.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(ReportLibrary { reports })
+    }
+
     /// Returns every report, sorted by name.
     pub fn reports(&self) -> &[Report] {
         &self.reports

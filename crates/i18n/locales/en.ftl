@@ -120,6 +120,8 @@ report-duplicate = two reports are named "{ $name }": { $first } and { $second }
     hint: rename one of them in its "-- name:" line
 output-error = failed to write the result: { $detail }
 write-failed = failed to write { $path }: { $detail }
+format-needs-file = the parquet format is written to a file: give --output FILE
+format-one-result = a parquet file holds one result, but report "{ $report }" returned { $count }; keep one SELECT in the report or choose csv or json
 write-no-folder = cannot write { $path }: the folder { $folder } does not exist; create it or name a file in an existing folder
 read-failed = failed to read { $path }: { $detail }
 
@@ -146,7 +148,7 @@ help-options-heading = Options
 help-arg-help = Print this help
 help-arg-version = Print the version
 help-arg-warehouse = Warehouse folder (Parquet files of the tables); also the CRMSQL_WAREHOUSE variable
-help-arg-format = Result format: table, csv or json
+help-arg-format = Result format: table, csv, json, markdown, or parquet (to a file, with --output)
 help-arg-lang = Language of messages and help: ru or en; defaults to the locale, otherwise Russian
 help-arg-queries = Folder of saved reports (*.sql); also the CRMSQL_QUERIES variable and the ./queries folder
 help-arg-verbose = Verbose log on stderr (-v progress, -vv debugging)
@@ -166,6 +168,18 @@ help-run-output = Write the result to a file instead of standard output
 help-run-period = Period of the report: last_month, this_quarter, last_30_days, 2025-07, 2025-07-01..2025-07-31 and so on (the period parameter)
 help-run-compare = Period to compare with: previous, or year for the same period a year earlier (the compare parameter)
 help-run-params = Value of a report parameter, KEY=VALUE; may be repeated
+run-all-done = report { $report }: wrote { $path } ({ $rows ->
+    [one] { $rows } row
+   *[other] { $rows } rows
+})
+run-all-failed = report { $report }: failed: { $detail }
+run-all-summary = reports run: { $done } of { $total }
+run-all-some-failed = { $summary }; failed: { $failed }
+help-run-all = Run every report into files named with the date, for scheduled runs
+help-run-all-dir = Folder of reports; without it, every report available (as crmsql reports lists)
+help-run-all-output_dir = Folder for the result files and the run-all.log log
+help-run-all-period = Period for the reports that take the period parameter
+help-run-all-compare = Comparison for the reports that take the compare parameter: previous or year
 help-reports = List saved reports with descriptions
 help-demo = Generate a demo amoCRM deals export (CSV)
 help-demo-rows = Number of deals (default 6000)

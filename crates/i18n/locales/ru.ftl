@@ -130,6 +130,8 @@ report-duplicate = два отчёта с именем «{ $name }»: { $first }
     подсказка: переименуйте один из них в строке «-- name:»
 output-error = не удалось вывести результат: { $detail }
 write-failed = не удалось записать { $path }: { $detail }
+format-needs-file = формат parquet записывается в файл: укажите --output ФАЙЛ
+format-one-result = в файл parquet помещается один результат, а отчёт «{ $report }» вернул { $count }; оставьте в отчёте один SELECT или выберите csv или json
 write-no-folder = не удалось записать { $path }: папки { $folder } нет; создайте её или укажите файл в существующей папке
 read-failed = не удалось прочитать { $path }: { $detail }
 
@@ -157,7 +159,7 @@ help-options-heading = Параметры
 help-arg-help = Показать эту справку
 help-arg-version = Показать версию
 help-arg-warehouse = Папка хранилища (Parquet-файлы таблиц); также переменная CRMSQL_WAREHOUSE
-help-arg-format = Формат вывода результатов: table (таблица), csv или json
+help-arg-format = Формат вывода результатов: table (таблица), csv, json, markdown или parquet (только в файл, через --output)
 help-arg-lang = Язык сообщений и справки: ru или en; по умолчанию — по локали, иначе русский
 help-arg-queries = Папка с сохранёнными отчётами (*.sql); также переменная CRMSQL_QUERIES и папка ./queries
 help-arg-verbose = Подробный журнал на stderr (-v — ход работы, -vv — отладка)
@@ -177,6 +179,19 @@ help-run-output = Записать результат в файл вместо �
 help-run-period = Период отчёта: last_month, this_quarter, last_30_days, 2025-07, 2025-07-01..2025-07-31 и т. п. (параметр period)
 help-run-compare = С чем сравнить период: previous — с предыдущим, year — с тем же периодом годом раньше (параметр compare)
 help-run-params = Значение параметра отчёта, КЛЮЧ=ЗНАЧЕНИЕ; можно повторять
+run-all-done = отчёт { $report }: записан { $path } ({ $rows ->
+    [one] { $rows } строка
+    [few] { $rows } строки
+   *[many] { $rows } строк
+})
+run-all-failed = отчёт { $report }: ошибка: { $detail }
+run-all-summary = выполнено отчётов: { $done } из { $total }
+run-all-some-failed = { $summary }; с ошибкой: { $failed }
+help-run-all = Выполнить все отчёты в файлы с датой в имени — для запусков по расписанию
+help-run-all-dir = Папка с отчётами; без неё — все доступные отчёты (как в crmsql reports)
+help-run-all-output_dir = Папка для файлов результатов и журнала run-all.log
+help-run-all-period = Период для отчётов с параметром period
+help-run-all-compare = Сравнение для отчётов с параметром compare: previous или year
 help-reports = Показать сохранённые отчёты с описаниями
 help-demo = Сгенерировать демонстрационную выгрузку сделок amoCRM (CSV)
 help-demo-rows = Число сделок (по умолчанию 6000)
