@@ -17,7 +17,7 @@ use crate::failure::{Failure, from_engine, from_io};
 use crate::print::write_query_result;
 
 /// Backslash commands, for `\?` and for suggestions after a typo.
-const COMMANDS: &[&str] = &["\\q", "\\?", "\\d", "\\reports", "\\run"];
+const COMMANDS: &[&str] = &["\\q", "\\?", "\\d", "\\reports", "\\run", "\\save"];
 
 /// Accepts a line when it is a backslash command or the statement ends with `;`.
 #[derive(Completer, Helper, Highlighter, Hinter)]
@@ -112,6 +112,8 @@ pub fn run(
         )
     );
 
+    // The last query that ran, for `\save`.
+    let mut last_query: Option<String> = None;
     loop {
         let line = match editor.readline("crmsql> ") {
             Ok(line) => line,
@@ -129,6 +131,19 @@ pub fn run(
             tracing::warn!(path = %history.display(), %error, "failed to save the REPL history");
         }
 
+        if let Some(name) = input
+            .strip_prefix("\\save")
+            .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+        {
+            let name = name.trim().trim_end_matches(';').trim();
+            match save_report(&mut editor, settings, name, last_query.as_deref(), l) {
+                Ok(message) => {
+                    let _ = writeln!(stderr, "{message}");
+                }
+                Err(failure) => print_failure(&failure, l),
+            }
+            continue;
+        }
         if input.starts_with('\\') {
             match run_command(runtime, engine, settings, input, l) {
                 Ok(Flow::Quit) => break,
@@ -145,7 +160,7 @@ pub fn run(
             }
         });
         match outcome {
-            Some(Ok(())) => {}
+            Some(Ok(())) => last_query = Some(input.to_owned()),
             Some(Err(Failure::BrokenPipe)) => {}
             Some(Err(failure)) => print_failure(&failure, l),
             None => {
@@ -154,6 +169,86 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// Saves the last query as a report `NAME.sql` in the first report folder, asking for its
+/// description. Returns the message that says where it went and how to run it.
+fn save_report<I: rustyline::history::History>(
+    editor: &mut Editor<StatementValidator, I>,
+    settings: &Settings,
+    name: &str,
+    query: Option<&str>,
+    l: &Localizer,
+) -> Result<String, Failure> {
+    // The answers are plain text, not statements that wait for `;`.
+    editor.set_helper(None);
+    let saved = save_report_asking(editor, settings, name, query, l);
+    editor.set_helper(Some(StatementValidator));
+    saved
+}
+
+fn save_report_asking<I: rustyline::history::History>(
+    editor: &mut Editor<StatementValidator, I>,
+    settings: &Settings,
+    name: &str,
+    query: Option<&str>,
+    l: &Localizer,
+) -> Result<String, Failure> {
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
+        return Err(Failure::User(
+            l.format("repl-save-name", &[("name", Arg::from(name))]),
+        ));
+    }
+    let Some(query) = query else {
+        return Err(Failure::User(l.text("repl-save-nothing")));
+    };
+    let folder = settings
+        .report_folders
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("queries"));
+    let path = folder.join(format!("{name}.sql"));
+    let cancelled = || Failure::User(l.text("repl-save-cancelled"));
+    if path.exists() {
+        let answer = editor
+            .readline(&l.format(
+                "repl-save-replace",
+                &[("path", Arg::from(path.display().to_string()))],
+            ))
+            .map_err(|_| cancelled())?;
+        let yes = matches!(
+            answer.trim().to_lowercase().as_str(),
+            "да" | "д" | "yes" | "y"
+        );
+        if !yes {
+            return Err(cancelled());
+        }
+    }
+    let description = editor
+        .readline(&l.text("repl-save-description"))
+        .map_err(|_| cancelled())?;
+    let description = description.trim();
+    if description.is_empty() {
+        return Err(Failure::User(l.text("repl-save-no-description")));
+    }
+    let text = format!(
+        "-- name: {name}\n-- description: {description}\n{}\n",
+        query.trim_end()
+    );
+    std::fs::create_dir_all(&folder)
+        .and_then(|()| std::fs::write(&path, &text))
+        .map_err(|e| crate::failure::from_io(e, &path.display().to_string(), l))?;
+    Ok(l.format(
+        "repl-saved",
+        &[
+            ("name", Arg::from(name)),
+            ("path", Arg::from(path.display().to_string())),
+        ],
+    ))
 }
 
 fn print_failure(failure: &Failure, l: &Localizer) {
@@ -237,6 +332,7 @@ pub fn run_command(
             }
         }
         "\\reports" => crate::app::list_reports(settings, l)?,
+        "\\save" => return Err(Failure::User(l.text("repl-save-shell-only"))),
         "\\run" => {
             let library =
                 ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;

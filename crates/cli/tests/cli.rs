@@ -761,6 +761,60 @@ fn repl_runs_statements_and_keeps_history() {
     assert!(saved.contains("SELECT 40 + 2 AS answer;"), "{saved}");
 }
 
+/// `\\save NAME` in the shell writes the last query as a report with the description typed at
+/// the prompt, and `run NAME` then runs it.
+#[test]
+fn repl_saves_last_query_as_report() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+    let args = format!("--warehouse {} --format csv", warehouse.display());
+    let shown = run_repl(
+        home.path(),
+        &args,
+        &[
+            ("\\save first\r", 300),
+            ("SELECT count(*) AS n FROM deals;\r", 500),
+            ("\\save deal_count\r", 300),
+            ("Число сделок в хранилище\r", 400),
+            ("\\save bad name\r", 300),
+            ("\\q\r", 300),
+        ],
+    );
+    assert!(
+        shown.contains("сохранять нечего"),
+        "nothing to save before a query"
+    );
+    assert!(shown.contains("Отчёт deal_count сохранён"), "saved");
+    assert!(
+        shown.contains("не годится в имя отчёта"),
+        "a bad name is refused"
+    );
+    let saved = std::fs::read_to_string(home.path().join("queries/deal_count.sql")).unwrap();
+    assert_eq!(
+        saved,
+        "-- name: deal_count\n-- description: Число сделок в хранилище\nSELECT count(*) AS n FROM deals;\n"
+    );
+    let output = run(crmsql(home.path()).current_dir(home.path()).args([
+        "--warehouse",
+        warehouse.to_str().unwrap(),
+        "--format",
+        "csv",
+        "run",
+        "deal_count",
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(parse_csv(&stdout(&output))[0]["n"], "4");
+}
+
 #[test]
 fn repl_ctrl_c_cancels_query_only() {
     let home = tempfile::tempdir().unwrap();

@@ -193,11 +193,20 @@ repl-cancelled = query cancelled
 repl-demo-mark = {" "}(demo data)
 repl-column-from-label = export column "{ $label }"
 repl-unknown-command = unknown command { $command }; did you mean: { $near }
+repl-save-name = "{ $name }" cannot name a report: use Latin letters, digits, _ or -, such as \save sales_by_city
+repl-save-nothing = nothing to save: run a query first, then \save NAME
+repl-save-cancelled = the report was not saved
+repl-save-replace = { $path } exists. Replace it? (yes/no):{" "}
+repl-save-description = Report description:{" "}
+repl-save-no-description = the report was not saved: it needs a description that says what it shows
+repl-saved = Report { $name } saved to { $path }; run it with crmsql run { $name }
+repl-save-shell-only = \save works in the interactive shell: start crmsql, run a query, then type \save NAME
 repl-help = Commands:
     \d             list tables
     \d TABLE       columns of a table with types and descriptions
     \reports       saved reports
     \run REPORT    run a report
+    \save NAME     save the last query as report NAME
     \?             this help
     \q             quit (or Ctrl-D)
     An SQL query may span several lines and ends with ";". Ctrl-C cancels the running query.
