@@ -172,7 +172,7 @@ pub fn run(
 }
 
 /// Saves the last query as a report `NAME.sql` in the first report folder, asking for its
-/// description. Returns the message that says where it went and how to run it.
+/// description. Returns the message that tells where it went and how to run it.
 fn save_report<I: rustyline::history::History>(
     editor: &mut Editor<StatementValidator, I>,
     settings: &Settings,
@@ -180,7 +180,7 @@ fn save_report<I: rustyline::history::History>(
     query: Option<&str>,
     l: &Localizer,
 ) -> Result<String, Failure> {
-    // The answers are plain text, not statements that wait for `;`.
+    // Replies typed at these prompts are plain text, not statements that wait for `;`.
     editor.set_helper(None);
     let saved = save_report_asking(editor, settings, name, query, l);
     editor.set_helper(Some(StatementValidator));
