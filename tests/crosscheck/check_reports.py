@@ -5,12 +5,16 @@ compare them with crmsql's CSV output.
 The export is read as plain CSV, without crmsql's importer or warehouse: months come straight from
 the wall-clock text of `Дата закрытия`, which is already in the account's time zone.
 
-usage: check_reports.py EXPORT.csv AVG_CHECK_BY_MONTH.csv PIPELINE_STAGES.csv SALES_BY_MANAGER.csv
+usage: check_reports.py EXPORT.csv REPORT[:MONTH[:COMPARE]]=RESULT.csv ...
+
+Each argument after the export names a report, the month it was run for (`--period YYYY-MM`, or
+nothing for the whole history), the comparison (`previous` or `year`) and its CSV output.
 """
 
 import csv
 import sys
 from collections import defaultdict
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 WON = "Успешно реализовано"
@@ -27,15 +31,19 @@ def read_export(path):
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     header = [label.strip() for label in rows[0]]
-    index = {label: header.index(label) for label in ("ID", "Бюджет", "Ответственный", "Дата закрытия", "Этап сделки", "Воронка")}
+    labels = ("ID", "Бюджет", "Ответственный", "Дата закрытия", "Этап сделки", "Воронка", "utm_source", "Источник", "Товар")
+    index = {label: header.index(label) for label in labels}
     deals = []
     for row in rows[1:]:
         stage = row[index["Этап сделки"]].strip()
         outcome = "open"
+        reason = None
         if stage == WON:
             outcome = "won"
         elif stage == LOST or stage.startswith(LOST + " ("):
             outcome = "lost"
+            if stage.endswith(")") and "(" in stage:
+                reason = stage[len(LOST) + 2:-1].strip() or None
             stage = LOST
         closed = row[index["Дата закрытия"]].strip()
         month = None
@@ -49,6 +57,9 @@ def read_export(path):
             "stage": stage,
             "pipeline": row[index["Воронка"]].strip(),
             "outcome": outcome,
+            "reason": reason,
+            "channel": row[index["utm_source"]].strip() or row[index["Источник"]].strip() or "(не указан)",
+            "product": row[index["Товар"]].strip() or "(не указан)",
         })
     return deals
 
@@ -128,18 +139,141 @@ def check_sales_by_manager(deals, result):
     check("sales_by_manager ordered by revenue", sorted(revenues, reverse=True), revenues)
 
 
+def month_before(month, how):
+    year, mon = int(month[:4]), int(month[5:])
+    if how == "year":
+        return f"{year - 1}-{mon:02d}"
+    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+
+
+def last_day(month):
+    year, mon = int(month[:4]), int(month[5:])
+    following = date(year + 1, 1, 1) if mon == 12 else date(year, mon + 1, 1)
+    return (following - timedelta(days=1)).isoformat()
+
+
+def growth(current, previous):
+    if previous is None or previous == 0 or current is None:
+        return None
+    return rounded((current - previous) / abs(previous) * 100)
+
+
+def check_growth(label, expected, actual):
+    if expected is None:
+        check(label, "", actual)
+    else:
+        check(label, expected, actual, Decimal("0.006"))
+
+
+def won_in(deals, month):
+    return [d for d in deals if d["outcome"] == "won" and d["month"] == month]
+
+
+def check_sales_overview(deals, result, month, how):
+    before = month_before(month, how or "previous")
+    check("sales_overview rows", 1, len(result))
+    row = result[0]
+    check("period_start", f"{month}-01", row["period_start"])
+    check("period_last_day", last_day(month), row["period_last_day"])
+    check("compare_start", f"{before}-01", row["compare_start"])
+    check("compare_last_day", last_day(before), row["compare_last_day"])
+    figures = {}
+    for key, m in (("now", month), ("before", before)):
+        won = won_in(deals, m)
+        revenue = sum((d["budget"] or Decimal(0) for d in won), Decimal(0))
+        figures[key] = (revenue, len(won), revenue / len(won) if won else None)
+    (revenue, count, avg), (revenue_b, count_b, avg_b) = figures["now"], figures["before"]
+    check("revenue", revenue, row["revenue"])
+    check("revenue_before", revenue_b, row["revenue_before"])
+    check_growth("revenue_change_pct", growth(revenue, revenue_b), row["revenue_change_pct"])
+    check("deals_won", count, row["deals_won"])
+    check("deals_won_before", count_b, row["deals_won_before"])
+    check_growth("deals_won_change_pct", growth(Decimal(count), Decimal(count_b)), row["deals_won_change_pct"])
+    # A period without sales has no average check: the report leaves it empty.
+    check("avg_check", rounded(avg) if avg is not None else "", row["avg_check"])
+    check("avg_check_before", rounded(avg_b) if avg_b is not None else "", row["avg_check_before"])
+    check_growth("avg_check_change_pct", growth(avg, avg_b), row["avg_check_change_pct"])
+
+
+def check_avg_check_by(key, deals, result, month):
+    groups = defaultdict(lambda: [0, Decimal(0)])
+    for deal in won_in(deals, month) if month else [d for d in deals if d["outcome"] == "won"]:
+        group = groups[deal[key]]
+        group[0] += 1
+        group[1] += deal["budget"] or Decimal(0)
+    expected = sorted(groups, key=lambda name: (-groups[name][1], name))
+    check(f"avg_check_by_{key} order", expected, [row[key] for row in result])
+    for row in result:
+        count, revenue = groups.get(row[key], (0, Decimal(0)))
+        check(f"{row[key]} deals_won", count, row["deals_won"])
+        check(f"{row[key]} revenue", revenue, row["revenue"])
+        check(f"{row[key]} avg_check", rounded(revenue / count), row["avg_check"])
+
+
+def closed_in(deals, month):
+    return [d for d in deals if d["outcome"] in ("won", "lost") and (month is None or d["month"] == month)]
+
+
+def check_win_rate(deals, result, month):
+    groups = defaultdict(lambda: {"won": 0, "lost": 0, "won_budget": Decimal(0), "lost_budget": Decimal(0)})
+    for deal in closed_in(deals, month):
+        group = groups[deal["pipeline"]]
+        group[deal["outcome"]] += 1
+        group[deal["outcome"] + "_budget"] += deal["budget"] or Decimal(0)
+    check("win_rate pipelines", sorted(groups), [row["pipeline"] for row in result])
+    for row in result:
+        group = groups[row["pipeline"]]
+        for key in ("won", "lost", "won_budget", "lost_budget"):
+            check(f"{row['pipeline']} {key}", group[key], row[key])
+        rate = rounded(Decimal(100 * group["won"]) / (group["won"] + group["lost"]))
+        check(f"{row['pipeline']} win_rate_pct", rate, row["win_rate_pct"], Decimal("0.006"))
+
+
+def check_loss_reasons(deals, result, month):
+    groups = defaultdict(lambda: [0, Decimal(0)])
+    lost = [d for d in closed_in(deals, month) if d["outcome"] == "lost"]
+    for deal in lost:
+        group = groups[deal["reason"] or "(не указана)"]
+        group[0] += 1
+        group[1] += deal["budget"] or Decimal(0)
+    expected = sorted(groups, key=lambda name: (-groups[name][0], name))
+    check("loss_reasons order", expected, [row["loss_reason"] for row in result])
+    for row in result:
+        count, budget = groups[row["loss_reason"]]
+        check(f"{row['loss_reason']} deals", count, row["deals"])
+        check(f"{row['loss_reason']} budget", budget, row["budget"])
+        check(f"{row['loss_reason']} share_pct", rounded(Decimal(100 * count) / len(lost)), row["share_pct"], Decimal("0.006"))
+
+
 def main():
-    if len(sys.argv) != 5:
+    if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
     deals = read_export(sys.argv[1])
-    check_avg_check_by_month(deals, read_result(sys.argv[2]))
-    check_pipeline_stages(deals, read_result(sys.argv[3]))
-    check_sales_by_manager(deals, read_result(sys.argv[4]))
+    for argument in sys.argv[2:]:
+        spec, path = argument.split("=", 1)
+        name, month, how = (spec.split(":") + [None, None])[:3]
+        result = read_result(path)
+        if month is None and name in ("avg_check_by_month", "pipeline_stages", "sales_by_manager"):
+            {"avg_check_by_month": check_avg_check_by_month,
+             "pipeline_stages": check_pipeline_stages,
+             "sales_by_manager": check_sales_by_manager}[name](deals, result)
+        elif name == "sales_overview":
+            check_sales_overview(deals, result, month, how)
+        elif name == "avg_check_by_channel":
+            check_avg_check_by("channel", deals, result, month)
+        elif name == "avg_check_by_product":
+            check_avg_check_by("product", deals, result, month)
+        elif name == "win_rate":
+            check_win_rate(deals, result, month)
+        elif name == "loss_reasons":
+            check_loss_reasons(deals, result, month)
+        else:
+            failures.append(f"no recomputation for {argument}")
     if failures:
         print("\n".join(failures), file=sys.stderr)
         return 1
-    print(f"3 reports match the export ({len(deals)} deals)")
+    print(f"{len(sys.argv) - 2} report runs match the export ({len(deals)} deals)")
     return 0
 
 

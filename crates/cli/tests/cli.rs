@@ -367,25 +367,56 @@ fn reports_match_independent_recomputation() {
             .status
             .success()
     );
-    let mut outputs = Vec::new();
-    for report in ["avg_check_by_month", "pipeline_stages", "sales_by_manager"] {
-        let path = home.path().join(format!("{report}.csv"));
-        let output = run(crmsql(home.path())
+    // Each run: the report, the month given as its period (if any) and the comparison.
+    let runs: [(&str, Option<&str>, Option<&str>); 13] = [
+        ("avg_check_by_month", None, None),
+        ("pipeline_stages", None, None),
+        ("sales_by_manager", None, None),
+        ("sales_overview", Some("2024-06"), Some("previous")),
+        ("sales_overview", Some("2024-06"), Some("year")),
+        // The month before the first sale: the comparison period has none.
+        ("sales_overview", Some("2023-01"), Some("previous")),
+        ("avg_check_by_channel", None, None),
+        ("avg_check_by_channel", Some("2024-06"), None),
+        ("avg_check_by_product", Some("2024-06"), None),
+        ("win_rate", None, None),
+        ("win_rate", Some("2024-06"), None),
+        ("loss_reasons", None, None),
+        ("loss_reasons", Some("2024-06"), None),
+    ];
+    let mut arguments = Vec::new();
+    for (index, (report, month, compare)) in runs.iter().enumerate() {
+        let path = home.path().join(format!("{index}_{report}.csv"));
+        let mut command = crmsql(home.path());
+        command
             .arg("--warehouse")
             .arg(&warehouse)
             .args(["run", report, "--format", "csv", "--output"])
-            .arg(&path));
+            .arg(&path);
+        if let Some(month) = month {
+            command.args(["--period", month]);
+        }
+        if let Some(compare) = compare {
+            command.args(["--compare", compare]);
+        }
+        let output = run(&mut command);
         assert!(output.status.success(), "{report}");
         assert!(
-            parse_csv(&std::fs::read_to_string(&path).unwrap()).len() > 1,
+            !parse_csv(&std::fs::read_to_string(&path).unwrap()).is_empty(),
             "{report} returned rows"
         );
-        outputs.push(path);
+        let spec = [Some(*report), *month, *compare]
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<_>>()
+            .join(":");
+        arguments.push(format!("{spec}={}", path.display()));
     }
     let check = run(Command::new("python3")
         .arg(workspace().join("tests/crosscheck/check_reports.py"))
         .arg(demo_export())
-        .args(&outputs));
+        .args(&arguments));
     assert!(
         check.status.success(),
         "reports differ from the recomputation:\n{}",

@@ -20,8 +20,20 @@ use crate::params::ParamSpec;
 /// Reports shipped with crmsql, compiled in so that `crmsql run NAME` works from any folder.
 const BUILTIN_REPORTS: &[(&str, &str)] = &[
     (
+        "avg_check_by_channel.sql",
+        include_str!("../../../queries/avg_check_by_channel.sql"),
+    ),
+    (
         "avg_check_by_month.sql",
         include_str!("../../../queries/avg_check_by_month.sql"),
+    ),
+    (
+        "avg_check_by_product.sql",
+        include_str!("../../../queries/avg_check_by_product.sql"),
+    ),
+    (
+        "loss_reasons.sql",
+        include_str!("../../../queries/loss_reasons.sql"),
     ),
     (
         "pipeline_stages.sql",
@@ -30,6 +42,14 @@ const BUILTIN_REPORTS: &[(&str, &str)] = &[
     (
         "sales_by_manager.sql",
         include_str!("../../../queries/sales_by_manager.sql"),
+    ),
+    (
+        "sales_overview.sql",
+        include_str!("../../../queries/sales_overview.sql"),
+    ),
+    (
+        "win_rate.sql",
+        include_str!("../../../queries/win_rate.sql"),
     ),
 ];
 
@@ -340,7 +360,16 @@ mod tests {
         let names: Vec<&str> = library.reports().iter().map(|r| r.name.as_str()).collect();
         assert_eq!(
             names,
-            ["avg_check_by_month", "pipeline_stages", "sales_by_manager"]
+            [
+                "avg_check_by_channel",
+                "avg_check_by_month",
+                "avg_check_by_product",
+                "loss_reasons",
+                "pipeline_stages",
+                "sales_by_manager",
+                "sales_overview",
+                "win_rate"
+            ]
         );
         Ok(())
     }
@@ -380,7 +409,7 @@ mod tests {
     fn unknown_report_lists_available() -> Result<(), EngineError> {
         let library = ReportLibrary::load(&[])?;
         match library.resolve("no_such_report") {
-            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 3),
+            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 8),
             other => panic!("expected ReportNotFound, got {other:?}"),
         }
         Ok(())
