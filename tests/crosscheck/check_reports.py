@@ -31,7 +31,8 @@ def read_export(path):
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     header = [label.strip() for label in rows[0]]
-    labels = ("ID", "Бюджет", "Ответственный", "Дата закрытия", "Этап сделки", "Воронка", "utm_source", "Источник", "Товар")
+    labels = ("ID", "Бюджет", "Ответственный", "Дата закрытия", "Этап сделки", "Воронка", "utm_source", "Источник", "Товар",
+              "Компания", "Полное имя контакта")
     index = {label: header.index(label) for label in labels}
     deals = []
     for row in rows[1:]:
@@ -47,9 +48,11 @@ def read_export(path):
             stage = LOST
         closed = row[index["Дата закрытия"]].strip()
         month = None
+        closed_day = None
         if closed and closed != "не закрыта":
             day, mon, year = closed.split(" ")[0].split(".")
             month = f"{year}-{mon}"
+            closed_day = date(int(year), int(mon), int(day))
         deals.append({
             "budget": money(row[index["Бюджет"]]),
             "manager": row[index["Ответственный"]].strip() or "(не указан)",
@@ -60,6 +63,8 @@ def read_export(path):
             "reason": reason,
             "channel": row[index["utm_source"]].strip() or row[index["Источник"]].strip() or "(не указан)",
             "product": row[index["Товар"]].strip() or "(не указан)",
+            "customer": row[index["Компания"]].strip() or row[index["Полное имя контакта"]].strip() or None,
+            "closed_day": closed_day,
         })
     return deals
 
@@ -245,6 +250,69 @@ def check_loss_reasons(deals, result, month):
         check(f"{row['loss_reason']} share_pct", rounded(Decimal(100 * count) / len(lost)), row["share_pct"], Decimal("0.006"))
 
 
+def quintile(values, value):
+    """The quintile of `value` among `values`: the share of values strictly below it, in fifths."""
+    below = sum(1 for v in values if v < value)
+    return below * 5 // len(values) + 1
+
+
+def rfm_name(r, f):
+    if r == 5 and f >= 4:
+        return "Чемпионы"
+    if r in (3, 4) and f >= 4:
+        return "Лояльные"
+    if r >= 4 and f in (2, 3):
+        return "Потенциально лояльные"
+    if (r, f) == (5, 1):
+        return "Новички"
+    if (r, f) == (4, 1):
+        return "Перспективные"
+    if (r, f) == (3, 3):
+        return "Требуют внимания"
+    if r == 3:
+        return "Засыпающие"
+    if f == 5:
+        return "Нельзя потерять"
+    if f in (3, 4):
+        return "В зоне риска"
+    if (r, f) == (1, 1):
+        return "Потерянные"
+    return "Спящие"
+
+
+def check_rfm_segments(deals, result, as_of_text):
+    as_of = date.fromisoformat(as_of_text)
+    customers = defaultdict(lambda: {"last": None, "count": 0, "sum": Decimal(0)})
+    for deal in deals:
+        if deal["outcome"] != "won" or deal["closed_day"] is None or deal["customer"] is None:
+            continue
+        c = customers[deal["customer"]]
+        c["last"] = max(c["last"] or deal["closed_day"], deal["closed_day"])
+        c["count"] += 1
+        c["sum"] += deal["budget"] or Decimal(0)
+    recency = [(as_of - c["last"]).days for c in customers.values()]
+    frequency = [c["count"] for c in customers.values()]
+    monetary = [c["sum"] for c in customers.values()]
+    segments = defaultdict(lambda: [0, 0, Decimal(0)])
+    for c in customers.values():
+        r = 6 - quintile(recency, (as_of - c["last"]).days)
+        f = quintile(frequency, c["count"])
+        segment = segments[rfm_name(r, f)]
+        segment[0] += 1
+        segment[1] += c["count"]
+        segment[2] += c["sum"]
+    total = sum(s[2] for s in segments.values())
+    expected = sorted(segments, key=lambda name: (-segments[name][2], name))
+    check("rfm_segments order", expected, [row["segment"] for row in result])
+    for row in result:
+        count, purchases, revenue = segments[row["segment"]]
+        check(f"{row['segment']} customers", count, row["customers"])
+        check(f"{row['segment']} revenue", revenue, row["revenue"])
+        check(f"{row['segment']} revenue_share_pct", rounded(100 * revenue / total), row["revenue_share_pct"], Decimal("0.006"))
+        check(f"{row['segment']} avg_check", rounded(revenue / purchases), row["avg_check"])
+        check(f"{row['segment']} ltv", rounded(revenue / count), row["ltv"])
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -268,6 +336,8 @@ def main():
             check_win_rate(deals, result, month)
         elif name == "loss_reasons":
             check_loss_reasons(deals, result, month)
+        elif name == "rfm_segments":
+            check_rfm_segments(deals, result, month)
         else:
             failures.append(f"no recomputation for {argument}")
     if failures:

@@ -367,50 +367,59 @@ fn reports_match_independent_recomputation() {
             .status
             .success()
     );
-    // Each run: the report, the month given as its period (if any) and the comparison.
-    let runs: [(&str, Option<&str>, Option<&str>); 13] = [
-        ("avg_check_by_month", None, None),
-        ("pipeline_stages", None, None),
-        ("sales_by_manager", None, None),
-        ("sales_overview", Some("2024-06"), Some("previous")),
-        ("sales_overview", Some("2024-06"), Some("year")),
+    // Each run: the report, what the recomputation needs to know of the run, and its options.
+    let runs: [(&str, &str, &[&str]); 14] = [
+        ("avg_check_by_month", "", &[]),
+        ("pipeline_stages", "", &[]),
+        ("sales_by_manager", "", &[]),
+        (
+            "sales_overview",
+            "2024-06:previous",
+            &["--period", "2024-06"],
+        ),
+        (
+            "sales_overview",
+            "2024-06:year",
+            &["--period", "2024-06", "--compare", "year"],
+        ),
         // The month before the first sale: the comparison period has none.
-        ("sales_overview", Some("2023-01"), Some("previous")),
-        ("avg_check_by_channel", None, None),
-        ("avg_check_by_channel", Some("2024-06"), None),
-        ("avg_check_by_product", Some("2024-06"), None),
-        ("win_rate", None, None),
-        ("win_rate", Some("2024-06"), None),
-        ("loss_reasons", None, None),
-        ("loss_reasons", Some("2024-06"), None),
+        (
+            "sales_overview",
+            "2023-01:previous",
+            &["--period", "2023-01"],
+        ),
+        ("avg_check_by_channel", "", &[]),
+        ("avg_check_by_channel", "2024-06", &["--period", "2024-06"]),
+        ("avg_check_by_product", "2024-06", &["--period", "2024-06"]),
+        ("win_rate", "", &[]),
+        ("win_rate", "2024-06", &["--period", "2024-06"]),
+        ("loss_reasons", "", &[]),
+        ("loss_reasons", "2024-06", &["--period", "2024-06"]),
+        (
+            "rfm_segments",
+            "2025-01-10",
+            &["--param", "as_of=2025-01-10"],
+        ),
     ];
     let mut arguments = Vec::new();
-    for (index, (report, month, compare)) in runs.iter().enumerate() {
+    for (index, (report, known, options)) in runs.iter().enumerate() {
         let path = home.path().join(format!("{index}_{report}.csv"));
-        let mut command = crmsql(home.path());
-        command
+        let output = run(crmsql(home.path())
             .arg("--warehouse")
             .arg(&warehouse)
             .args(["run", report, "--format", "csv", "--output"])
-            .arg(&path);
-        if let Some(month) = month {
-            command.args(["--period", month]);
-        }
-        if let Some(compare) = compare {
-            command.args(["--compare", compare]);
-        }
-        let output = run(&mut command);
+            .arg(&path)
+            .args(*options));
         assert!(output.status.success(), "{report}");
         assert!(
             !parse_csv(&std::fs::read_to_string(&path).unwrap()).is_empty(),
             "{report} returned rows"
         );
-        let spec = [Some(*report), *month, *compare]
-            .iter()
-            .flatten()
-            .copied()
-            .collect::<Vec<_>>()
-            .join(":");
+        let spec = if known.is_empty() {
+            report.to_string()
+        } else {
+            format!("{report}:{known}")
+        };
         arguments.push(format!("{spec}={}", path.display()));
     }
     let check = run(Command::new("python3")

@@ -40,6 +40,10 @@ const BUILTIN_REPORTS: &[(&str, &str)] = &[
         include_str!("../../../queries/pipeline_stages.sql"),
     ),
     (
+        "rfm_segments.sql",
+        include_str!("../../../queries/rfm_segments.sql"),
+    ),
+    (
         "sales_by_manager.sql",
         include_str!("../../../queries/sales_by_manager.sql"),
     ),
@@ -366,6 +370,7 @@ mod tests {
                 "avg_check_by_product",
                 "loss_reasons",
                 "pipeline_stages",
+                "rfm_segments",
                 "sales_by_manager",
                 "sales_overview",
                 "win_rate"
@@ -409,7 +414,7 @@ mod tests {
     fn unknown_report_lists_available() -> Result<(), EngineError> {
         let library = ReportLibrary::load(&[])?;
         match library.resolve("no_such_report") {
-            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 8),
+            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 9),
             other => panic!("expected ReportNotFound, got {other:?}"),
         }
         Ok(())
