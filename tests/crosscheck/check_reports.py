@@ -313,6 +313,48 @@ def check_rfm_segments(deals, result, as_of_text):
         check(f"{row['segment']} ltv", rounded(revenue / count), row["ltv"])
 
 
+def third(values, value):
+    """The group, 1 to 3, of `value` among `values`, as quantile_bucket(x, 3) gives it."""
+    below = sum(1 for v in values if v < value)
+    return below * 3 // len(values) + 1
+
+
+def check_customer_segments(deals, result, month):
+    customers = defaultdict(lambda: [0, Decimal(0)])
+    for deal in deals:
+        if deal["outcome"] != "won" or deal["customer"] is None:
+            continue
+        if month and deal["month"] != month:
+            continue
+        c = customers[deal["customer"]]
+        c[0] += 1
+        c[1] += deal["budget"] or Decimal(0)
+    totals = [c[1] for c in customers.values()]
+    counts = [c[0] for c in customers.values()]
+    checks = [c[1] / c[0] for c in customers.values()]
+    names = ({3: "большая", 2: "средняя", 1: "малая"}, {3: "много", 2: "средне", 1: "мало"},
+             {3: "высокий", 2: "средний", 1: "низкий"})
+    segments = defaultdict(lambda: [0, 0, Decimal(0)])
+    for count, total in customers.values():
+        key = (third(totals, total), third(counts, count), third(checks, total / count))
+        segment = segments[key]
+        segment[0] += 1
+        segment[1] += count
+        segment[2] += total
+    revenue_all = sum(s[2] for s in segments.values())
+    expected = [tuple(names[i][k[i]] for i in range(3)) for k in sorted(segments, reverse=True)]
+    actual = [(row["purchase_sum"], row["purchase_count"], row["avg_check_level"]) for row in result]
+    check("customer_segments order", expected, actual)
+    by_label = {tuple(names[i][k[i]] for i in range(3)): v for k, v in segments.items()}
+    for row, label in zip(result, actual):
+        customers_count, purchases, revenue = by_label.get(label, (0, 1, Decimal(0)))
+        check(f"{label} customers", customers_count, row["customers"])
+        check(f"{label} revenue", revenue, row["revenue"])
+        check(f"{label} revenue_share_pct", rounded(100 * revenue / revenue_all), row["revenue_share_pct"], Decimal("0.006"))
+        check(f"{label} avg_check", rounded(revenue / purchases), row["avg_check"])
+        check(f"{label} ltv", rounded(revenue / customers_count), row["ltv"])
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -338,6 +380,8 @@ def main():
             check_loss_reasons(deals, result, month)
         elif name == "rfm_segments":
             check_rfm_segments(deals, result, month)
+        elif name == "customer_segments":
+            check_customer_segments(deals, result, month)
         else:
             failures.append(f"no recomputation for {argument}")
     if failures:

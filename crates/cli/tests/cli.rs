@@ -368,7 +368,7 @@ fn reports_match_independent_recomputation() {
             .success()
     );
     // Each run: the report, what the recomputation needs to know of the run, and its options.
-    let runs: [(&str, &str, &[&str]); 14] = [
+    let runs: [(&str, &str, &[&str]); 16] = [
         ("avg_check_by_month", "", &[]),
         ("pipeline_stages", "", &[]),
         ("sales_by_manager", "", &[]),
@@ -400,6 +400,8 @@ fn reports_match_independent_recomputation() {
             "2025-01-10",
             &["--param", "as_of=2025-01-10"],
         ),
+        ("customer_segments", "", &[]),
+        ("customer_segments", "2024-06", &["--period", "2024-06"]),
     ];
     let mut arguments = Vec::new();
     for (index, (report, known, options)) in runs.iter().enumerate() {

@@ -32,6 +32,10 @@ const BUILTIN_REPORTS: &[(&str, &str)] = &[
         include_str!("../../../queries/avg_check_by_product.sql"),
     ),
     (
+        "customer_segments.sql",
+        include_str!("../../../queries/customer_segments.sql"),
+    ),
+    (
         "loss_reasons.sql",
         include_str!("../../../queries/loss_reasons.sql"),
     ),
@@ -368,6 +372,7 @@ mod tests {
                 "avg_check_by_channel",
                 "avg_check_by_month",
                 "avg_check_by_product",
+                "customer_segments",
                 "loss_reasons",
                 "pipeline_stages",
                 "rfm_segments",
@@ -414,7 +419,7 @@ mod tests {
     fn unknown_report_lists_available() -> Result<(), EngineError> {
         let library = ReportLibrary::load(&[])?;
         match library.resolve("no_such_report") {
-            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 9),
+            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 10),
             other => panic!("expected ReportNotFound, got {other:?}"),
         }
         Ok(())
