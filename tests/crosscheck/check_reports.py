@@ -63,6 +63,7 @@ def read_export(path):
             "reason": reason,
             "channel": row[index["utm_source"]].strip() or row[index["Источник"]].strip() or "(не указан)",
             "product": row[index["Товар"]].strip() or "(не указан)",
+            "company": row[index["Компания"]].strip() or None,
             "customer": row[index["Компания"]].strip() or row[index["Полное имя контакта"]].strip() or None,
             "closed_day": closed_day,
         })
@@ -355,6 +356,31 @@ def check_customer_segments(deals, result, month):
         check(f"{label} ltv", rounded(revenue / customers_count), row["ltv"])
 
 
+def check_customers_by_manager(deals, result, month):
+    groups = defaultdict(lambda: {"customers": set(), "purchases": 0, "revenue": Decimal(0)})
+    for deal in deals:
+        if deal["outcome"] != "won" or (month and deal["month"] != month):
+            continue
+        kind = "компания" if deal["company"] else "контакт"
+        group = groups[(deal["manager"], kind)]
+        if deal["customer"]:
+            group["customers"].add(deal["customer"])
+        group["purchases"] += 1
+        group["revenue"] += deal["budget"] or Decimal(0)
+    total = sum(g["revenue"] for g in groups.values())
+    check("customers_by_manager rows", sorted(groups), [(row["manager"], row["customer_type"]) for row in result])
+    for row in result:
+        group = groups[(row["manager"], row["customer_type"])]
+        label = f"{row['manager']} {row['customer_type']}"
+        check(f"{label} customers", len(group["customers"]), row["customers"])
+        check(f"{label} purchases", group["purchases"], row["purchases"])
+        per = rounded(Decimal(group["purchases"]) / len(group["customers"])) if group["customers"] else ""
+        check(f"{label} purchases_per_customer", per, row["purchases_per_customer"], Decimal("0.006"))
+        check(f"{label} revenue", group["revenue"], row["revenue"])
+        check(f"{label} avg_check", rounded(group["revenue"] / group["purchases"]), row["avg_check"])
+        check(f"{label} revenue_share_pct", rounded(100 * group["revenue"] / total), row["revenue_share_pct"], Decimal("0.006"))
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -382,6 +408,8 @@ def main():
             check_rfm_segments(deals, result, month)
         elif name == "customer_segments":
             check_customer_segments(deals, result, month)
+        elif name == "customers_by_manager":
+            check_customers_by_manager(deals, result, month)
         else:
             failures.append(f"no recomputation for {argument}")
     if failures:

@@ -368,7 +368,7 @@ fn reports_match_independent_recomputation() {
             .success()
     );
     // Each run: the report, what the recomputation needs to know of the run, and its options.
-    let runs: [(&str, &str, &[&str]); 16] = [
+    let runs: [(&str, &str, &[&str]); 18] = [
         ("avg_check_by_month", "", &[]),
         ("pipeline_stages", "", &[]),
         ("sales_by_manager", "", &[]),
@@ -402,6 +402,8 @@ fn reports_match_independent_recomputation() {
         ),
         ("customer_segments", "", &[]),
         ("customer_segments", "2024-06", &["--period", "2024-06"]),
+        ("customers_by_manager", "", &[]),
+        ("customers_by_manager", "2024-06", &["--period", "2024-06"]),
     ];
     let mut arguments = Vec::new();
     for (index, (report, known, options)) in runs.iter().enumerate() {

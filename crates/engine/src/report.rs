@@ -36,6 +36,10 @@ const BUILTIN_REPORTS: &[(&str, &str)] = &[
         include_str!("../../../queries/customer_segments.sql"),
     ),
     (
+        "customers_by_manager.sql",
+        include_str!("../../../queries/customers_by_manager.sql"),
+    ),
+    (
         "loss_reasons.sql",
         include_str!("../../../queries/loss_reasons.sql"),
     ),
@@ -373,6 +377,7 @@ mod tests {
                 "avg_check_by_month",
                 "avg_check_by_product",
                 "customer_segments",
+                "customers_by_manager",
                 "loss_reasons",
                 "pipeline_stages",
                 "rfm_segments",
@@ -419,7 +424,7 @@ mod tests {
     fn unknown_report_lists_available() -> Result<(), EngineError> {
         let library = ReportLibrary::load(&[])?;
         match library.resolve("no_such_report") {
-            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 10),
+            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 11),
             other => panic!("expected ReportNotFound, got {other:?}"),
         }
         Ok(())
