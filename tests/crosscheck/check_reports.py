@@ -381,6 +381,42 @@ def check_customers_by_manager(deals, result, month):
         check(f"{label} revenue_share_pct", rounded(100 * group["revenue"] / total), row["revenue_share_pct"], Decimal("0.006"))
 
 
+def check_sales_forecast(deals, result, horizon):
+    horizon = int(horizon or 3)
+    monthly = defaultdict(float)
+    last = None
+    for deal in deals:
+        if deal["outcome"] == "won" and deal["closed_day"] is not None:
+            day = deal["closed_day"]
+            monthly[(day.year, day.month)] += float(deal["budget"] or 0)
+            last = max(last or day, day)
+    history = {}
+    for (year, month), revenue in monthly.items():
+        following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        if following - timedelta(days=1) <= last:
+            history[year * 12 + month] = (month, revenue)
+    ts = list(history)
+    mean_t = sum(ts) / len(ts)
+    mean_r = sum(r for _, r in history.values()) / len(ts)
+    slope = sum((t - mean_t) * (history[t][1] - mean_r) for t in ts) / sum((t - mean_t) ** 2 for t in ts)
+    intercept = mean_r - slope * mean_t
+    ratios = defaultdict(list)
+    for t, (month, revenue) in history.items():
+        ratios[month].append(revenue / (intercept + slope * t))
+    factors = {month: sum(values) / len(values) for month, values in ratios.items()}
+    check("sales_forecast rows", horizon, len(result))
+    for step, row in enumerate(result, start=1):
+        t = max(ts) + step
+        year, month = (t - 1) // 12, (t - 1) % 12 + 1
+        trend = intercept + slope * t
+        factor = factors.get(month, 1.0) if len(ts) >= 24 else 1.0
+        check(f"forecast {step} month", f"{year}-{month:02d}", row["month"])
+        check(f"forecast {step} trend", rounded(Decimal(trend)), row["trend"], Decimal("0.05"))
+        check(f"forecast {step} factor", Decimal(factor).quantize(Decimal("0.0001")), row["seasonal_factor"], Decimal("0.0002"))
+        check(f"forecast {step} forecast", rounded(Decimal(trend * factor)), row["forecast"], Decimal("0.05"))
+        check(f"forecast {step} history_months", len(ts), row["history_months"])
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -410,6 +446,8 @@ def main():
             check_customer_segments(deals, result, month)
         elif name == "customers_by_manager":
             check_customers_by_manager(deals, result, month)
+        elif name == "sales_forecast":
+            check_sales_forecast(deals, result, month)
         else:
             failures.append(f"no recomputation for {argument}")
     if failures:

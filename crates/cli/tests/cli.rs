@@ -368,7 +368,7 @@ fn reports_match_independent_recomputation() {
             .success()
     );
     // Each run: the report, what the recomputation needs to know of the run, and its options.
-    let runs: [(&str, &str, &[&str]); 18] = [
+    let runs: [(&str, &str, &[&str]); 19] = [
         ("avg_check_by_month", "", &[]),
         ("pipeline_stages", "", &[]),
         ("sales_by_manager", "", &[]),
@@ -404,6 +404,7 @@ fn reports_match_independent_recomputation() {
         ("customer_segments", "2024-06", &["--period", "2024-06"]),
         ("customers_by_manager", "", &[]),
         ("customers_by_manager", "2024-06", &["--period", "2024-06"]),
+        ("sales_forecast", "6", &["--param", "horizon=6"]),
     ];
     let mut arguments = Vec::new();
     for (index, (report, known, options)) in runs.iter().enumerate() {

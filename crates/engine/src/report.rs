@@ -56,6 +56,10 @@ const BUILTIN_REPORTS: &[(&str, &str)] = &[
         include_str!("../../../queries/sales_by_manager.sql"),
     ),
     (
+        "sales_forecast.sql",
+        include_str!("../../../queries/sales_forecast.sql"),
+    ),
+    (
         "sales_overview.sql",
         include_str!("../../../queries/sales_overview.sql"),
     ),
@@ -382,6 +386,7 @@ mod tests {
                 "pipeline_stages",
                 "rfm_segments",
                 "sales_by_manager",
+                "sales_forecast",
                 "sales_overview",
                 "win_rate"
             ]
@@ -424,7 +429,7 @@ mod tests {
     fn unknown_report_lists_available() -> Result<(), EngineError> {
         let library = ReportLibrary::load(&[])?;
         match library.resolve("no_such_report") {
-            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 11),
+            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 12),
             other => panic!("expected ReportNotFound, got {other:?}"),
         }
         Ok(())
