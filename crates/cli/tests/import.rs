@@ -84,15 +84,15 @@ fn cdnow_purchases_types_and_rows() {
         [
             ("customer_id".to_owned(), "Utf8View".to_owned()),
             ("date".to_owned(), "Date32".to_owned()),
-            ("number_of_cds".to_owned(), "Int64".to_owned()),
-            ("dollar_value".to_owned(), "Decimal128(18, 2)".to_owned()),
+            ("quantity".to_owned(), "Int64".to_owned()),
+            ("amount".to_owned(), "Decimal128(18, 2)".to_owned()),
         ]
     );
 
     let totals = query(
         home.path(),
         &warehouse,
-        "SELECT count(*) AS n, CAST(sum(dollar_value) * 100 AS BIGINT) AS cents, \
+        "SELECT count(*) AS n, CAST(sum(amount) * 100 AS BIGINT) AS cents, \
          count(DISTINCT customer_id) AS customers, CAST(min(date) AS VARCHAR) AS first, \
          CAST(max(date) AS VARCHAR) AS last FROM purchases",
     );
@@ -108,16 +108,16 @@ fn cdnow_purchases_types_and_rows() {
         home.path(),
         &warehouse,
         &format!(
-            "SELECT customer_id, CAST(date AS VARCHAR) AS date, number_of_cds, \
-             CAST(dollar_value AS VARCHAR) AS dollar_value FROM purchases \
-             WHERE customer_id = '{}' ORDER BY date, dollar_value LIMIT 1",
+            "SELECT customer_id, CAST(date AS VARCHAR) AS date, quantity, \
+             CAST(amount AS VARCHAR) AS amount FROM purchases \
+             WHERE customer_id = '{}' ORDER BY date, amount LIMIT 1",
             first[0]
         ),
     );
     assert_eq!(row[0]["customer_id"], first[0]);
     assert_eq!(row[0]["date"], iso(&first[1]));
-    assert_eq!(row[0]["number_of_cds"], first[2]);
-    assert_eq!(row[0]["dollar_value"], first[3]);
+    assert_eq!(row[0]["quantity"], first[2]);
+    assert_eq!(row[0]["amount"], first[3]);
 
     // The same file again adds nothing.
     let again = import_with(home.path(), &warehouse, &["--table", "purchases"], &[&path]);
@@ -137,6 +137,41 @@ fn cdnow_purchases_types_and_rows() {
 
 const DEALS_HEADER: &str =
     "ID,Название сделки,Бюджет,Ответственный,Дата редактирования,Этап сделки,Воронка\n";
+
+/// The purchase reports run on the CDNOW history and equal a recomputation from the text file.
+#[test]
+fn purchase_reports_match_recomputation() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let path = data_sets().join("cdnow/CDNOW_master.txt");
+    let output = import_with(home.path(), &warehouse, &["--table", "purchases"], &[&path]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut arguments = Vec::new();
+    for (report, option, args) in [
+        (
+            "purchase_rfm_segments",
+            ":1998-07-01",
+            &["--param", "as_of=1998-07-01"][..],
+        ),
+        ("purchase_segments", "", &[][..]),
+    ] {
+        let result = home.path().join(format!("{report}.csv"));
+        let output = run(crmsql(home.path())
+            .arg("--warehouse")
+            .arg(&warehouse)
+            .args(["--format", "csv", "run", report, "--output"])
+            .arg(&result)
+            .args(args));
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(parse_csv(&std::fs::read_to_string(&result).unwrap()).len() > 3);
+        arguments.push(format!("{report}{option}={}", result.display()));
+    }
+    let check = run(std::process::Command::new("python3")
+        .arg(workspace().join("tests/crosscheck/check_purchase_reports.py"))
+        .arg(&path)
+        .args(&arguments));
+    assert!(check.status.success(), "{}", stderr(&check));
+}
 
 #[test]
 fn deals_reimport_updates_by_id() {

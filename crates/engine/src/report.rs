@@ -48,6 +48,14 @@ const BUILTIN_REPORTS: &[(&str, &str)] = &[
         include_str!("../../../queries/pipeline_stages.sql"),
     ),
     (
+        "purchase_rfm_segments.sql",
+        include_str!("../../../queries/purchase_rfm_segments.sql"),
+    ),
+    (
+        "purchase_segments.sql",
+        include_str!("../../../queries/purchase_segments.sql"),
+    ),
+    (
         "rfm_segments.sql",
         include_str!("../../../queries/rfm_segments.sql"),
     ),
@@ -384,6 +392,8 @@ mod tests {
                 "customers_by_manager",
                 "loss_reasons",
                 "pipeline_stages",
+                "purchase_rfm_segments",
+                "purchase_segments",
                 "rfm_segments",
                 "sales_by_manager",
                 "sales_forecast",
@@ -429,7 +439,7 @@ mod tests {
     fn unknown_report_lists_available() -> Result<(), EngineError> {
         let library = ReportLibrary::load(&[])?;
         match library.resolve("no_such_report") {
-            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 12),
+            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 14),
             other => panic!("expected ReportNotFound, got {other:?}"),
         }
         Ok(())

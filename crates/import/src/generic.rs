@@ -118,6 +118,8 @@ impl ColumnMapping {
 pub enum Shape {
     AdSpend,
     Expenses,
+    /// Purchases of customers from another system, given with `--table purchases`.
+    Purchases,
     Other,
 }
 
@@ -202,10 +204,63 @@ const EXPENSES: &[StandardColumn] = &[
     },
 ];
 
+const PURCHASES: &[StandardColumn] = &[
+    StandardColumn {
+        name: "customer_id",
+        kind: ColumnType::Kind(Kind::Text),
+        labels: &[
+            "customer_id",
+            "customer",
+            "client_id",
+            "клиент",
+            "id клиента",
+            "покупатель",
+        ],
+    },
+    StandardColumn {
+        name: "date",
+        kind: ColumnType::Kind(Kind::Date),
+        labels: &[
+            "date",
+            "дата",
+            "дата покупки",
+            "purchase_date",
+            "order_date",
+        ],
+    },
+    StandardColumn {
+        name: "quantity",
+        kind: ColumnType::Kind(Kind::Int),
+        labels: &[
+            "quantity",
+            "qty",
+            "количество",
+            "кол-во",
+            "number_of_cds",
+            "items",
+        ],
+    },
+    StandardColumn {
+        name: "amount",
+        kind: ColumnType::Kind(Kind::Money),
+        labels: &[
+            "amount",
+            "сумма",
+            "сумма покупки",
+            "revenue",
+            "выручка",
+            "dollar_value",
+            "total",
+            "price",
+        ],
+    },
+];
+
 fn standard_columns(shape: Shape) -> &'static [StandardColumn] {
     match shape {
         Shape::AdSpend => AD_SPEND,
         Shape::Expenses => EXPENSES,
+        Shape::Purchases => PURCHASES,
         Shape::Other => &[],
     }
 }
@@ -220,7 +275,7 @@ pub fn shape_key(shape: Shape) -> Vec<String> {
     match shape {
         Shape::AdSpend => vec!["date".into(), "channel".into(), "campaign".into()],
         Shape::Expenses => vec!["month".into(), "category".into()],
-        Shape::Other => Vec::new(),
+        Shape::Purchases | Shape::Other => Vec::new(),
     }
 }
 
@@ -265,6 +320,7 @@ pub fn shape_of_table(table: &str) -> Shape {
     match table {
         "ad_spend" => Shape::AdSpend,
         "expenses" => Shape::Expenses,
+        "purchases" => Shape::Purchases,
         _ => Shape::Other,
     }
 }

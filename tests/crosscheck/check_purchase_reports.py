@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Recompute the purchase reports from a purchase history in the CDNOW layout (customer id, date
+as yyyymmdd, quantity, amount, separated by spaces, with a header line) with Python's standard
+library, and compare them with crmsql's CSV output.
+
+usage: check_purchase_reports.py HISTORY.txt REPORT[:OPTION]=RESULT.csv ...
+
+purchase_rfm_segments takes the as_of date (YYYY-MM-DD) as its option; purchase_segments takes
+nothing.
+"""
+
+import sys
+from bisect import bisect_left
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from check_reports import check, failures, read_result, rfm_name, rounded
+
+
+def read_history(path):
+    customers = defaultdict(lambda: {"last": None, "count": 0, "sum": Decimal(0)})
+    with open(path, encoding="utf-8") as f:
+        lines = [line.split() for line in f if line.strip()]
+    for customer, day, _quantity, amount in lines[1:]:
+        day = date(int(day[:4]), int(day[4:6]), int(day[6:]))
+        c = customers[customer]
+        c["last"] = max(c["last"] or day, day)
+        c["count"] += 1
+        c["sum"] += Decimal(amount)
+    return customers
+
+
+def bucket(sorted_values, value, n):
+    """The bucket, 1 to n, of `value`: the share of values strictly below it, cut in n parts."""
+    return bisect_left(sorted_values, value) * n // len(sorted_values) + 1
+
+
+def check_segments_table(label, segments, result, keys):
+    total = sum(s[2] for s in segments.values())
+    for row in result:
+        key = tuple(row[k] for k in keys)
+        count, purchases, revenue = segments.get(key, (0, 1, Decimal(0)))
+        check(f"{label} {key} customers", count, row["customers"])
+        check(f"{label} {key} revenue", revenue, row["revenue"])
+        check(f"{label} {key} revenue_share_pct", rounded(100 * revenue / total), row["revenue_share_pct"], Decimal("0.006"))
+        check(f"{label} {key} avg_check", rounded(revenue / purchases), row["avg_check"])
+        check(f"{label} {key} ltv", rounded(revenue / count), row["ltv"])
+    check(f"{label} segments", sorted(segments), sorted(tuple(row[k] for k in keys) for row in result))
+
+
+def check_purchase_rfm_segments(customers, result, as_of_text):
+    as_of = date.fromisoformat(as_of_text)
+    recency = sorted((as_of - c["last"]).days for c in customers.values())
+    frequency = sorted(c["count"] for c in customers.values())
+    segments = defaultdict(lambda: [0, 0, Decimal(0)])
+    for c in customers.values():
+        r = 6 - bucket(recency, (as_of - c["last"]).days, 5)
+        f = bucket(frequency, c["count"], 5)
+        segment = segments[(rfm_name(r, f),)]
+        segment[0] += 1
+        segment[1] += c["count"]
+        segment[2] += c["sum"]
+    check_segments_table("purchase_rfm_segments", segments, result, ("segment",))
+
+
+def check_purchase_segments(customers, result):
+    totals = sorted(c["sum"] for c in customers.values())
+    counts = sorted(c["count"] for c in customers.values())
+    checks = sorted(c["sum"] / c["count"] for c in customers.values())
+    names = ({3: "большая", 2: "средняя", 1: "малая"}, {3: "много", 2: "средне", 1: "мало"},
+             {3: "высокий", 2: "средний", 1: "низкий"})
+    segments = defaultdict(lambda: [0, 0, Decimal(0)])
+    for c in customers.values():
+        levels = (bucket(totals, c["sum"], 3), bucket(counts, c["count"], 3), bucket(checks, c["sum"] / c["count"], 3))
+        segment = segments[tuple(names[i][levels[i]] for i in range(3))]
+        segment[0] += 1
+        segment[1] += c["count"]
+        segment[2] += c["sum"]
+    check_segments_table("purchase_segments", segments, result, ("purchase_sum", "purchase_count", "avg_check_level"))
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    customers = read_history(sys.argv[1])
+    for argument in sys.argv[2:]:
+        spec, path = argument.split("=", 1)
+        name, option = (spec.split(":") + [None])[:2]
+        result = read_result(path)
+        if name == "purchase_rfm_segments":
+            check_purchase_rfm_segments(customers, result, option)
+        elif name == "purchase_segments":
+            check_purchase_segments(customers, result)
+        else:
+            failures.append(f"no recomputation for {argument}")
+    if failures:
+        print("\n".join(failures), file=sys.stderr)
+        return 1
+    print(f"{len(sys.argv) - 2} report runs match the history ({len(customers)} customers)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
