@@ -45,6 +45,7 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
         Some(FormatArg::Json) => OutputFormat::Json,
         Some(FormatArg::Markdown) => OutputFormat::Markdown,
         Some(FormatArg::Parquet) => OutputFormat::Parquet,
+        Some(FormatArg::Xlsx) => OutputFormat::Xlsx,
         Some(FormatArg::Table) | None => OutputFormat::Table,
     };
     let mut report_folders = Vec::new();
@@ -435,7 +436,10 @@ pub async fn run_sql_text(
     l: &Localizer,
 ) -> Result<(), Failure> {
     if format.is_binary() {
-        return Err(Failure::User(l.text("format-needs-file")));
+        return Err(Failure::User(l.format(
+            "format-needs-file",
+            &[("format", Arg::from(format.extension()))],
+        )));
     }
     let statements = engine.parse(sql).map_err(|e| from_engine(&e, l))?;
     for statement in statements {
@@ -462,7 +466,10 @@ async fn run_report(
         .map_err(|e| from_engine(&e, l))?;
     let given = given_params(&args.period, &args.compare, &args.params, l)?;
     if settings.format.is_binary() && args.output.is_none() {
-        return Err(Failure::User(l.text("format-needs-file")));
+        return Err(Failure::User(l.format(
+            "format-needs-file",
+            &[("format", Arg::from(settings.format.extension()))],
+        )));
     }
     let results = engine
         .run_report(&report, &given)
@@ -478,6 +485,7 @@ async fn run_report(
             &[
                 ("report", Arg::from(&report.name)),
                 ("count", Arg::from(results.len())),
+                ("format", Arg::from(settings.format.extension())),
             ],
         )));
     }

@@ -61,6 +61,7 @@ pub enum FormatArg {
     Json,
     Markdown,
     Parquet,
+    Xlsx,
 }
 
 #[derive(Debug, Subcommand)]

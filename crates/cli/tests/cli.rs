@@ -1496,4 +1496,38 @@ fn markdown_and_parquet_results() {
         ),
         "{revenue:?}"
     );
+
+    // An Excel workbook of the same report reads back, through the importer, with the same rows.
+    let workbook = home.path().join("managers.xlsx");
+    let output = run(crmsql(home.path()).args([
+        "--format",
+        "xlsx",
+        "run",
+        "sales_by_manager",
+        "--output",
+        workbook.to_str().unwrap(),
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let warehouse = home.path().join("wh_xlsx");
+    let output = import_with(
+        home.path(),
+        &warehouse,
+        &["--table", "managers"],
+        &[&workbook],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let back = query(
+        home.path(),
+        &warehouse,
+        "SELECT manager, deals_won, CAST(revenue AS VARCHAR) AS revenue FROM managers",
+    );
+    assert_eq!(back.len(), rows.len());
+    for (ours, theirs) in rows.iter().zip(&back) {
+        assert_eq!(ours["manager"], theirs["manager"]);
+        assert_eq!(ours["deals_won"], theirs["deals_won"]);
+        // Whole amounts read back as whole numbers, so compare the values.
+        let ours: f64 = ours["revenue"].parse().unwrap();
+        let theirs: f64 = theirs["revenue"].parse().unwrap();
+        assert_eq!(ours, theirs);
+    }
 }

@@ -1,4 +1,5 @@
-//! Result formats: an aligned table and Markdown for people, CSV, JSON and Parquet for programs.
+//! Result formats: an aligned table and Markdown for people, CSV, JSON and Parquet for programs,
+//! and an Excel workbook for analysts who go on in a spreadsheet.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -27,10 +28,12 @@ pub enum OutputFormat {
     Markdown,
     /// A Parquet file with the result's types, for another tool to read.
     Parquet,
+    /// An Excel workbook with a sheet of the result: numbers, dates and times as real cells.
+    Xlsx,
 }
 
 impl OutputFormat {
-    /// Parses `table`, `csv`, `json`, `markdown` or `parquet`.
+    /// Parses `table`, `csv`, `json`, `markdown`, `parquet` or `xlsx`.
     pub fn parse(text: &str) -> Option<OutputFormat> {
         match text.trim().to_ascii_lowercase().as_str() {
             "table" => Some(OutputFormat::Table),
@@ -38,13 +41,14 @@ impl OutputFormat {
             "json" => Some(OutputFormat::Json),
             "markdown" | "md" => Some(OutputFormat::Markdown),
             "parquet" => Some(OutputFormat::Parquet),
+            "xlsx" => Some(OutputFormat::Xlsx),
             _ => None,
         }
     }
 
     /// Returns whether the format is binary, so that it goes to a file rather than a terminal.
     pub fn is_binary(self) -> bool {
-        self == OutputFormat::Parquet
+        matches!(self, OutputFormat::Parquet | OutputFormat::Xlsx)
     }
 
     /// Returns the usual file extension of the format, for files a batch run names itself.
@@ -55,6 +59,7 @@ impl OutputFormat {
             OutputFormat::Json => "json",
             OutputFormat::Markdown => "md",
             OutputFormat::Parquet => "parquet",
+            OutputFormat::Xlsx => "xlsx",
         }
     }
 }
@@ -111,6 +116,10 @@ pub fn write_result(
             writeln!(out).map_err(io_error)?;
         }
         OutputFormat::Markdown => write_markdown(out, result)?,
+        OutputFormat::Xlsx => {
+            let bytes = xlsx_bytes(result)?;
+            out.write_all(&bytes).map_err(io_error)?;
+        }
         OutputFormat::Parquet => {
             // The writer needs an owned sink; report results are small enough to buffer.
             let mut buffer = Vec::new();
@@ -230,4 +239,132 @@ fn flatten_lists(result: &QueryResult) -> Result<(SchemaRef, Vec<RecordBatch>), 
         batches.push(RecordBatch::try_new(schema.clone(), columns).map_err(output_error)?);
     }
     Ok((schema, batches))
+}
+
+fn xlsx_error(error: rust_xlsxwriter::XlsxError) -> EngineError {
+    output_error(ArrowError::ExternalError(Box::new(error)))
+}
+
+/// Builds an Excel workbook of one sheet: a bold header row, then the rows. Numbers and decimals
+/// become number cells, dates and times date cells in the wall time of their zone, and other
+/// values (text, lists) text cells. NULL leaves the cell empty.
+fn xlsx_bytes(result: &QueryResult) -> Result<Vec<u8>, EngineError> {
+    use datafusion::arrow::array::timezone::Tz;
+    use datafusion::arrow::datatypes::{
+        Date32Type, Float64Type, TimeUnit, TimestampMicrosecondType,
+    };
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
+    let day_format = Format::new().set_num_format("yyyy-mm-dd");
+    let time_format = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    for (col, field) in result.schema.fields().iter().enumerate() {
+        sheet
+            .write_string_with_format(0, col as u16, field.name(), &bold)
+            .map_err(xlsx_error)?;
+    }
+    let options = FormatOptions::default();
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let excel_time = |t: chrono::NaiveDateTime| -> Result<ExcelDateTime, EngineError> {
+        use chrono::{Datelike, Timelike};
+        ExcelDateTime::from_ymd(t.year() as u16, t.month() as u8, t.day() as u8)
+            .and_then(|d| d.and_hms(t.hour() as u16, t.minute() as u8, t.second()))
+            .map_err(xlsx_error)
+    };
+    let mut row = 1u32;
+    for batch in &result.batches {
+        for (col, column) in batch.columns().iter().enumerate() {
+            let col = col as u16;
+            let data_type = column.data_type().clone();
+            match data_type {
+                ref t if t.is_numeric() => {
+                    let numbers = datafusion::arrow::compute::cast(column, &DataType::Float64)
+                        .map_err(output_error)?;
+                    let numbers = numbers.as_primitive::<Float64Type>();
+                    let is_decimal =
+                        matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..));
+                    for i in 0..numbers.len() {
+                        if numbers.is_null(i) {
+                            continue;
+                        }
+                        let at = row + i as u32;
+                        if is_decimal {
+                            sheet.write_number_with_format(at, col, numbers.value(i), &money)
+                        } else {
+                            sheet.write_number(at, col, numbers.value(i))
+                        }
+                        .map_err(xlsx_error)?;
+                    }
+                }
+                DataType::Boolean => {
+                    let flags = column.as_boolean();
+                    for i in 0..flags.len() {
+                        if flags.is_valid(i) {
+                            sheet
+                                .write_boolean(row + i as u32, col, flags.value(i))
+                                .map_err(xlsx_error)?;
+                        }
+                    }
+                }
+                DataType::Date32 => {
+                    let days = column.as_primitive::<Date32Type>();
+                    for i in 0..days.len() {
+                        if days.is_null(i) {
+                            continue;
+                        }
+                        let day = epoch + chrono::Duration::days(i64::from(days.value(i)));
+                        let cell = excel_time(day.and_time(chrono::NaiveTime::MIN))?;
+                        sheet
+                            .write_datetime_with_format(row + i as u32, col, &cell, &day_format)
+                            .map_err(xlsx_error)?;
+                    }
+                }
+                DataType::Timestamp(_, zone) => {
+                    let target = DataType::Timestamp(TimeUnit::Microsecond, zone.clone());
+                    let times =
+                        datafusion::arrow::compute::cast(column, &target).map_err(output_error)?;
+                    let times = times.as_primitive::<TimestampMicrosecondType>();
+                    let zone: Option<Tz> = zone.as_deref().and_then(|z| z.parse().ok());
+                    for i in 0..times.len() {
+                        if times.is_null(i) {
+                            continue;
+                        }
+                        let micros = times.value(i);
+                        let wall = match &zone {
+                            Some(zone) => datafusion::arrow::array::temporal_conversions::as_datetime_with_timezone::<
+                                TimestampMicrosecondType,
+                            >(micros, *zone)
+                            .map(|t| t.naive_local()),
+                            None => datafusion::arrow::array::temporal_conversions::as_datetime::<
+                                TimestampMicrosecondType,
+                            >(micros),
+                        };
+                        let Some(wall) = wall else { continue };
+                        let cell = excel_time(wall)?;
+                        sheet
+                            .write_datetime_with_format(row + i as u32, col, &cell, &time_format)
+                            .map_err(xlsx_error)?;
+                    }
+                }
+                _ => {
+                    let formatter =
+                        ArrayFormatter::try_new(column.as_ref(), &options).map_err(output_error)?;
+                    for i in 0..column.len() {
+                        if column.is_null(i) {
+                            continue;
+                        }
+                        sheet
+                            .write_string(row + i as u32, col, formatter.value(i).to_string())
+                            .map_err(xlsx_error)?;
+                    }
+                }
+            }
+        }
+        row += batch.num_rows() as u32;
+    }
+    sheet.autofit();
+    workbook.save_to_buffer().map_err(xlsx_error)
 }

@@ -120,8 +120,8 @@ report-duplicate = two reports are named "{ $name }": { $first } and { $second }
     hint: rename one of them in its "-- name:" line
 output-error = failed to write the result: { $detail }
 write-failed = failed to write { $path }: { $detail }
-format-needs-file = the parquet format is written to a file: give --output FILE
-format-one-result = a parquet file holds one result, but report "{ $report }" returned { $count }; keep one SELECT in the report or choose csv or json
+format-needs-file = the { $format } format is written to a file: give --output FILE
+format-one-result = a { $format } file holds one result, but report "{ $report }" returned { $count }; keep one SELECT in the report or choose csv or json
 write-no-folder = cannot write { $path }: the folder { $folder } does not exist; create it or name a file in an existing folder
 read-failed = failed to read { $path }: { $detail }
 
@@ -148,7 +148,7 @@ help-options-heading = Options
 help-arg-help = Print this help
 help-arg-version = Print the version
 help-arg-warehouse = Warehouse folder (Parquet files of the tables); also the CRMSQL_WAREHOUSE variable
-help-arg-format = Result format: table, csv, json, markdown, or parquet (to a file, with --output)
+help-arg-format = Result format: table, csv, json, markdown, or parquet and xlsx (to a file, with --output)
 help-arg-lang = Language of messages and help: ru or en; defaults to the locale, otherwise Russian
 help-arg-queries = Folder of saved reports (*.sql); also the CRMSQL_QUERIES variable and the ./queries folder
 help-arg-verbose = Verbose log on stderr (-v progress, -vv debugging)

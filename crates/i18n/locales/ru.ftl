@@ -130,8 +130,8 @@ report-duplicate = два отчёта с именем «{ $name }»: { $first }
     подсказка: переименуйте один из них в строке «-- name:»
 output-error = не удалось вывести результат: { $detail }
 write-failed = не удалось записать { $path }: { $detail }
-format-needs-file = формат parquet записывается в файл: укажите --output ФАЙЛ
-format-one-result = в файл parquet помещается один результат, а отчёт «{ $report }» вернул { $count }; оставьте в отчёте один SELECT или выберите csv или json
+format-needs-file = формат { $format } записывается в файл: укажите --output ФАЙЛ
+format-one-result = в файл { $format } помещается один результат, а отчёт «{ $report }» вернул { $count }; оставьте в отчёте один SELECT или выберите csv или json
 write-no-folder = не удалось записать { $path }: папки { $folder } нет; создайте её или укажите файл в существующей папке
 read-failed = не удалось прочитать { $path }: { $detail }
 
@@ -159,7 +159,7 @@ help-options-heading = Параметры
 help-arg-help = Показать эту справку
 help-arg-version = Показать версию
 help-arg-warehouse = Папка хранилища (Parquet-файлы таблиц); также переменная CRMSQL_WAREHOUSE
-help-arg-format = Формат вывода результатов: table (таблица), csv, json, markdown или parquet (только в файл, через --output)
+help-arg-format = Формат вывода результатов: table (таблица), csv, json, markdown, а также parquet и xlsx (только в файл, через --output)
 help-arg-lang = Язык сообщений и справки: ru или en; по умолчанию — по локали, иначе русский
 help-arg-queries = Папка с сохранёнными отчётами (*.sql); также переменная CRMSQL_QUERIES и папка ./queries
 help-arg-verbose = Подробный журнал на stderr (-v — ход работы, -vv — отладка)
