@@ -1,33 +1,49 @@
 #!/usr/bin/env python3
-"""Recompute the purchase reports from a purchase history in the CDNOW layout (customer id, date
-as yyyymmdd, quantity, amount, separated by spaces, with a header line) with Python's standard
-library, and compare them with crmsql's CSV output.
+"""Recompute the purchase reports with Python's standard library and compare them with crmsql's
+CSV output. The history is either a text file in the CDNOW layout or a `.json` page of amoCRM
+API transactions. The text file has a header line, then a customer id, a date as yyyymmdd, a
+quantity and an amount on each line. The Unix times of transactions are read as dates in Moscow.
 
-usage: check_purchase_reports.py HISTORY.txt REPORT[:OPTION]=RESULT.csv ...
+usage: check_purchase_reports.py HISTORY REPORT[:OPTION]=RESULT.csv ...
 
-purchase_rfm_segments takes the as_of date (YYYY-MM-DD) as its option; purchase_segments takes
-nothing.
+purchase_rfm_segments and transaction_rfm_segments take the as_of date (YYYY-MM-DD) as their
+option; purchase_segments takes nothing.
 """
 
+import json
 import sys
 from bisect import bisect_left
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from check_reports import check, failures, read_result, rfm_name, rounded
 
 
 def read_history(path):
     customers = defaultdict(lambda: {"last": None, "count": 0, "sum": Decimal(0)})
-    with open(path, encoding="utf-8") as f:
-        lines = [line.split() for line in f if line.strip()]
-    for customer, day, _quantity, amount in lines[1:]:
-        day = date(int(day[:4]), int(day[4:6]), int(day[6:]))
+    if path.endswith(".json"):
+        with open(path, encoding="utf-8") as f:
+            page = json.load(f)
+        zone = ZoneInfo("Europe/Moscow")
+        purchases = [
+            (str(t["customer_id"]), datetime.fromtimestamp(t["completed_at"], zone).date(), Decimal(t["price"]))
+            for t in page["_embedded"]["transactions"]
+            if t.get("completed_at") is not None and not t.get("is_deleted")
+        ]
+    else:
+        with open(path, encoding="utf-8") as f:
+            lines = [line.split() for line in f if line.strip()]
+        purchases = [
+            (customer, date(int(day[:4]), int(day[4:6]), int(day[6:])), Decimal(amount))
+            for customer, day, _quantity, amount in lines[1:]
+        ]
+    for customer, day, amount in purchases:
         c = customers[customer]
         c["last"] = max(c["last"] or day, day)
         c["count"] += 1
-        c["sum"] += Decimal(amount)
+        c["sum"] += amount
     return customers
 
 
@@ -49,7 +65,7 @@ def check_segments_table(label, segments, result, keys):
     check(f"{label} segments", sorted(segments), sorted(tuple(row[k] for k in keys) for row in result))
 
 
-def check_purchase_rfm_segments(customers, result, as_of_text):
+def check_purchase_rfm_segments(customers, result, as_of_text, label="purchase_rfm_segments"):
     as_of = date.fromisoformat(as_of_text)
     recency = sorted((as_of - c["last"]).days for c in customers.values())
     frequency = sorted(c["count"] for c in customers.values())
@@ -61,7 +77,7 @@ def check_purchase_rfm_segments(customers, result, as_of_text):
         segment[0] += 1
         segment[1] += c["count"]
         segment[2] += c["sum"]
-    check_segments_table("purchase_rfm_segments", segments, result, ("segment",))
+    check_segments_table(label, segments, result, ("segment",))
 
 
 def check_purchase_segments(customers, result):
@@ -89,8 +105,8 @@ def main():
         spec, path = argument.split("=", 1)
         name, option = (spec.split(":") + [None])[:2]
         result = read_result(path)
-        if name == "purchase_rfm_segments":
-            check_purchase_rfm_segments(customers, result, option)
+        if name in ("purchase_rfm_segments", "transaction_rfm_segments"):
+            check_purchase_rfm_segments(customers, result, option, name)
         elif name == "purchase_segments":
             check_purchase_segments(customers, result)
         else:

@@ -173,6 +173,61 @@ fn purchase_reports_match_recomputation() {
     assert!(check.status.success(), "{}", stderr(&check));
 }
 
+/// The RFM report over amoCRM's own customers runs on their transactions and equals a
+/// recomputation from the API page.
+#[test]
+fn transaction_rfm_matches_recomputation() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    // Twenty customers with one to six purchases each, spread over 2024, one deleted.
+    let mut transactions = Vec::new();
+    for n in 0..60u32 {
+        let customer = 1_400_000 + (n * 7 % 20);
+        let completed = 1_704_067_200 + i64::from(n * 37 % 365) * 86_400 + i64::from(n % 5) * 3_600;
+        transactions.push(serde_json::json!({
+            "id": 1_500_000 + n,
+            "customer_id": customer,
+            "price": 1_000 + n * 250 % 9_000,
+            "completed_at": completed,
+            "created_at": completed,
+            "updated_at": completed,
+            "is_deleted": n == 13,
+            "account_id": 30000001,
+        }));
+    }
+    let page = home.path().join("transactions.json");
+    std::fs::write(
+        &page,
+        serde_json::json!({"_embedded": {"transactions": transactions}}).to_string(),
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&page]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result = home.path().join("rfm.csv");
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args([
+            "--format",
+            "csv",
+            "run",
+            "transaction_rfm_segments",
+            "--output",
+        ])
+        .arg(&result)
+        .args(["--param", "as_of=2025-01-01"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(parse_csv(&std::fs::read_to_string(&result).unwrap()).len() > 2);
+    let check = run(std::process::Command::new("python3")
+        .arg(workspace().join("tests/crosscheck/check_purchase_reports.py"))
+        .arg(&page)
+        .arg(format!(
+            "transaction_rfm_segments:2025-01-01={}",
+            result.display()
+        )));
+    assert!(check.status.success(), "{}", stderr(&check));
+}
+
 #[test]
 fn deals_reimport_updates_by_id() {
     let home = tempfile::tempdir().unwrap();

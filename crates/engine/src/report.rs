@@ -72,6 +72,10 @@ const BUILTIN_REPORTS: &[(&str, &str)] = &[
         include_str!("../../../queries/sales_overview.sql"),
     ),
     (
+        "transaction_rfm_segments.sql",
+        include_str!("../../../queries/transaction_rfm_segments.sql"),
+    ),
+    (
         "win_rate.sql",
         include_str!("../../../queries/win_rate.sql"),
     ),
@@ -398,6 +402,7 @@ mod tests {
                 "sales_by_manager",
                 "sales_forecast",
                 "sales_overview",
+                "transaction_rfm_segments",
                 "win_rate"
             ]
         );
@@ -439,7 +444,7 @@ mod tests {
     fn unknown_report_lists_available() -> Result<(), EngineError> {
         let library = ReportLibrary::load(&[])?;
         match library.resolve("no_such_report") {
-            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 14),
+            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 15),
             other => panic!("expected ReportNotFound, got {other:?}"),
         }
         Ok(())
