@@ -32,7 +32,7 @@ def read_export(path):
         rows = list(csv.reader(f))
     header = [label.strip() for label in rows[0]]
     labels = ("ID", "Бюджет", "Ответственный", "Дата закрытия", "Этап сделки", "Воронка", "utm_source", "Источник", "Товар",
-              "Компания", "Полное имя контакта")
+              "Компания", "Полное имя контакта", "Дата создания сделки")
     index = {label: header.index(label) for label in labels}
     deals = []
     for row in rows[1:]:
@@ -66,6 +66,7 @@ def read_export(path):
             "company": row[index["Компания"]].strip() or None,
             "customer": row[index["Компания"]].strip() or row[index["Полное имя контакта"]].strip() or None,
             "closed_day": closed_day,
+            "created_month": "-".join(reversed(row[index["Дата создания сделки"]].split(" ")[0].split(".")[1:])),
         })
     return deals
 
@@ -417,6 +418,32 @@ def check_sales_forecast(deals, result, horizon):
         check(f"forecast {step} history_months", len(ts), row["history_months"])
 
 
+def check_channel_roi(deals, result, month, spend_path, margin=Decimal(30)):
+    spend = defaultdict(Decimal)
+    with open(spend_path, encoding="utf-8", newline="") as f:
+        for row in list(csv.reader(f, delimiter=";"))[1:]:
+            day, mon, year = row[0].split(".")
+            if f"{year}-{mon}" == month:
+                spend[row[1].strip().lower()] += Decimal(row[3])
+    expected = sorted(spend, key=lambda name: (-spend[name], name))
+    check("channel_roi order", expected, [row["channel"] for row in result])
+    for row in result:
+        channel = row["channel"]
+        mine = [d for d in deals if d["channel"].lower() == channel]
+        leads = sum(1 for d in mine if d["created_month"] == month)
+        won = [d for d in mine if d["outcome"] == "won" and d["month"] == month]
+        revenue = sum((d["budget"] or Decimal(0) for d in won), Decimal(0))
+        cost = spend[channel]
+        check(f"{channel} spend", cost, row["spend"])
+        check(f"{channel} leads", leads, row["leads"])
+        check(f"{channel} customers", len(won), row["customers"])
+        check(f"{channel} revenue", revenue, row["revenue"])
+        check(f"{channel} roi_pct", rounded((revenue - cost) / cost * 100), row["roi_pct"], Decimal("0.006"))
+        check(f"{channel} romi_pct", rounded((revenue * margin / 100 - cost) / cost * 100), row["romi_pct"], Decimal("0.006"))
+        check(f"{channel} cpl", rounded(cost / leads) if leads else "", row["cpl"], Decimal("0.006"))
+        check(f"{channel} cac", rounded(cost / len(won)) if won else "", row["cac"], Decimal("0.006"))
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -425,6 +452,9 @@ def main():
     for argument in sys.argv[2:]:
         spec, path = argument.split("=", 1)
         name, month, how = (spec.split(":") + [None, None])[:3]
+        if name == "channel_roi":
+            check_channel_roi(deals, read_result(path), month, how)
+            continue
         result = read_result(path)
         if month is None and name in ("avg_check_by_month", "pipeline_stages", "sales_by_manager"):
             {"avg_check_by_month": check_avg_check_by_month,

@@ -1531,3 +1531,86 @@ fn markdown_and_parquet_results() {
         assert_eq!(ours, theirs);
     }
 }
+
+/// Channel returns join the ad spend table to the deals, and the end-to-end fit marks months of
+/// large spend or several channels; both are checked against the files.
+#[test]
+fn channel_roi_against_ad_spend() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let spend = home.path().join("spend.csv");
+    std::fs::write(
+        &spend,
+        "Дата;Канал;Кампания;Расход;Клики;Показы\n\
+         01.06.2024;yandex;search;1500000;3000;90000\n\
+         15.06.2024;Yandex;rsya;500000;2000;80000\n\
+         10.06.2024;vk;target;800000;1500;60000\n\
+         20.06.2024;avito;ads;2000000;900;40000\n\
+         05.07.2024;yandex;search;700000;1000;30000\n\
+         12.08.2024;email;digest;20000;100;1000\n",
+    )
+    .unwrap();
+    assert!(
+        import(home.path(), &warehouse, &[&demo_export(), &spend])
+            .status
+            .success()
+    );
+    let result = home.path().join("roi.csv");
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args([
+            "--format",
+            "csv",
+            "run",
+            "channel_roi",
+            "--period",
+            "2024-06",
+            "--output",
+        ])
+        .arg(&result));
+    assert!(output.status.success(), "{}", stderr(&output));
+    // Yandex and yandex are one channel.
+    let rows = parse_csv(&std::fs::read_to_string(&result).unwrap());
+    assert_eq!(rows.len(), 3);
+    let check = run(Command::new("python3")
+        .arg(workspace().join("tests/crosscheck/check_reports.py"))
+        .arg(demo_export())
+        .arg(format!(
+            "channel_roi:2024-06:{}={}",
+            spend.display(),
+            result.display()
+        )));
+    assert!(check.status.success(), "{}", stderr(&check));
+
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args([
+            "--format",
+            "csv",
+            "run",
+            "end_to_end_fit",
+            "--period",
+            "2024",
+        ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let months: Vec<(String, String, String, String)> = parse_csv(&stdout(&output))
+        .into_iter()
+        .map(|r| {
+            (
+                r["month"].clone(),
+                r["spend"].clone(),
+                r["channels"].clone(),
+                r["fits"].clone(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("2024-06", "4800000.00", "3", "true"),
+        ("2024-07", "700000.00", "1", "true"),
+        ("2024-08", "20000.00", "1", "false"),
+    ]
+    .map(|(a, b, c, d)| (a.to_owned(), b.to_owned(), c.to_owned(), d.to_owned()));
+    assert_eq!(months, expected);
+}

@@ -32,12 +32,20 @@ const BUILTIN_REPORTS: &[(&str, &str)] = &[
         include_str!("../../../queries/avg_check_by_product.sql"),
     ),
     (
+        "channel_roi.sql",
+        include_str!("../../../queries/channel_roi.sql"),
+    ),
+    (
         "customer_segments.sql",
         include_str!("../../../queries/customer_segments.sql"),
     ),
     (
         "customers_by_manager.sql",
         include_str!("../../../queries/customers_by_manager.sql"),
+    ),
+    (
+        "end_to_end_fit.sql",
+        include_str!("../../../queries/end_to_end_fit.sql"),
     ),
     (
         "loss_reasons.sql",
@@ -392,8 +400,10 @@ mod tests {
                 "avg_check_by_channel",
                 "avg_check_by_month",
                 "avg_check_by_product",
+                "channel_roi",
                 "customer_segments",
                 "customers_by_manager",
+                "end_to_end_fit",
                 "loss_reasons",
                 "pipeline_stages",
                 "purchase_rfm_segments",
@@ -444,7 +454,7 @@ mod tests {
     fn unknown_report_lists_available() -> Result<(), EngineError> {
         let library = ReportLibrary::load(&[])?;
         match library.resolve("no_such_report") {
-            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 15),
+            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 17),
             other => panic!("expected ReportNotFound, got {other:?}"),
         }
         Ok(())
