@@ -444,6 +444,46 @@ def check_channel_roi(deals, result, month, spend_path, margin=Decimal(30)):
         check(f"{channel} cac", rounded(cost / len(won)) if won else "", row["cac"], Decimal("0.006"))
 
 
+def check_budget_reallocation(deals, result, dates, spend_path):
+    start, change, end = (date.fromisoformat(d) for d in dates.split(","))
+    rows = defaultdict(lambda: {"spend": [Decimal(0), Decimal(0)], "deals": [0, 0], "revenue": [Decimal(0), Decimal(0)]})
+    with open(spend_path, encoding="utf-8", newline="") as f:
+        for row in list(csv.reader(f, delimiter=";"))[1:]:
+            day, mon, year = row[0].split(".")
+            day = date(int(year), int(mon), int(day))
+            if start <= day < end:
+                rows[row[1].strip().lower()]["spend"][day >= change] += Decimal(row[3])
+    for deal in deals:
+        day = deal["closed_day"]
+        if deal["outcome"] == "won" and day is not None and start <= day < end:
+            entry = rows[deal["channel"].lower()]
+            entry["deals"][day >= change] += 1
+            entry["revenue"][day >= change] += deal["budget"] or Decimal(0)
+    total = {"spend": [Decimal(0), Decimal(0)], "deals": [0, 0], "revenue": [Decimal(0), Decimal(0)], "paid": [Decimal(0), Decimal(0)]}
+    for entry in rows.values():
+        for key in ("spend", "deals", "revenue"):
+            for side in (0, 1):
+                total[key][side] += entry[key][side]
+        for side in (0, 1):
+            if entry["spend"][side] > 0:
+                total["paid"][side] += entry["revenue"][side]
+    check("budget_reallocation rows", sorted(rows) + ["(все каналы)"], sorted(r["channel"] for r in result[:-1]) + [result[-1]["channel"]])
+    for row in result:
+        entry = total if row["channel"] == "(все каналы)" else rows[row["channel"]]
+        paid = entry.get("paid", entry["revenue"])
+        label = row["channel"]
+        for side, suffix in ((0, "before"), (1, "after")):
+            check(f"{label} spend_{suffix}", entry["spend"][side], row[f"spend_{suffix}"])
+            check(f"{label} revenue_{suffix}", entry["revenue"][side], row[f"revenue_{suffix}"])
+            count = entry["deals"][side]
+            check(f"{label} avg_check_{suffix}", rounded(entry["revenue"][side] / count) if count else "", row[f"avg_check_{suffix}"])
+            cost = entry["spend"][side]
+            roi = rounded((paid[side] - cost) / cost * 100) if cost else None
+            check_growth(f"{label} roi_{suffix}_pct", roi, row[f"roi_{suffix}_pct"])
+        checks = [entry["revenue"][side] / entry["deals"][side] if entry["deals"][side] else None for side in (0, 1)]
+        check_growth(f"{label} avg_check_change_pct", growth(checks[1], checks[0]), row["avg_check_change_pct"])
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -454,6 +494,9 @@ def main():
         name, month, how = (spec.split(":") + [None, None])[:3]
         if name == "channel_roi":
             check_channel_roi(deals, read_result(path), month, how)
+            continue
+        if name == "budget_reallocation":
+            check_budget_reallocation(deals, read_result(path), month, how)
             continue
         result = read_result(path)
         if month is None and name in ("avg_check_by_month", "pipeline_stages", "sales_by_manager"):

@@ -1583,6 +1583,42 @@ fn channel_roi_against_ad_spend() {
         )));
     assert!(check.status.success(), "{}", stderr(&check));
 
+    // Before and after 1 July 2024: spend, revenue, average check and ROI per channel.
+    let moved = home.path().join("moved.csv");
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "csv", "run", "budget_reallocation", "--output"])
+        .arg(&moved)
+        .args([
+            "--param",
+            "change_date=2024-07-01",
+            "--param",
+            "before_from=2024-06-01",
+            "--param",
+            "after_to=2024-08-01",
+        ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let check = run(Command::new("python3")
+        .arg(workspace().join("tests/crosscheck/check_reports.py"))
+        .arg(demo_export())
+        .arg(format!(
+            "budget_reallocation:2024-06-01,2024-07-01,2024-08-01:{}={}",
+            spend.display(),
+            moved.display()
+        )));
+    assert!(check.status.success(), "{}", stderr(&check));
+    // Without the required date the report does not run.
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["run", "budget_reallocation"]));
+    assert!(
+        stderr(&output).contains("нужен параметр change_date"),
+        "{}",
+        stderr(&output)
+    );
+
     let output = run(crmsql(home.path())
         .arg("--warehouse")
         .arg(&warehouse)

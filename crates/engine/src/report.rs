@@ -32,6 +32,10 @@ const BUILTIN_REPORTS: &[(&str, &str)] = &[
         include_str!("../../../queries/avg_check_by_product.sql"),
     ),
     (
+        "budget_reallocation.sql",
+        include_str!("../../../queries/budget_reallocation.sql"),
+    ),
+    (
         "channel_roi.sql",
         include_str!("../../../queries/channel_roi.sql"),
     ),
@@ -400,6 +404,7 @@ mod tests {
                 "avg_check_by_channel",
                 "avg_check_by_month",
                 "avg_check_by_product",
+                "budget_reallocation",
                 "channel_roi",
                 "customer_segments",
                 "customers_by_manager",
@@ -454,7 +459,7 @@ mod tests {
     fn unknown_report_lists_available() -> Result<(), EngineError> {
         let library = ReportLibrary::load(&[])?;
         match library.resolve("no_such_report") {
-            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 17),
+            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 18),
             other => panic!("expected ReportNotFound, got {other:?}"),
         }
         Ok(())
