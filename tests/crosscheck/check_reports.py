@@ -484,6 +484,68 @@ def check_budget_reallocation(deals, result, dates, spend_path):
         check_growth(f"{label} avg_check_change_pct", growth(checks[1], checks[0]), row["avg_check_change_pct"])
 
 
+def read_costs(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return {row[0].strip().lower(): Decimal(row[1]) for row in list(csv.reader(f, delimiter=";"))[1:]}
+
+
+def check_product_economics(deals, result, month, costs_path):
+    costs = read_costs(costs_path)
+    groups = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+    for deal in won_in(deals, month):
+        group = groups[deal["product"]]
+        amount = deal["budget"] or Decimal(0)
+        group[0] += 1
+        group[1] += amount
+        group[2] += amount * costs.get(deal["product"].lower(), Decimal(0)) / 100
+    expected = sorted(groups, key=lambda name: (-(groups[name][1] - groups[name][2]), name))
+    check("product_economics order", expected, [row["product"] for row in result])
+    for row in result:
+        count, revenue, cost = groups[row["product"]]
+        profit = revenue - cost
+        label = row["product"]
+        check(f"{label} deals_won", count, row["deals_won"])
+        check(f"{label} revenue", revenue, row["revenue"])
+        check(f"{label} cost", rounded(cost), row["cost"], Decimal("0.006"))
+        check(f"{label} profit", rounded(profit), row["profit"], Decimal("0.006"))
+        check(f"{label} margin_pct", rounded(100 * profit / revenue), row["margin_pct"], Decimal("0.006"))
+        check_growth(f"{label} profitability_pct", rounded(100 * profit / cost) if cost else None, row["profitability_pct"])
+
+
+def check_full_profitability(deals, result, dates, paths):
+    start, last = (date.fromisoformat(d) for d in dates.split(","))
+    costs_path, spend_path, expenses_path = paths.split(",")
+    costs = read_costs(costs_path)
+    months = defaultdict(lambda: [Decimal(0), Decimal(0), Decimal(0), Decimal(0)])
+    for deal in deals:
+        day = deal["closed_day"]
+        if deal["outcome"] == "won" and day is not None and start <= day <= last:
+            entry = months[deal["month"]]
+            amount = deal["budget"] or Decimal(0)
+            entry[0] += amount
+            entry[1] += amount * costs.get(deal["product"].lower(), Decimal(0)) / 100
+    with open(spend_path, encoding="utf-8", newline="") as f:
+        for row in list(csv.reader(f, delimiter=";"))[1:]:
+            d, m, y = row[0].split(".")
+            if start <= date(int(y), int(m), int(d)) <= last:
+                months[f"{y}-{m}"][2] += Decimal(row[3])
+    with open(expenses_path, encoding="utf-8", newline="") as f:
+        for row in list(csv.reader(f, delimiter=";"))[1:]:
+            if start <= date.fromisoformat(row[0] + "-01") <= last:
+                months[row[0]][3] += Decimal(row[2])
+    check("full_profitability months", sorted(months), [row["month"] for row in result])
+    for row in result:
+        revenue, goods, ads, other = months[row["month"]]
+        profit = revenue - goods - ads - other
+        label = row["month"]
+        check(f"{label} revenue", revenue, row["revenue"])
+        check(f"{label} cost_of_goods", rounded(goods), row["cost_of_goods"], Decimal("0.006"))
+        check(f"{label} ad_spend", ads, row["ad_spend"])
+        check(f"{label} expenses", other, row["expenses"])
+        check(f"{label} profit", rounded(profit), row["profit"], Decimal("0.006"))
+        check_growth(f"{label} profit_pct", rounded(100 * profit / revenue) if revenue else None, row["profit_pct"])
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -497,6 +559,12 @@ def main():
             continue
         if name == "budget_reallocation":
             check_budget_reallocation(deals, read_result(path), month, how)
+            continue
+        if name == "product_economics":
+            check_product_economics(deals, read_result(path), month, how)
+            continue
+        if name == "full_profitability":
+            check_full_profitability(deals, read_result(path), month, how)
             continue
         result = read_result(path)
         if month is None and name in ("avg_check_by_month", "pipeline_stages", "sales_by_manager"):

@@ -1650,3 +1650,85 @@ fn channel_roi_against_ad_spend() {
     .map(|(a, b, c, d)| (a.to_owned(), b.to_owned(), c.to_owned(), d.to_owned()));
     assert_eq!(months, expected);
 }
+
+/// Product economics and full profitability join deals to product costs, ad spend and other
+/// expenses; both equal a recomputation from the files.
+#[test]
+fn product_and_full_profitability() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let costs = home.path().join("costs.csv");
+    std::fs::write(
+        &costs,
+        "Товар;Себестоимость %\nСтеллажи складские;55\nПаллетные стеллажи;60\n\
+         Складская техника;70\nМонтаж;35\nСервисное обслуживание;25\n",
+    )
+    .unwrap();
+    let spend = home.path().join("spend.csv");
+    std::fs::write(
+        &spend,
+        "Дата;Канал;Кампания;Расход\n01.06.2024;yandex;search;1500000\n\
+         20.07.2024;vk;target;800000\n",
+    )
+    .unwrap();
+    let expenses = home.path().join("expenses.csv");
+    std::fs::write(
+        &expenses,
+        "Месяц;Статья;Сумма\n2024-06;Зарплаты;1800000\n2024-06;Программы;60000\n\
+         2024-08;Аренда;250000\n",
+    )
+    .unwrap();
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&demo_export(), &spend, &expenses]
+        )
+        .status
+        .success()
+    );
+    assert!(
+        import_with(
+            home.path(),
+            &warehouse,
+            &["--table", "product_costs"],
+            &[&costs]
+        )
+        .status
+        .success()
+    );
+    let mut arguments = Vec::new();
+    for (report, period, known) in [
+        (
+            "product_economics",
+            "2024-06",
+            format!("2024-06:{}", costs.display()),
+        ),
+        (
+            "full_profitability",
+            "2024-06-01..2024-08-31",
+            format!(
+                "2024-06-01,2024-08-31:{},{},{}",
+                costs.display(),
+                spend.display(),
+                expenses.display()
+            ),
+        ),
+    ] {
+        let result = home.path().join(format!("{report}.csv"));
+        let output = run(crmsql(home.path())
+            .arg("--warehouse")
+            .arg(&warehouse)
+            .args([
+                "--format", "csv", "run", report, "--period", period, "--output",
+            ])
+            .arg(&result));
+        assert!(output.status.success(), "{}", stderr(&output));
+        arguments.push(format!("{report}:{known}={}", result.display()));
+    }
+    let check = run(Command::new("python3")
+        .arg(workspace().join("tests/crosscheck/check_reports.py"))
+        .arg(demo_export())
+        .args(&arguments));
+    assert!(check.status.success(), "{}", stderr(&check));
+}

@@ -52,12 +52,20 @@ const BUILTIN_REPORTS: &[(&str, &str)] = &[
         include_str!("../../../queries/end_to_end_fit.sql"),
     ),
     (
+        "full_profitability.sql",
+        include_str!("../../../queries/full_profitability.sql"),
+    ),
+    (
         "loss_reasons.sql",
         include_str!("../../../queries/loss_reasons.sql"),
     ),
     (
         "pipeline_stages.sql",
         include_str!("../../../queries/pipeline_stages.sql"),
+    ),
+    (
+        "product_economics.sql",
+        include_str!("../../../queries/product_economics.sql"),
     ),
     (
         "purchase_rfm_segments.sql",
@@ -409,8 +417,10 @@ mod tests {
                 "customer_segments",
                 "customers_by_manager",
                 "end_to_end_fit",
+                "full_profitability",
                 "loss_reasons",
                 "pipeline_stages",
+                "product_economics",
                 "purchase_rfm_segments",
                 "purchase_segments",
                 "rfm_segments",
@@ -459,7 +469,7 @@ mod tests {
     fn unknown_report_lists_available() -> Result<(), EngineError> {
         let library = ReportLibrary::load(&[])?;
         match library.resolve("no_such_report") {
-            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 18),
+            Err(EngineError::ReportNotFound { available, .. }) => assert_eq!(available.len(), 20),
             other => panic!("expected ReportNotFound, got {other:?}"),
         }
         Ok(())

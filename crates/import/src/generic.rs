@@ -120,6 +120,8 @@ pub enum Shape {
     Expenses,
     /// Purchases of customers from another system, given with `--table purchases`.
     Purchases,
+    /// Cost of each product as a share of its price, given with `--table product_costs`.
+    ProductCosts,
     Other,
 }
 
@@ -256,11 +258,33 @@ const PURCHASES: &[StandardColumn] = &[
     },
 ];
 
+const PRODUCT_COSTS: &[StandardColumn] = &[
+    StandardColumn {
+        name: "product",
+        kind: ColumnType::Kind(Kind::Text),
+        labels: &["product", "товар", "продукт", "услуга", "товар или услуга"],
+    },
+    StandardColumn {
+        name: "cost_pct",
+        kind: ColumnType::Kind(Kind::Float),
+        labels: &[
+            "cost_pct",
+            "себестоимость",
+            "себестоимость %",
+            "себестоимость, %",
+            "доля себестоимости",
+            "cost share",
+            "cost",
+        ],
+    },
+];
+
 fn standard_columns(shape: Shape) -> &'static [StandardColumn] {
     match shape {
         Shape::AdSpend => AD_SPEND,
         Shape::Expenses => EXPENSES,
         Shape::Purchases => PURCHASES,
+        Shape::ProductCosts => PRODUCT_COSTS,
         Shape::Other => &[],
     }
 }
@@ -275,6 +299,7 @@ pub fn shape_key(shape: Shape) -> Vec<String> {
     match shape {
         Shape::AdSpend => vec!["date".into(), "channel".into(), "campaign".into()],
         Shape::Expenses => vec!["month".into(), "category".into()],
+        Shape::ProductCosts => vec!["product".into()],
         Shape::Purchases | Shape::Other => Vec::new(),
     }
 }
@@ -321,6 +346,7 @@ pub fn shape_of_table(table: &str) -> Shape {
         "ad_spend" => Shape::AdSpend,
         "expenses" => Shape::Expenses,
         "purchases" => Shape::Purchases,
+        "product_costs" => Shape::ProductCosts,
         _ => Shape::Other,
     }
 }

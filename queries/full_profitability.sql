@@ -1,0 +1,51 @@
+-- name: full_profitability
+-- description: Полная прибыльность по месяцам: выручка выигранных сделок за вычетом себестоимости
+-- description: товаров (доли из product_costs), расходов на рекламу (ad_spend) и прочих расходов
+-- description: (expenses: зарплаты, программы, аренда), прибыль и её доля в выручке. Нужны все три
+-- description: таблицы; месяц без продаж или расходов показывается с нулями.
+-- description.en: Full profitability by month: revenue of won deals less the cost of goods (shares
+-- description.en: from product_costs), ad spend (ad_spend) and other expenses (expenses: salaries,
+-- description.en: software, rent), the profit and its share of revenue. All three tables are needed;
+-- description.en: a month without sales or costs shows zeros.
+-- param: period period = last_year | Период; по умолчанию — прошлый год
+-- param.en: period | Period; last year by default
+WITH sales AS (
+    SELECT
+        to_char(date_trunc('month', d.closed_at), '%Y-%m') AS month,
+        sum(coalesce(d.budget, 0)) AS revenue,
+        sum(coalesce(d.budget, 0) * coalesce(c.cost_pct, 0) / 100) AS cost_of_goods
+    FROM deals d
+    LEFT JOIN product_costs c ON lower(trim(c.product)) = lower(trim(d.product))
+    WHERE d.outcome = 'won' AND in_period(d.closed_at, $period)
+    GROUP BY 1
+),
+ads AS (
+    SELECT to_char(date, '%Y-%m') AS month, sum(spend) AS ad_spend
+    FROM ad_spend
+    WHERE in_period(date, $period)
+    GROUP BY 1
+),
+other AS (
+    SELECT to_char(month, '%Y-%m') AS month, sum(amount) AS expenses
+    FROM expenses
+    WHERE in_period(month, $period)
+    GROUP BY 1
+),
+months AS (
+    SELECT month FROM sales UNION SELECT month FROM ads UNION SELECT month FROM other
+)
+SELECT
+    months.month,
+    coalesce(sales.revenue, 0) AS revenue,
+    round(coalesce(sales.cost_of_goods, 0), 2) AS cost_of_goods,
+    coalesce(ads.ad_spend, 0) AS ad_spend,
+    coalesce(other.expenses, 0) AS expenses,
+    round(coalesce(sales.revenue, 0) - coalesce(sales.cost_of_goods, 0) - coalesce(ads.ad_spend, 0)
+        - coalesce(other.expenses, 0), 2) AS profit,
+    round(margin(coalesce(sales.revenue, 0), coalesce(sales.cost_of_goods, 0) + coalesce(ads.ad_spend, 0)
+        + coalesce(other.expenses, 0)), 2) AS profit_pct
+FROM months
+LEFT JOIN sales ON sales.month = months.month
+LEFT JOIN ads ON ads.month = months.month
+LEFT JOIN other ON other.month = months.month
+ORDER BY months.month;

@@ -1,0 +1,32 @@
+-- name: product_economics
+-- description: Экономика товаров и услуг: выигранные сделки, выручка, себестоимость, прибыль,
+-- description: маржа (прибыль в процентах выручки) и рентабельность (прибыль в процентах
+-- description: себестоимости) по полю «Товар». Себестоимость — доля цены из таблицы product_costs
+-- description: (загружается с --table product_costs); товар без неё считается без себестоимости.
+-- description.en: Product and service economics: won deals, revenue, cost, profit, margin (profit as
+-- description.en: a percentage of revenue) and profitability (profit as a percentage of cost) by the
+-- description.en: product field. Cost is the share of the price from the product_costs table
+-- description.en: (imported with --table product_costs); a product without one has no cost.
+-- param: period period | Период закрытия сделок; без него — вся история
+-- param.en: period | Period of closing; the whole history without it
+WITH sales AS (
+    SELECT
+        coalesce(nullif(d.product, ''), '(не указан)') AS product,
+        coalesce(d.budget, 0) AS revenue,
+        coalesce(d.budget, 0) * coalesce(c.cost_pct, 0) / 100 AS cost
+    FROM deals d
+    LEFT JOIN product_costs c ON lower(trim(c.product)) = lower(trim(d.product))
+    WHERE d.outcome = 'won'
+      [[AND in_period(d.closed_at, $period)]]
+)
+SELECT
+    product,
+    count(*) AS deals_won,
+    sum(revenue) AS revenue,
+    round(sum(cost), 2) AS cost,
+    round(sum(revenue) - sum(cost), 2) AS profit,
+    round(margin(sum(revenue), sum(cost)), 2) AS margin_pct,
+    round(100.0 * (sum(revenue) - sum(cost)) / nullif(sum(cost), 0), 2) AS profitability_pct
+FROM sales
+GROUP BY product
+ORDER BY profit DESC, product;
