@@ -155,6 +155,9 @@ impl Localize for EngineError {
                         "param-undeclared",
                         &[("report", report), ("name", Arg::from(name))],
                     ),
+                    ParamProblem::UnclosedClause => {
+                        l.format("param-unclosed", &[("report", report)])
+                    }
                 }
             }
             EngineError::Warehouse(error) => error.localize(l),

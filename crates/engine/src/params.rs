@@ -226,6 +226,8 @@ pub enum ParamProblem {
     Missing { name: String },
     /// The query names `$name`, but the header declares no such parameter.
     Undeclared { name: String },
+    /// A `[[` opens an optional clause that no `]]` closes.
+    UnclosedClause,
 }
 
 /// SQL text with optional clauses settled, and the values to bind to its parameters.
@@ -276,6 +278,9 @@ pub fn prepare(
     }
 
     let pieces = scan(sql);
+    if pieces.last().is_some_and(|piece| piece.optional) {
+        return Err(ParamProblem::UnclosedClause);
+    }
     for piece in &pieces {
         for name in &piece.names {
             if !specs.iter().any(|s| s.name == *name) {
@@ -463,6 +468,16 @@ mod tests {
             prepare("SELECT $other", &specs(), &[("channel".to_owned(), "a".to_owned())]),
             Err(ParamProblem::Undeclared { name }) if name == "other"
         ));
+    }
+
+    #[test]
+    fn unclosed_clause_refused() {
+        let result = prepare(
+            "SELECT 1 [[AND manager = $manager",
+            &specs(),
+            &[("channel".to_owned(), "a".to_owned())],
+        );
+        assert_eq!(result.err(), Some(ParamProblem::UnclosedClause));
     }
 
     #[test]

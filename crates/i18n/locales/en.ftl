@@ -105,6 +105,7 @@ param-syntax = --param "{ $value }": expected KEY=VALUE, such as --param manager
 param-invalid = parameter { $name } of report "{ $report }": "{ $value }" is not { $type }
 param-missing = report "{ $report }" needs parameter { $name }: give it with --param { $name }=VALUE
 param-undeclared = report "{ $report }" uses ${ $name }, but its header has no line "-- param: { $name } TYPE"; add one
+param-unclosed = report "{ $report }" opens an optional clause with "[[" that no "]]" closes; close it
 param-type-text = text
 param-type-int = a whole number such as 12
 param-type-number = a number such as 1.5

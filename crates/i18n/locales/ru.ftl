@@ -115,6 +115,7 @@ param-syntax = --param «{ $value }»: нужен вид КЛЮЧ=ЗНАЧЕНИ
 param-invalid = параметр { $name } отчёта «{ $report }»: «{ $value }» — не { $type }
 param-missing = отчёту «{ $report }» нужен параметр { $name }: задайте его через --param { $name }=ЗНАЧЕНИЕ
 param-undeclared = в отчёте «{ $report }» используется ${ $name }, но в заголовке нет строки «-- param: { $name } ТИП»; добавьте её
+param-unclosed = в отчёте «{ $report }» необязательная часть запроса открыта «[[», но не закрыта «]]»; закройте её
 param-type-text = текст
 param-type-int = целое число, например 12
 param-type-number = число, например 1,5
