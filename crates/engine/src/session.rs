@@ -15,6 +15,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::execution::context::SessionConfig;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
@@ -249,6 +250,11 @@ impl Engine {
     pub async fn execute(&self, statement: Statement) -> Result<QueryResult, EngineError> {
         let state = self.ctx.state();
         let plan = state.statement_to_plan(statement).await?;
+        self.run_plan(plan).await
+    }
+
+    /// Runs a planned statement, collecting its result.
+    async fn run_plan(&self, plan: LogicalPlan) -> Result<QueryResult, EngineError> {
         let frame = self.ctx.execute_logical_plan(plan).await?;
         let schema = Arc::new(frame.schema().as_arrow().clone());
         let batches = frame.collect().await?;
@@ -283,10 +289,7 @@ impl Engine {
                 values.retain(|name, _| used.contains_key(&format!("${name}")));
                 plan.with_param_values(values)?
             };
-            let frame = self.ctx.execute_logical_plan(plan).await?;
-            let schema = Arc::new(frame.schema().as_arrow().clone());
-            let batches = frame.collect().await?;
-            results.push(QueryResult { schema, batches });
+            results.push(self.run_plan(plan).await?);
         }
         Ok(results)
     }

@@ -13,7 +13,9 @@ mod segments;
 
 use std::sync::Arc;
 
-use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
+use datafusion::arrow::array::ArrayRef;
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF, WindowUDF};
 use datafusion::prelude::SessionContext;
 
 pub use avg_check::AvgCheck;
@@ -22,6 +24,17 @@ pub use options::CrmOptions;
 pub use periods::{Bound, InPeriod, Period, PeriodBound};
 pub use ratios::{Ratio, RatioKind};
 pub use segments::{QuantileBucket, RfmScore, RfmSegment, SegmentBucket};
+
+/// Returns a scalar function's result: one value when every argument was a single value, so
+/// that a constant expression stays constant, else the whole array.
+pub(crate) fn columnar(result: ArrayRef, args: &[ColumnarValue]) -> Result<ColumnarValue> {
+    if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+        return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &result, 0,
+        )?));
+    }
+    Ok(ColumnarValue::Array(result))
+}
 
 /// Returns the scalar CRM functions. Period functions give times in `zone`, the account's.
 pub fn scalar_functions(zone: &str) -> Vec<Arc<ScalarUDF>> {

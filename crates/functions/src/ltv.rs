@@ -56,10 +56,6 @@ impl ScalarUDFImpl for Ltv {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let columns = arrays
             .iter()
@@ -84,12 +80,7 @@ impl ScalarUDFImpl for Ltv {
                 value.is_finite().then_some(value)
             })
             .collect();
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?));
-        }
-        Ok(ColumnarValue::Array(Arc::new(result)))
+        crate::columnar(Arc::new(result), &args.args)
     }
 }
 

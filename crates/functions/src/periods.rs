@@ -329,10 +329,6 @@ impl ScalarUDFImpl for PeriodBound {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let clock = Clock::from_config(&args.config_options, None)?;
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let presets = cast(&arrays[0], &DataType::Utf8)?;
         let presets = presets.as_string::<i32>();
@@ -352,12 +348,7 @@ impl ScalarUDFImpl for PeriodBound {
         }
         let result: ArrayRef =
             Arc::new(TimestampMicrosecondArray::from(out).with_timezone(self.zone.as_str()));
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?));
-        }
-        Ok(ColumnarValue::Array(result))
+        crate::columnar(result, &args.args)
     }
 }
 
@@ -448,10 +439,6 @@ impl ScalarUDFImpl for InPeriod {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let clock = Clock::from_config(&args.config_options, None)?;
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let presets = cast(&arrays[1], &DataType::Utf8)?;
         let presets = presets.as_string::<i32>();
@@ -486,12 +473,7 @@ impl ScalarUDFImpl for InPeriod {
             out.push(Some(inside));
         }
         let result: ArrayRef = Arc::new(BooleanArray::from(out));
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?));
-        }
-        Ok(ColumnarValue::Array(result))
+        crate::columnar(result, &args.args)
     }
 }
 

@@ -77,7 +77,7 @@ impl RatioKind {
         }
     }
 
-    /// The formula on one row whose arguments are all present. `None` stands for SQL NULL.
+    /// Computes the formula on one row whose arguments are all present. `None` is SQL NULL.
     fn compute(self, a: &[f64]) -> Option<f64> {
         // Divides and turns a zero or non-finite result into NULL.
         fn div(numerator: f64, denominator: f64) -> Option<f64> {
@@ -166,15 +166,7 @@ impl ScalarUDFImpl for Ratio {
                 self.kind.compute(&row[..arity])
             })
             .collect();
-        if args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)))
-        {
-            let value = datafusion::common::ScalarValue::try_from_array(&result, 0)?;
-            return Ok(ColumnarValue::Scalar(value));
-        }
-        Ok(ColumnarValue::Array(Arc::new(result)))
+        crate::columnar(Arc::new(result), &args.args)
     }
 }
 

@@ -143,10 +143,6 @@ impl ScalarUDFImpl for SegmentBucket {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let values = cast(&arrays[0], &DataType::Float64)?;
         let values = values.as_primitive::<Float64Type>();
@@ -194,12 +190,7 @@ impl ScalarUDFImpl for SegmentBucket {
                 Arc::new(StringArray::from(out))
             }
         };
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?));
-        }
-        Ok(ColumnarValue::Array(result))
+        crate::columnar(result, &args.args)
     }
 }
 
@@ -218,7 +209,7 @@ impl Ranks {
         Ranks { sorted }
     }
 
-    /// The bucket, 1 to `n`, of `value`: the share of values strictly below it, cut into `n`
+    /// Returns the bucket, 1 to `n`, of `value`: the share of values strictly below it, cut into `n`
     /// equal parts. Equal values always share a bucket.
     fn bucket(&self, value: f64, n: u64) -> u64 {
         let below = self.sorted.partition_point(|v| v.total_cmp(&value).is_lt()) as u64;
@@ -470,7 +461,6 @@ impl ScalarUDFImpl for RfmSegment {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let english = CrmOptions::of(&args.config_options).english();
-        let scalar = matches!(args.args[0], ColumnarValue::Scalar(_));
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let scores = cast(&arrays[0], &DataType::Utf8)?;
         let scores = scores.as_string::<i32>();
@@ -491,12 +481,7 @@ impl ScalarUDFImpl for RfmSegment {
             }
         }
         let result: ArrayRef = Arc::new(StringArray::from(out));
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?));
-        }
-        Ok(ColumnarValue::Array(result))
+        crate::columnar(result, &args.args)
     }
 }
 
