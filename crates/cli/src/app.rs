@@ -538,7 +538,7 @@ fn given_params(
 }
 
 /// Runs every report into dated files of `--output-dir`, for scheduled runs. A failing report is
-/// logged and the others still run, and the exit status tells whether any failed. Each log line
+/// logged and the others still run, and the exit status shows whether any failed. Each log line
 /// goes to standard error and to `run-all.log` in the output folder.
 async fn run_all(
     engine: &Engine,

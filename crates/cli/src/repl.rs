@@ -172,7 +172,7 @@ pub fn run(
 }
 
 /// Saves the last query as a report `NAME.sql` in the first report folder, asking for its
-/// description. Returns the message that tells where it went and how to run it.
+/// description. Returns the message with its path and the command that runs it.
 fn save_report<I: rustyline::history::History>(
     editor: &mut Editor<StatementValidator, I>,
     settings: &Settings,

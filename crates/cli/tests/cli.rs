@@ -1532,8 +1532,8 @@ fn markdown_and_parquet_results() {
     }
 }
 
-/// Channel returns join the ad spend table to the deals, and the end-to-end fit marks months of
-/// large spend or several channels; both are checked against the files.
+/// Channel returns join the ad spend table to the deals. The end-to-end fit marks months of
+/// large spend or several channels. Both are checked against the input files.
 #[test]
 fn channel_roi_against_ad_spend() {
     let home = tempfile::tempdir().unwrap();

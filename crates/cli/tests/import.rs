@@ -1232,7 +1232,7 @@ fn export_oddities_kept_or_explained() {
         [("4", "repeated_header"), ("5", "date_out_of_range")]
     );
 
-    // --column applies to tables of one's own only, and says so.
+    // --column applies to tables of one's own only, and the import warns when it is unused.
     let output = import_args(
         home.path(),
         &warehouse,

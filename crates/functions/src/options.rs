@@ -21,7 +21,7 @@ impl ConfigExtension for CrmOptions {
 }
 
 impl CrmOptions {
-    /// The settings of a session, or the defaults when the session did not register them.
+    /// Returns the settings of a session, or the defaults when the session did not register them.
     pub fn of(config: &ConfigOptions) -> CrmOptions {
         config
             .extensions
