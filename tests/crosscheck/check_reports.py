@@ -9,6 +9,13 @@ usage: check_reports.py EXPORT.csv REPORT[:MONTH[:COMPARE]]=RESULT.csv ...
 
 Each argument after the export names a report, the month it was run for (`--period YYYY-MM`, or
 nothing for the whole history), the comparison (`previous` or `year`) and its CSV output.
+
+The reports that join other tables take the paths of those files in place of the comparison:
+  channel_roi:MONTH[@MARGIN]:SPEND.csv
+  end_to_end_fit:YEAR:SPEND.csv
+  budget_reallocation:FROM,CHANGE,TO:SPEND.csv (dates; the before period is [FROM, CHANGE))
+  product_economics:[MONTH]:COSTS.csv
+  full_profitability:FIRST,LAST:COSTS.csv,SPEND.csv,EXPENSES.csv (first and last day)
 """
 
 import csv
@@ -173,7 +180,7 @@ def check_growth(label, expected, actual):
 
 
 def won_in(deals, month):
-    return [d for d in deals if d["outcome"] == "won" and d["month"] == month]
+    return [d for d in deals if d["outcome"] == "won" and (month is None or d["month"] == month)]
 
 
 def check_sales_overview(deals, result, month, how):
@@ -424,7 +431,7 @@ def check_channel_roi(deals, result, month, spend_path, margin=Decimal(30)):
         for row in list(csv.reader(f, delimiter=";"))[1:]:
             day, mon, year = row[0].split(".")
             if f"{year}-{mon}" == month:
-                spend[row[1].strip().lower()] += Decimal(row[3])
+                spend[row[1].strip().lower()] += money(row[3])
     expected = sorted(spend, key=lambda name: (-spend[name], name))
     check("channel_roi order", expected, [row["channel"] for row in result])
     for row in result:
@@ -452,7 +459,7 @@ def check_budget_reallocation(deals, result, dates, spend_path):
             day, mon, year = row[0].split(".")
             day = date(int(year), int(mon), int(day))
             if start <= day < end:
-                rows[row[1].strip().lower()]["spend"][day >= change] += Decimal(row[3])
+                rows[row[1].strip().lower()]["spend"][day >= change] += money(row[3])
     for deal in deals:
         day = deal["closed_day"]
         if deal["outcome"] == "won" and day is not None and start <= day < end:
@@ -484,9 +491,30 @@ def check_budget_reallocation(deals, result, dates, spend_path):
         check_growth(f"{label} avg_check_change_pct", growth(checks[1], checks[0]), row["avg_check_change_pct"])
 
 
+def check_end_to_end_fit(result, year, spend_path):
+    spend = defaultdict(Decimal)
+    channels = defaultdict(set)
+    with open(spend_path, encoding="utf-8", newline="") as f:
+        for row in list(csv.reader(f, delimiter=";"))[1:]:
+            day, mon, y = row[0].split(".")
+            if y != year:
+                continue
+            amount = money(row[3])
+            spend[f"{y}-{mon}"] += amount
+            if amount > 0:
+                channels[f"{y}-{mon}"].add(row[1].strip().lower())
+    check("end_to_end_fit months", sorted(spend), [row["month"] for row in result])
+    for row in result:
+        month = row["month"]
+        fits = spend[month] > 50000 or len(channels[month]) > 1
+        check(f"{month} spend", spend[month], row["spend"])
+        check(f"{month} channels", len(channels[month]), row["channels"])
+        check(f"{month} fits", str(fits).lower(), row["fits"])
+
+
 def read_costs(path):
     with open(path, encoding="utf-8", newline="") as f:
-        return {row[0].strip().lower(): Decimal(row[1]) for row in list(csv.reader(f, delimiter=";"))[1:]}
+        return {row[0].strip().lower(): money(row[1]) for row in list(csv.reader(f, delimiter=";"))[1:]}
 
 
 def check_product_economics(deals, result, month, costs_path):
@@ -528,11 +556,11 @@ def check_full_profitability(deals, result, dates, paths):
         for row in list(csv.reader(f, delimiter=";"))[1:]:
             d, m, y = row[0].split(".")
             if start <= date(int(y), int(m), int(d)) <= last:
-                months[f"{y}-{m}"][2] += Decimal(row[3])
+                months[f"{y}-{m}"][2] += money(row[3])
     with open(expenses_path, encoding="utf-8", newline="") as f:
         for row in list(csv.reader(f, delimiter=";"))[1:]:
             if start <= date.fromisoformat(row[0] + "-01") <= last:
-                months[row[0]][3] += Decimal(row[2])
+                months[row[0]][3] += money(row[2])
     check("full_profitability months", sorted(months), [row["month"] for row in result])
     for row in result:
         revenue, goods, ads, other = months[row["month"]]
@@ -555,13 +583,17 @@ def main():
         spec, path = argument.split("=", 1)
         name, month, how = (spec.split(":") + [None, None])[:3]
         if name == "channel_roi":
-            check_channel_roi(deals, read_result(path), month, how)
+            month, _, margin = month.partition("@")
+            check_channel_roi(deals, read_result(path), month, how, Decimal(margin or 30))
+            continue
+        if name == "end_to_end_fit":
+            check_end_to_end_fit(read_result(path), month, how)
             continue
         if name == "budget_reallocation":
             check_budget_reallocation(deals, read_result(path), month, how)
             continue
         if name == "product_economics":
-            check_product_economics(deals, read_result(path), month, how)
+            check_product_economics(deals, read_result(path), month or None, how)
             continue
         if name == "full_profitability":
             check_full_profitability(deals, read_result(path), month, how)

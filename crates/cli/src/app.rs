@@ -162,27 +162,16 @@ pub async fn open_engine(settings: &Settings, l: &Localizer) -> Result<Engine, F
 
 fn build_demo_warehouse(warehouse: &Warehouse, l: &Localizer) -> Result<(), Failure> {
     let demo_dir = warehouse.root().join("_demo");
-    std::fs::create_dir_all(&demo_dir)
+    let account = crmsql_demo::generate_account(&crmsql_demo::DemoConfig::default())
         .map_err(|e| from_io(e, &demo_dir.display().to_string(), l))?;
-    let export = demo_dir.join(crmsql_demo::DEMO_FILE_NAME);
-    let mut file =
-        std::fs::File::create(&export).map_err(|e| from_io(e, &export.display().to_string(), l))?;
-    let rows = crmsql_demo::generate(&crmsql_demo::DemoConfig::default(), &mut file)
-        .map_err(|e| from_io(e, &export.display().to_string(), l))?;
-    drop(file);
+    let paths = write_account(&account, &demo_dir, l)?;
 
     let options = ImportOptions {
         demo: true,
         ..ImportOptions::default()
     };
-    crmsql_import::import(
-        warehouse,
-        std::slice::from_ref(&export),
-        &options,
-        l,
-        &|| {},
-    )
-    .map_err(|e| from_import(&e, l))?;
+    crmsql_import::import(warehouse, &paths, &options, l, &|| {})
+        .map_err(|e| from_import(&e, l))?;
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(
         stderr,
@@ -191,12 +180,30 @@ fn build_demo_warehouse(warehouse: &Warehouse, l: &Localizer) -> Result<(), Fail
             "demo-warehouse-created",
             &[
                 ("path", Arg::from(warehouse.root().display().to_string())),
-                ("rows", Arg::from(rows)),
-                ("export", Arg::from(export.display().to_string())),
+                ("rows", Arg::from(account.deals)),
+                ("export", Arg::from(paths[0].display().to_string())),
+                ("folder", Arg::from(demo_dir.display().to_string())),
             ],
         )
     );
     Ok(())
+}
+
+/// Writes the files of a demo account into `folder` and returns their paths, the export first.
+fn write_account(
+    account: &crmsql_demo::DemoAccount,
+    folder: &Path,
+    l: &Localizer,
+) -> Result<Vec<PathBuf>, Failure> {
+    std::fs::create_dir_all(folder).map_err(|e| from_io(e, &folder.display().to_string(), l))?;
+    let mut paths = Vec::with_capacity(account.files.len());
+    for file in &account.files {
+        let path = folder.join(&file.name);
+        std::fs::write(&path, &file.bytes)
+            .map_err(|e| from_io(e, &path.display().to_string(), l))?;
+        paths.push(path);
+    }
+    Ok(paths)
 }
 
 fn import(settings: &Settings, args: &ImportArgs, l: &Localizer) -> Result<(), Failure> {
@@ -334,6 +341,16 @@ fn demo(args: &DemoArgs, l: &Localizer) -> Result<(), Failure> {
         kopecks: args.kopecks,
         ..Default::default()
     };
+    if let Some(folder) = &args.output_dir {
+        let account = crmsql_demo::generate_account(&config)
+            .map_err(|e| from_io(e, &folder.display().to_string(), l))?;
+        let paths = write_account(&account, folder, l)?;
+        let mut stdout = crate::failure::Stdout;
+        for path in paths {
+            writeln!(stdout, "{}", path.display()).map_err(|e| from_io(e, "<stdout>", l))?;
+        }
+        return Ok(());
+    }
     match &args.output {
         Some(path) => {
             let name = path.display().to_string();

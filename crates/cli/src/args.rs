@@ -182,6 +182,9 @@ pub struct DemoArgs {
 
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub output_dir: Option<PathBuf>,
 }
 
 /// Builds the clap command with help texts, headings and usage from the catalog `l`.

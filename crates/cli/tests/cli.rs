@@ -362,13 +362,26 @@ fn months_follow_account_calendar() {
 fn reports_match_independent_recomputation() {
     let home = tempfile::tempdir().unwrap();
     let warehouse = home.path().join("wh");
+    // The whole demo account: deals, ad spend, expenses and product costs.
     assert!(
-        import(home.path(), &warehouse, &[&demo_export()])
+        import(home.path(), &warehouse, &[&demo_folder()])
             .status
             .success()
     );
+    let demo = |name: &str| demo_folder().join(name).display().to_string();
+    let spend = demo("ad_spend.csv");
+    let costs = demo("product_costs.csv");
+    let expenses = demo("expenses.csv");
+    let roi_march = format!("2025-03:{spend}");
+    let roi_september_margin = format!("2025-09@35:{spend}");
+    let reallocation = format!("2023-01-01,2025-07-01,2026-01-12:{spend}");
+    let reallocation_quarters = format!("2025-04-01,2025-07-01,2025-10-01:{spend}");
+    let economics = format!("2025-09:{costs}");
+    let economics_all = format!(":{costs}");
+    let profitability = format!("2025-01-01,2025-12-31:{costs},{spend},{expenses}");
+    let fit = format!("2025:{spend}");
     // Each run: the report, what the recomputation needs to know of the run, and its options.
-    let runs: [(&str, &str, &[&str]); 19] = [
+    let runs: [(&str, &str, &[&str]); 27] = [
         ("avg_check_by_month", "", &[]),
         ("pipeline_stages", "", &[]),
         ("sales_by_manager", "", &[]),
@@ -397,9 +410,36 @@ fn reports_match_independent_recomputation() {
         ("loss_reasons", "2024-06", &["--period", "2024-06"]),
         (
             "rfm_segments",
-            "2025-01-10",
-            &["--param", "as_of=2025-01-10"],
+            "2026-01-12",
+            &["--param", "as_of=2026-01-12"],
         ),
+        ("channel_roi", &roi_march, &["--period", "2025-03"]),
+        (
+            "channel_roi",
+            &roi_september_margin,
+            &["--period", "2025-09", "--param", "margin_pct=35"],
+        ),
+        (
+            "budget_reallocation",
+            &reallocation,
+            &["--param", "change_date=2025-07-01"],
+        ),
+        (
+            "budget_reallocation",
+            &reallocation_quarters,
+            &[
+                "--param",
+                "change_date=2025-07-01",
+                "--param",
+                "before_from=2025-04-01",
+                "--param",
+                "after_to=2025-10-01",
+            ],
+        ),
+        ("product_economics", &economics, &["--period", "2025-09"]),
+        ("product_economics", &economics_all, &[]),
+        ("full_profitability", &profitability, &["--period", "2025"]),
+        ("end_to_end_fit", &fit, &["--period", "2025"]),
         ("customer_segments", "", &[]),
         ("customer_segments", "2024-06", &["--period", "2024-06"]),
         ("customers_by_manager", "", &[]),
@@ -436,6 +476,38 @@ fn reports_match_independent_recomputation() {
         "reports differ from the recomputation:\n{}",
         stderr(&check)
     );
+
+    // The demo account's story: from July 2025 the two weak channels get no budget, the three
+    // channels it moved to return about 300%, and the average check rises by about 18%.
+    let index = runs.iter().position(|run| run.1 == reallocation).unwrap();
+    let path = home.path().join(format!("{index}_budget_reallocation.csv"));
+    let rows = parse_csv(&std::fs::read_to_string(path).unwrap());
+    let value = |channel: &str, column: &str| -> f64 {
+        let row = rows.iter().find(|r| r["channel"] == channel).unwrap();
+        row[column].parse().unwrap_or(f64::NAN)
+    };
+    for weak in ["google", "avito"] {
+        assert_eq!(value(weak, "spend_after"), 0.0, "{weak}");
+        assert!(value(weak, "roi_before_pct") < 50.0, "{weak}");
+    }
+    let months_before = 30.0;
+    let months_after = 6.0 + 11.0 / 31.0;
+    for strong in ["yandex", "vk", "telegram"] {
+        for column in ["roi_before_pct", "roi_after_pct"] {
+            let roi = value(strong, column);
+            assert!((280.0..=320.0).contains(&roi), "{strong} {column} {roi}");
+        }
+        // The channel spends more each month than before.
+        assert!(
+            value(strong, "spend_after") / months_after
+                > 1.3 * value(strong, "spend_before") / months_before,
+            "{strong}"
+        );
+    }
+    let total = "(все каналы)";
+    let change = value(total, "avg_check_change_pct");
+    assert!((16.0..=20.0).contains(&change), "{change}");
+    assert!(value(total, "roi_after_pct") > value(total, "roi_before_pct") + 50.0);
 }
 
 #[test]
@@ -471,7 +543,7 @@ fn parquet_files_open_in_duckdb() {
     // Each export is split into one file per year of the deals' creation.
     assert!(theirs["files"].as_u64().unwrap() >= 2, "{theirs}");
     assert_eq!(theirs["rows"].to_string(), ours[0]["rows"]);
-    assert_eq!(theirs["rows"], 6012);
+    assert_eq!(theirs["rows"], 9012);
     assert_eq!(theirs["budget"].as_str().unwrap(), ours[0]["budget"]);
     assert_eq!(theirs["won"].to_string(), ours[0]["won"]);
     assert_eq!(theirs["codecs"], serde_json::json!(["ZSTD"]));
@@ -483,12 +555,16 @@ fn empty_default_warehouse_gets_demo() {
     let output = run(crmsql(home.path()).args(["run", "avg_check_by_month", "--format", "csv"]));
     assert!(output.status.success());
     assert!(
-        stderr(&output).contains("загружена демонстрационная выгрузка (6000 сделок"),
+        stderr(&output).contains("загружена демонстрационная выгрузка (9000 сделок"),
         "{}",
         stderr(&output)
     );
     let rows = parse_csv(&stdout(&output));
-    assert!(rows.len() >= 24, "two years of months, got {}", rows.len());
+    assert!(
+        rows.len() >= 36,
+        "three years of months, got {}",
+        rows.len()
+    );
     assert!(home.path().join("crmsql/warehouse/CURRENT").is_file());
 
     // The second run uses the warehouse built by the first and prints no message about it.
@@ -496,7 +572,50 @@ fn empty_default_warehouse_gets_demo() {
         run(crmsql(home.path()).args(["-c", "SELECT count(*) AS n FROM deals", "--format", "csv"]));
     assert!(output.status.success());
     assert_eq!(stderr(&output), "");
-    assert_eq!(parse_csv(&stdout(&output))[0]["n"], "6000");
+    assert_eq!(parse_csv(&stdout(&output))[0]["n"], "9000");
+
+    // The other tables of the demo account come with it.
+    for (table, file) in [
+        ("ad_spend", "ad_spend.csv"),
+        ("expenses", "expenses.csv"),
+        ("product_costs", "product_costs.csv"),
+    ] {
+        let lines = std::fs::read_to_string(demo_folder().join(file))
+            .unwrap()
+            .lines()
+            .count();
+        let output = run(crmsql(home.path()).args([
+            "-c",
+            &format!("SELECT count(*) AS n FROM {table}"),
+            "--format",
+            "csv",
+        ]));
+        assert_eq!(
+            parse_csv(&stdout(&output))[0]["n"],
+            (lines - 1).to_string(),
+            "{table}"
+        );
+    }
+
+    // `demo --output-dir` writes the same files as the committed account.
+    let folder = home.path().join("account");
+    let output = run(crmsql(home.path())
+        .args(["demo", "--output-dir"])
+        .arg(&folder));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut written: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written.len(), 4);
+    for name in written {
+        assert!(
+            std::fs::read(folder.join(&name)).unwrap()
+                == std::fs::read(demo_folder().join(&name)).unwrap(),
+            "{name}"
+        );
+    }
 }
 
 #[test]
@@ -1305,7 +1424,7 @@ fn report_parameters_typed_and_bound() {
     assert!(hostile.status.success(), "{}", stderr(&hostile));
     assert_eq!(parse_csv(&stdout(&hostile)).len(), 0);
     let count = query_default(home.path(), "SELECT count(*) AS n FROM deals");
-    assert_eq!(count[0]["n"], "6000");
+    assert_eq!(count[0]["n"], "9000");
 
     // Mistakes are named before anything runs.
     let unknown = run_csv(&["sales_by_manager", "--param", "manager=Мария"]);

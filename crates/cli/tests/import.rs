@@ -2166,7 +2166,7 @@ fn import_own_export_replaces_demo() {
     let output =
         run(crmsql(home.path()).args(["--format", "csv", "-c", "SELECT count(*) AS n FROM deals"]));
     assert!(output.status.success());
-    assert_eq!(parse_csv(&stdout(&output))[0]["n"], "6000");
+    assert_eq!(parse_csv(&stdout(&output))[0]["n"], "9000");
     assert!(home.path().join("crmsql/warehouse/_demo").is_dir());
     let own = home.path().join("own.csv");
     std::fs::write(
@@ -2176,8 +2176,14 @@ fn import_own_export_replaces_demo() {
     .unwrap();
     let output = run(crmsql(home.path()).arg("import").arg(&own));
     assert!(output.status.success());
-    assert!(stdout(&output).contains("Демо-данные удалены из хранилища (deals)"));
+    assert!(
+        stdout(&output).contains(
+            "Демо-данные удалены из хранилища (ad_spend, deals, expenses, product_costs)"
+        )
+    );
     assert!(!home.path().join("crmsql/warehouse/_demo").exists());
+    let output = run(crmsql(home.path()).args(["-c", "SELECT count(*) FROM ad_spend"]));
+    assert!(!output.status.success());
     let output =
         run(crmsql(home.path()).args(["--format", "csv", "-c", "SELECT count(*) AS n FROM deals"]));
     assert_eq!(parse_csv(&stdout(&output))[0]["n"], "2");
@@ -2294,7 +2300,7 @@ fn bad_targets_and_files_explained() {
         .arg(&warehouse)
         .args(["--format", "csv", "-c", "SELECT count(*) AS n FROM deals"]));
     assert!(output.status.success());
-    assert_eq!(parse_csv(&stdout(&output))[0]["n"], "6000");
+    assert_eq!(parse_csv(&stdout(&output))[0]["n"], "9000");
     assert!(
         stderr(&output).contains("таблица t не подключена"),
         "{}",

@@ -135,7 +135,7 @@ unknown-lang = unknown language "{ $value }": ru and en are supported
 demo-warehouse-created = The warehouse { $path } was empty, so the demo export was imported into it ({ $rows } { $rows ->
     [one] deal
    *[other] deals
-}, file { $export }).
+}, file { $export }), with the ad spend, other expenses and product costs of the folder { $folder }.
     To work with your own data, import an amoCRM export: crmsql import FILE.csv
 
 help-crmsql = crmsql: SQL analytics over amoCRM exports: average check, pipelines, managers, channels.
@@ -182,10 +182,11 @@ help-run-all-output_dir = Folder for the result files and the run-all.log log
 help-run-all-period = Period for the reports that take the period parameter
 help-run-all-compare = Comparison for the reports that take the compare parameter: previous or year
 help-reports = List saved reports with descriptions
-help-demo = Generate a demo amoCRM deals export (CSV)
-help-demo-rows = Number of deals (default 6000)
+help-demo = Generate a demo amoCRM deals export (CSV) or, with --output-dir, the whole demo account
+help-demo-rows = Number of deals (default 9000)
 help-demo-seed = Generator seed: the same seed gives the same file
 help-demo-output = File to write instead of standard output
+help-demo-output_dir = Folder to write the whole demo account into: the deals export, ad spend by day, other expenses by month and product costs
 
 ## Interactive shell
 

@@ -274,7 +274,6 @@ const PRODUCT_COSTS: &[StandardColumn] = &[
             "себестоимость, %",
             "доля себестоимости",
             "cost share",
-            "cost",
         ],
     },
 ];
@@ -323,10 +322,11 @@ fn standard_match(shape: Shape, label: &str) -> Option<&'static StandardColumn> 
 
 /// Recognizes a standard shape from the header: every required column must be present.
 pub fn detect_shape(labels: &[String]) -> Shape {
-    for shape in [Shape::AdSpend, Shape::Expenses] {
+    for shape in [Shape::AdSpend, Shape::Expenses, Shape::ProductCosts] {
         let required: &[&str] = match shape {
             Shape::AdSpend => &["date", "channel", "spend"],
-            _ => &["month", "category", "amount"],
+            Shape::Expenses => &["month", "category", "amount"],
+            _ => &["product", "cost_pct"],
         };
         let found = required.iter().all(|name| {
             labels

@@ -466,9 +466,8 @@ fn classify(path: &Path, options: &ImportOptions) -> Result<Job, ImportError> {
         let table = match shape {
             generic::Shape::AdSpend => Some("ad_spend"),
             generic::Shape::Expenses => Some("expenses"),
-            generic::Shape::Purchases | generic::Shape::ProductCosts | generic::Shape::Other => {
-                None
-            }
+            generic::Shape::ProductCosts => Some("product_costs"),
+            generic::Shape::Purchases | generic::Shape::Other => None,
         };
         if let Some(table) = table {
             return Ok(Job::Text {

@@ -41,8 +41,13 @@ pub fn fixture(name: &str) -> PathBuf {
     workspace().join("tests/fixtures").join(name)
 }
 
+/// The demo account's folder: the deals export, ad spend, expenses and product costs.
+pub fn demo_folder() -> PathBuf {
+    workspace().join("data/demo")
+}
+
 pub fn demo_export() -> PathBuf {
-    workspace().join("data/demo/amocrm_export_leads_2025-01-10.csv")
+    demo_folder().join("amocrm_export_leads_2026-01-12.csv")
 }
 
 /// Builds a `crmsql` command isolated from the user's settings: Russian, no warehouse or report
