@@ -23,7 +23,7 @@ WITH purchases AS (
 customers AS (
     SELECT
         customer,
-        coalesce($as_of, current_date()) - max(day) AS recency_days,
+        coalesce($as_of, CAST(period_start('today') AS DATE)) - max(day) AS recency_days,
         count(*) AS frequency,
         sum(amount) AS monetary
     FROM purchases

@@ -147,6 +147,13 @@ pub async fn open_engine(settings: &Settings, l: &Localizer) -> Result<Engine, F
         .await
         .map_err(|e| from_engine(&e, l))?;
     engine.set_language(l.lang());
+    if engine.is_demo() {
+        engine.set_now(
+            &crmsql_demo::demo_now()
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+        );
+    }
     for (table, error) in engine.broken_tables() {
         let warning = l.format(
             "table-unreadable",
@@ -175,7 +182,7 @@ fn build_demo_warehouse(warehouse: &Warehouse, l: &Localizer) -> Result<(), Fail
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(
         stderr,
-        "{}",
+        "{}\n{}",
         l.format(
             "demo-warehouse-created",
             &[
@@ -184,9 +191,21 @@ fn build_demo_warehouse(warehouse: &Warehouse, l: &Localizer) -> Result<(), Fail
                 ("export", Arg::from(paths[0].display().to_string())),
                 ("folder", Arg::from(demo_dir.display().to_string())),
             ],
-        )
+        ),
+        demo_now_note(l)
     );
     Ok(())
+}
+
+/// Says which day period presets count from on demo data.
+pub fn demo_now_note(l: &Localizer) -> String {
+    l.format(
+        "demo-now",
+        &[(
+            "day",
+            Arg::from(crmsql_demo::demo_now().format("%d.%m.%Y").to_string()),
+        )],
+    )
 }
 
 /// Writes the files of a demo account into `folder` and returns their paths, the export first.

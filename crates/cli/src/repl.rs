@@ -12,7 +12,7 @@ use rustyline::history::FileHistory;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Completer, Editor, Helper, Highlighter, Hinter};
 
-use crate::app::{Settings, data_folder, run_sql_text};
+use crate::app::{Settings, data_folder, demo_now_note, run_sql_text};
 use crate::failure::{Failure, from_engine, from_io};
 use crate::print::write_query_result;
 
@@ -111,6 +111,9 @@ pub fn run(
             &[("version", Arg::from(env!("CARGO_PKG_VERSION")))]
         )
     );
+    if engine.is_demo() {
+        let _ = writeln!(stderr, "{}", demo_now_note(l));
+    }
 
     // The last query that ran, for `\save`.
     let mut last_query: Option<String> = None;

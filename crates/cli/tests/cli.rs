@@ -574,6 +574,27 @@ fn empty_default_warehouse_gets_demo() {
     assert_eq!(stderr(&output), "");
     assert_eq!(parse_csv(&stdout(&output))[0]["n"], "9000");
 
+    // On demo data, period presets and "today" count from the day of the demo export.
+    let output = run(crmsql(home.path()).args(["run", "sales_overview", "--format", "csv"]));
+    let overview = parse_csv(&stdout(&output));
+    assert_eq!(overview[0]["period_start"], "2025-12-01");
+    assert_eq!(overview[0]["compare_start"], "2025-11-01");
+    let rfm = |extra: &[&str]| {
+        let output = run(crmsql(home.path())
+            .args(["run", "rfm_segments", "--format", "csv"])
+            .args(extra));
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    assert_eq!(rfm(&[]), rfm(&["--param", "as_of=2026-01-12"]));
+    let today = run(crmsql(home.path()).args([
+        "-c",
+        "SELECT CAST(period_start('today') AS DATE) AS d",
+        "--format",
+        "csv",
+    ]));
+    assert_eq!(parse_csv(&stdout(&today))[0]["d"], "2026-01-12");
+
     // The other tables of the demo account come with it.
     for (table, file) in [
         ("ad_spend", "ad_spend.csv"),

@@ -35,6 +35,16 @@ pub fn reallocation_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 7, 1).unwrap_or_default()
 }
 
+/// Returns the moment the demo account is seen from: the morning of its export day. Period presets
+/// such as `last_month` count from it on demo data, so the demo reports show the same months
+/// whatever the date.
+pub fn demo_now() -> NaiveDateTime {
+    DemoConfig::default()
+        .export_day
+        .and_hms_opt(9, 0, 0)
+        .unwrap_or_default()
+}
+
 /// Settings of a generated account.
 #[derive(Debug, Clone)]
 pub struct DemoConfig {

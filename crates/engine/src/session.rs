@@ -204,6 +204,26 @@ impl Engine {
 
     /// Sets the language of the names that CRM functions return, such as RFM segments.
     pub fn set_language(&self, lang: Lang) {
+        self.update_options(|options| {
+            options.lang = match lang {
+                Lang::Ru => "ru",
+                Lang::En => "en",
+            }
+            .to_owned();
+        });
+    }
+
+    /// Fixes "now" for period presets, as `YYYY-MM-DD HH:MM:SS` in the account's time zone.
+    pub fn set_now(&self, now: &str) {
+        self.update_options(|options| options.now = now.to_owned());
+    }
+
+    /// Returns whether every table holds demo data.
+    pub fn is_demo(&self) -> bool {
+        !self.tables.is_empty() && self.tables.iter().all(|table| table.demo)
+    }
+
+    fn update_options(&self, change: impl FnOnce(&mut crmsql_functions::CrmOptions)) {
         let state = self.ctx.state_ref();
         let mut state = state.write();
         if let Some(options) = state
@@ -212,11 +232,7 @@ impl Engine {
             .extensions
             .get_mut::<crmsql_functions::CrmOptions>()
         {
-            options.lang = match lang {
-                Lang::Ru => "ru",
-                Lang::En => "en",
-            }
-            .to_owned();
+            change(options);
         }
     }
 

@@ -138,6 +138,8 @@ demo-warehouse-created = The warehouse { $path } was empty, so the demo export w
 }, file { $export }), with the ad spend, other expenses and product costs of the folder { $folder }.
     To work with your own data, import an amoCRM export: crmsql import FILE.csv
 
+demo-now = On demo data, periods such as last_month count from { $day }, the day of the demo export.
+
 help-crmsql = crmsql: SQL analytics over amoCRM exports: average check, pipelines, managers, channels.
 help-crmsql-after = Without -c and -f, crmsql opens the interactive shell (REPL); SQL can also come on standard input.
     Without --warehouse and CRMSQL_WAREHOUSE, the warehouse in the user's data folder is used; an empty one is filled with demo data.
