@@ -15,7 +15,8 @@ use crate::args::{
     Cli, Commands, DemoArgs, FormatArg, ImportArgs, ReportsAction, RunAllArgs, RunArgs,
 };
 use crate::failure::{Failure, from_engine, from_import, from_io, from_warehouse};
-use crate::print::{import_summary, write_query_result};
+use crate::print::{View, import_summary, write_query_result};
+use crate::table::TableStyle;
 
 /// Validated settings shared by all commands.
 pub struct Settings {
@@ -26,6 +27,30 @@ pub struct Settings {
     pub report_folders: Vec<PathBuf>,
     pub history_file: Option<PathBuf>,
     pub lang: Lang,
+    /// Rows a table shows on screen at most; `None` shows them all.
+    pub max_rows: Option<usize>,
+    /// Characters a table cell shows on screen at most.
+    pub max_cell_width: Option<usize>,
+}
+
+/// Rows a table shows on a terminal unless `--maxrows` says otherwise.
+const SCREEN_ROWS: usize = 40;
+/// Characters of a cell a table shows on a terminal.
+const SCREEN_CELL_WIDTH: usize = 60;
+
+impl Settings {
+    /// Returns how results are shown on standard output.
+    pub fn view(&self) -> View {
+        View {
+            format: self.format,
+            table: TableStyle {
+                lang: self.lang,
+                max_rows: self.max_rows,
+                max_cell_width: self.max_cell_width,
+                expanded: false,
+            },
+        }
+    }
 }
 
 /// Returns crmsql's folder in the user's data folder (`~/.local/share/crmsql` on Linux).
@@ -53,6 +78,8 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
         report_folders.push(folder.clone());
     }
     report_folders.push(PathBuf::from("queries"));
+    // Long results are cut only for a person at a terminal; pipes and files get every row.
+    let terminal = std::io::stdout().is_terminal();
     Settings {
         warehouse,
         default_warehouse,
@@ -60,6 +87,12 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
         report_folders,
         history_file: cli.history_file.clone(),
         lang: l.lang(),
+        max_rows: match cli.maxrows {
+            Some(0) => None,
+            Some(rows) => Some(rows),
+            None => terminal.then_some(SCREEN_ROWS),
+        },
+        max_cell_width: terminal.then_some(SCREEN_CELL_WIDTH),
     }
 }
 
@@ -92,12 +125,20 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
         None => {
             let engine = runtime.block_on(open_engine(&settings, l))?;
             if !cli.sql.is_empty() {
+                let mut shell = crate::repl::Shell::new(&settings);
                 for sql in &cli.sql {
                     // `crmsql -c '\d deals'` runs a shell command, as `psql -c` does.
                     if sql.trim_start().starts_with('\\') {
-                        crate::repl::run_command(&runtime, &engine, &settings, sql.trim(), l)?;
+                        crate::repl::run_command(
+                            &runtime,
+                            &engine,
+                            &settings,
+                            &mut shell,
+                            sql.trim(),
+                            l,
+                        )?;
                     } else {
-                        runtime.block_on(run_sql_text(&engine, sql, settings.format, l))?;
+                        runtime.block_on(run_sql_text(&engine, sql, &shell.view, l))?;
                     }
                 }
                 Ok(())
@@ -111,13 +152,13 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
                         ],
                     ))
                 })?;
-                runtime.block_on(run_sql_text(&engine, &sql, settings.format, l))
+                runtime.block_on(run_sql_text(&engine, &sql, &settings.view(), l))
             } else if !std::io::stdin().is_terminal() {
                 let mut sql = String::new();
                 std::io::stdin()
                     .read_to_string(&mut sql)
                     .map_err(|error| from_io(error, "<stdin>", l))?;
-                runtime.block_on(run_sql_text(&engine, &sql, settings.format, l))
+                runtime.block_on(run_sql_text(&engine, &sql, &settings.view(), l))
             } else {
                 crate::repl::run(&runtime, &engine, &settings, l)
             }
@@ -468,13 +509,13 @@ fn show_report(settings: &Settings, name: &str, l: &Localizer) -> Result<(), Fai
 pub async fn run_sql_text(
     engine: &Engine,
     sql: &str,
-    format: OutputFormat,
+    view: &View,
     l: &Localizer,
 ) -> Result<(), Failure> {
-    if format.is_binary() {
+    if view.format.is_binary() {
         return Err(Failure::User(l.format(
             "format-needs-file",
-            &[("format", Arg::from(format.extension()))],
+            &[("format", Arg::from(view.format.extension()))],
         )));
     }
     let statements = engine.parse(sql).map_err(|e| from_engine(&e, l))?;
@@ -484,7 +525,7 @@ pub async fn run_sql_text(
             .await
             .map_err(|e| from_engine(&e, l))?;
         let mut stdout = crate::failure::Stdout;
-        write_query_result(&mut stdout, &result, format, l).map_err(|e| from_engine(&e, l))?;
+        write_query_result(&mut stdout, &result, view, l).map_err(|e| from_engine(&e, l))?;
         stdout.flush().map_err(|e| from_io(e, "<stdout>", l))?;
     }
     Ok(())
@@ -530,14 +571,14 @@ async fn run_report(
         None => {
             let mut stdout = crate::failure::Stdout;
             for result in &results {
-                write_query_result(&mut stdout, result, settings.format, l)
+                write_query_result(&mut stdout, result, &settings.view(), l)
                     .map_err(|e| from_engine(&e, l))?;
             }
             stdout.flush().map_err(|e| from_io(e, "<stdout>", l))
         }
         Some(path) => write_atomically(path, l, |out| {
             for result in &results {
-                write_query_result(out, result, settings.format, l)
+                write_query_result(out, result, &View::whole(settings.format, settings.lang), l)
                     .map_err(|e| from_engine(&e, l))?;
             }
             Ok(())
@@ -547,7 +588,7 @@ async fn run_report(
 
 /// Collects the parameter values of a run: `--period`, `--compare` and each `--param KEY=VALUE`,
 /// a later value of a key replacing an earlier one.
-fn given_params(
+pub fn given_params(
     period: &Option<String>,
     compare: &Option<String>,
     params: &[String],
@@ -635,7 +676,7 @@ async fn run_all(
                 let rows: usize = results.iter().map(|r| r.row_count()).sum();
                 write_atomically(&path, l, |out| {
                     for result in results {
-                        write_query_result(out, result, format, l)
+                        write_query_result(out, result, &View::whole(format, settings.lang), l)
                             .map_err(|e| from_engine(&e, l))?;
                     }
                     Ok(())

@@ -35,6 +35,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "ru|en")]
     pub lang: Option<String>,
 
+    #[arg(long, global = true, value_name = "N")]
+    pub maxrows: Option<usize>,
+
     #[arg(long, global = true, env = "CRMSQL_QUERIES", value_name = "DIR")]
     pub queries: Option<PathBuf>,
 
@@ -217,7 +220,8 @@ fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
         .collect();
     for id in ids {
         let help_id = match id.as_str() {
-            "help" | "version" | "warehouse" | "format" | "lang" | "queries" | "verbose" => {
+            "help" | "version" | "warehouse" | "format" | "lang" | "maxrows" | "queries"
+            | "verbose" => {
                 format!("help-arg-{id}")
             }
             _ => format!("help-{key}-{id}"),

@@ -4,9 +4,11 @@
 mod app;
 mod args;
 mod failure;
+mod functions;
 mod print;
 mod progress;
 mod repl;
+mod table;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -7,25 +7,55 @@ use crmsql_i18n::{Arg, Localize, Localizer};
 use crmsql_import::ImportReport;
 use crmsql_schema::deals::{KEY_COLUMNS, known_column};
 
-/// Writes one result in `format`. Tables get a row-count footer; statements that return no
-/// columns (`CREATE VIEW`, `SET`) print nothing.
+use crate::table::{TableStyle, write_table};
+
+/// How results are shown: the format, and for tables their layout.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub format: OutputFormat,
+    pub table: TableStyle,
+}
+
+impl View {
+    /// Shows every row and cell whole, as files get them.
+    pub fn whole(format: OutputFormat, lang: crmsql_i18n::Lang) -> View {
+        View {
+            format,
+            table: TableStyle::whole(lang),
+        }
+    }
+}
+
+/// Writes one result. Tables get a row-count footer that says how many rows were left out;
+/// statements that return no columns (`CREATE VIEW`, `SET`) print nothing.
 pub fn write_query_result(
     out: &mut dyn Write,
     result: &QueryResult,
-    format: OutputFormat,
+    view: &View,
     l: &Localizer,
 ) -> Result<(), EngineError> {
     if result.schema.fields().is_empty() {
         return Ok(());
     }
-    crmsql_engine::output::write_result(out, result, format)?;
-    if format == OutputFormat::Table {
-        let footer = l.format("rows", &[("count", Arg::from(result.row_count()))]);
-        writeln!(out, "({footer})").map_err(|source| EngineError::Output {
-            source: datafusion::arrow::error::ArrowError::IoError(source.to_string(), source),
-        })?;
+    let io = |source: std::io::Error| EngineError::Output {
+        source: datafusion::arrow::error::ArrowError::IoError(source.to_string(), source),
+    };
+    if view.format != OutputFormat::Table {
+        return crmsql_engine::output::write_result(out, result, view.format);
     }
-    Ok(())
+    let shown = write_table(out, result, &view.table, &l.text("table-record")).map_err(io)?;
+    let footer = if shown.shown < shown.rows {
+        l.format(
+            "rows-hidden",
+            &[
+                ("count", Arg::from(shown.rows)),
+                ("shown", Arg::from(shown.shown)),
+            ],
+        )
+    } else {
+        l.format("rows", &[("count", Arg::from(shown.rows))])
+    };
+    writeln!(out, "({footer})").map_err(io)
 }
 
 /// Warns about key columns of the deals table that an export lacks, naming the header that

@@ -5,19 +5,60 @@ use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crmsql_engine::{Engine, ReportLibrary};
+use crmsql_engine::{Engine, OutputFormat, QueryResult, ReportLibrary};
 use crmsql_i18n::{Arg, Localizer};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Completer, Editor, Helper, Highlighter, Hinter};
 
-use crate::app::{Settings, data_folder, demo_now_note, run_sql_text};
+use crate::app::{Settings, data_folder, demo_now_note};
 use crate::failure::{Failure, from_engine, from_io};
-use crate::print::write_query_result;
+use crate::print::{View, write_query_result};
+use crate::table::TableStyle;
 
 /// Backslash commands, for `\?` and for suggestions after a typo.
-const COMMANDS: &[&str] = &["\\q", "\\?", "\\d", "\\reports", "\\run", "\\save"];
+const COMMANDS: &[&str] = &[
+    "\\q",
+    "\\?",
+    "\\d",
+    "\\df",
+    "\\reports",
+    "\\run",
+    "\\save",
+    "\\i",
+    "\\o",
+    "\\format",
+    "\\timing",
+    "\\x",
+    "\\last",
+    "\\history",
+];
+
+/// What the shell keeps between statements.
+pub struct Shell {
+    pub view: View,
+    /// Whether each statement's time is shown.
+    pub timing: bool,
+    /// The file results go to instead of the screen (`\o FILE`).
+    pub output: Option<(PathBuf, std::fs::File)>,
+    /// The last query that ran, for `\save`.
+    pub last_query: Option<String>,
+    /// The last result with columns, for `\last`.
+    pub last_result: Option<QueryResult>,
+}
+
+impl Shell {
+    pub fn new(settings: &Settings) -> Shell {
+        Shell {
+            view: settings.view(),
+            timing: false,
+            output: None,
+            last_query: None,
+            last_result: None,
+        }
+    }
+}
 
 /// Accepts a line when it is a backslash command or the statement ends with `;`.
 #[derive(Completer, Helper, Highlighter, Hinter)]
@@ -115,8 +156,7 @@ pub fn run(
         let _ = writeln!(stderr, "{}", demo_now_note(l));
     }
 
-    // The last query that ran, for `\save`.
-    let mut last_query: Option<String> = None;
+    let mut shell = Shell::new(settings);
     loop {
         let line = match editor.readline("crmsql> ") {
             Ok(line) => line,
@@ -139,7 +179,7 @@ pub fn run(
             .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
         {
             let name = name.trim().trim_end_matches(';').trim();
-            match save_report(&mut editor, settings, name, last_query.as_deref(), l) {
+            match save_report(&mut editor, settings, name, shell.last_query.as_deref(), l) {
                 Ok(message) => {
                     let _ = writeln!(stderr, "{message}");
                 }
@@ -147,8 +187,25 @@ pub fn run(
             }
             continue;
         }
+        if input.trim_end_matches(';').trim() == "\\history" {
+            let mut out = crate::failure::Stdout;
+            let entries: Vec<String> = editor
+                .history()
+                .iter()
+                .map(|entry| entry.to_owned())
+                .collect();
+            for (number, entry) in entries.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "{:>5}  {}",
+                    number + 1,
+                    entry.replace('\n', "\n       ")
+                );
+            }
+            continue;
+        }
         if input.starts_with('\\') {
-            match run_command(runtime, engine, settings, input, l) {
+            match run_command(runtime, engine, settings, &mut shell, input, l) {
                 Ok(Flow::Quit) => break,
                 Ok(Flow::Continue) => {}
                 Err(failure) => print_failure(&failure, l),
@@ -156,14 +213,8 @@ pub fn run(
             continue;
         }
 
-        let outcome = runtime.block_on(async {
-            tokio::select! {
-                result = run_sql_text(engine, input, settings.format, l) => Some(result),
-                _ = tokio::signal::ctrl_c() => None,
-            }
-        });
-        match outcome {
-            Some(Ok(())) => last_query = Some(input.to_owned()),
+        match run_cancellable(runtime, engine, &mut shell, input, l) {
+            Some(Ok(())) => shell.last_query = Some(input.to_owned()),
             Some(Err(Failure::BrokenPipe)) => {}
             Some(Err(failure)) => print_failure(&failure, l),
             None => {
@@ -172,6 +223,86 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// Runs SQL until it ends or Ctrl-C cancels it; `None` when cancelled.
+fn run_cancellable(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    shell: &mut Shell,
+    sql: &str,
+    l: &Localizer,
+) -> Option<Result<(), Failure>> {
+    runtime.block_on(async {
+        tokio::select! {
+            result = run_statements(engine, shell, sql, l) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    })
+}
+
+/// Runs each statement of `sql`, shows its result on the screen or in the `\o` file, and keeps
+/// the last result with columns.
+async fn run_statements(
+    engine: &Engine,
+    shell: &mut Shell,
+    sql: &str,
+    l: &Localizer,
+) -> Result<(), Failure> {
+    if shell.view.format.is_binary() {
+        return Err(Failure::User(l.format(
+            "format-needs-file",
+            &[("format", Arg::from(shell.view.format.extension()))],
+        )));
+    }
+    let statements = engine.parse(sql).map_err(|e| from_engine(&e, l))?;
+    for statement in statements {
+        let started = std::time::Instant::now();
+        let result = engine
+            .execute(statement)
+            .await
+            .map_err(|e| from_engine(&e, l))?;
+        let elapsed = started.elapsed();
+        show_result(shell, &result, l)?;
+        if shell.timing {
+            let seconds = crate::table::localize_number(
+                &format!("{:.3}", elapsed.as_secs_f64()),
+                shell.view.table.lang,
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                l.format("repl-time", &[("seconds", Arg::from(seconds))])
+            );
+        }
+        if !result.schema.fields().is_empty() {
+            shell.last_result = Some(result);
+        }
+    }
+    Ok(())
+}
+
+/// Writes a result to the `\o` file, whole, or to the screen.
+fn show_result(shell: &mut Shell, result: &QueryResult, l: &Localizer) -> Result<(), Failure> {
+    match &mut shell.output {
+        Some((path, file)) => {
+            let view = View {
+                table: TableStyle {
+                    expanded: shell.view.table.expanded,
+                    ..TableStyle::whole(shell.view.table.lang)
+                },
+                ..shell.view.clone()
+            };
+            write_query_result(file, result, &view, l).map_err(|e| from_engine(&e, l))?;
+            file.flush()
+                .map_err(|e| from_io(e, &path.display().to_string(), l))
+        }
+        None => {
+            let mut out = crate::failure::Stdout;
+            write_query_result(&mut out, result, &shell.view, l).map_err(|e| from_engine(&e, l))?;
+            out.flush().map_err(|e| from_io(e, "<stdout>", l))
+        }
+    }
 }
 
 /// Saves the last query as a report `NAME.sql` in the first report folder, asking for its
@@ -272,6 +403,7 @@ pub fn run_command(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
     settings: &Settings,
+    shell: &mut Shell,
     input: &str,
     l: &Localizer,
 ) -> Result<Flow, Failure> {
@@ -282,6 +414,9 @@ pub fn run_command(
     };
     let mut out = crate::failure::Stdout;
     let io = |e| from_io(e, "<stdout>", l);
+    let note = |text: String| {
+        let _ = writeln!(std::io::stderr(), "{text}");
+    };
     match command {
         "\\q" => return Ok(Flow::Quit),
         "\\?" => writeln!(out, "{}", l.text("repl-help")).map_err(io)?,
@@ -334,28 +469,114 @@ pub fn run_command(
                 .map_err(io)?;
             }
         }
+        "\\df" => {
+            for line in crate::functions::list_functions(engine, argument, l) {
+                writeln!(out, "{line}").map_err(io)?;
+            }
+        }
         "\\reports" => crate::app::list_reports(settings, l)?,
         "\\save" => return Err(Failure::User(l.text("repl-save-shell-only"))),
+        "\\history" => return Err(Failure::User(l.text("repl-history-shell-only"))),
         "\\run" => {
+            let mut words = argument.split_whitespace();
+            let name = words.next().unwrap_or_default();
+            let params: Vec<String> = words.map(str::to_owned).collect();
+            let given = crate::app::given_params(&None, &None, &params, l)?;
             let library =
                 ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
-            let report = library.resolve(argument).map_err(|e| from_engine(&e, l))?;
+            let report = library.resolve(name).map_err(|e| from_engine(&e, l))?;
             let results = runtime.block_on(async {
                 tokio::select! {
-                    results = engine.run_report(&report, &[]) => Some(results),
+                    results = engine.run_report(&report, &given) => Some(results),
                     _ = tokio::signal::ctrl_c() => None,
                 }
             });
             match results {
-                None => writeln!(std::io::stderr(), "{}", l.text("repl-cancelled")).map_err(io)?,
+                None => note(l.text("repl-cancelled")),
                 Some(results) => {
                     for result in results.map_err(|e| from_engine(&e, l))? {
-                        write_query_result(&mut out, &result, settings.format, l)
-                            .map_err(|e| from_engine(&e, l))?;
+                        show_result(shell, &result, l)?;
+                        if !result.schema.fields().is_empty() {
+                            shell.last_result = Some(result);
+                        }
                     }
                 }
             }
         }
+        "\\i" => {
+            let path = unquote(argument);
+            if path.is_empty() {
+                return Err(Failure::User(l.text("repl-include-usage")));
+            }
+            let sql = std::fs::read_to_string(path).map_err(|error| {
+                Failure::User(l.format(
+                    "read-failed",
+                    &[
+                        ("path", Arg::from(path)),
+                        ("detail", Arg::from(crmsql_i18n::io_error_text(&error, l))),
+                    ],
+                ))
+            })?;
+            match run_cancellable(runtime, engine, shell, &sql, l) {
+                Some(result) => result?,
+                None => note(l.text("repl-cancelled")),
+            }
+        }
+        "\\o" => {
+            let path = unquote(argument);
+            if path.is_empty() {
+                if shell.output.take().is_some() {
+                    note(l.text("repl-output-screen"));
+                }
+            } else {
+                let file = std::fs::File::create(path).map_err(|e| from_io(e, path, l))?;
+                shell.output = Some((PathBuf::from(path), file));
+                note(l.format("repl-output-file", &[("path", Arg::from(path))]));
+            }
+        }
+        "\\format" => {
+            let format = OutputFormat::parse(argument)
+                .filter(|format| !format.is_binary())
+                .ok_or_else(|| {
+                    Failure::User(
+                        l.format("repl-format-unknown", &[("value", Arg::from(argument))]),
+                    )
+                })?;
+            shell.view.format = format;
+            note(l.format(
+                "repl-format-set",
+                &[("format", Arg::from(argument.to_lowercase()))],
+            ));
+        }
+        "\\timing" => {
+            shell.timing = switch(argument, shell.timing, l)?;
+            note(l.text(if shell.timing {
+                "repl-timing-on"
+            } else {
+                "repl-timing-off"
+            }));
+        }
+        "\\x" => {
+            shell.view.table.expanded = switch(argument, shell.view.table.expanded, l)?;
+            note(l.text(if shell.view.table.expanded {
+                "repl-expanded-on"
+            } else {
+                "repl-expanded-off"
+            }));
+        }
+        "\\last" => match &shell.last_result {
+            Some(result) => {
+                let view = View {
+                    table: TableStyle {
+                        expanded: shell.view.table.expanded,
+                        ..TableStyle::whole(shell.view.table.lang)
+                    },
+                    ..shell.view.clone()
+                };
+                write_query_result(&mut out, result, &view, l).map_err(|e| from_engine(&e, l))?;
+            }
+            None => return Err(Failure::User(l.text("repl-last-nothing"))),
+        },
         _ => {
             let near = nearest_commands(command);
             let message = l.format(
@@ -371,6 +592,32 @@ pub fn run_command(
     Ok(Flow::Continue)
 }
 
+/// Reads `on`/`off` (or nothing, which flips `current`).
+fn switch(argument: &str, current: bool, l: &Localizer) -> Result<bool, Failure> {
+    match argument.to_lowercase().as_str() {
+        "" => Ok(!current),
+        "on" | "вкл" => Ok(true),
+        "off" | "выкл" => Ok(false),
+        other => Err(Failure::User(
+            l.format("repl-switch-value", &[("value", Arg::from(other))]),
+        )),
+    }
+}
+
+/// Takes the quotes off a path typed as `'my file.sql'` or `"my file.sql"`.
+fn unquote(argument: &str) -> &str {
+    let argument = argument.trim();
+    for quote in ['\'', '"'] {
+        if let Some(inner) = argument
+            .strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote))
+        {
+            return inner;
+        }
+    }
+    argument
+}
+
 /// Lists the commands closest to a mistyped one, or all commands when none is close.
 fn nearest_commands(command: &str) -> Vec<&'static str> {
     let mut scored: Vec<(usize, &str)> = COMMANDS
@@ -378,9 +625,11 @@ fn nearest_commands(command: &str) -> Vec<&'static str> {
         .map(|c| (edit_distance(command, c), *c))
         .collect();
     scored.sort();
+    // The closest commands, if they are close at all.
+    let best = scored.first().map_or(0, |(d, _)| *d);
     let near: Vec<&str> = scored
         .iter()
-        .filter(|(d, _)| *d <= 2)
+        .filter(|(d, _)| *d <= 2 && *d == best)
         .map(|(_, c)| *c)
         .collect();
     if near.is_empty() {
@@ -426,7 +675,8 @@ mod tests {
 
     #[test]
     fn near_commands_for_typo() {
-        assert_eq!(nearest_commands("\\dd"), ["\\d", "\\?", "\\q"]);
+        assert_eq!(nearest_commands("\\dd"), ["\\d", "\\df"]);
+        assert_eq!(nearest_commands("\\timng"), ["\\timing"]);
         assert_eq!(nearest_commands("\\reprots")[0], "\\reports");
     }
 }

@@ -670,8 +670,50 @@ fn output_formats() {
     assert_eq!(json[0]["deals_won"], 2);
     assert_eq!(json[1]["manager"], "Мария Кузнецова");
     let table = base("table");
-    assert!(table.contains("| Иван Орлов "), "{table}");
+    assert!(table.contains("│ Иван Орлов "), "{table}");
     assert!(table.trim_end().ends_with("(2 строки)"), "{table}");
+    // Money on screen: digits grouped by narrow no-break spaces and a decimal comma in Russian,
+    // commas and a point in English.
+    let revenue = parse_csv(&csv)[0]["revenue"].clone();
+    let (whole, cents) = revenue.split_once('.').unwrap();
+    let grouped = |separator: &str| -> String {
+        let digits: Vec<char> = whole.chars().collect();
+        let groups: Vec<String> = digits
+            .rchunks(3)
+            .rev()
+            .map(|chunk| chunk.iter().collect())
+            .collect();
+        groups.join(separator)
+    };
+    assert!(whole.len() > 4, "{revenue}");
+    let russian = format!("{},{cents}", grouped("\u{202F}"));
+    assert!(
+        table.contains(&format!(" {russian} │")),
+        "{russian} in {table}"
+    );
+    let english = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--lang", "en", "run", "sales_by_manager"]));
+    let english = stdout(&english);
+    assert!(
+        english.contains(&format!(" {}.{cents} │", grouped(","))),
+        "{english}"
+    );
+    assert!(english.trim_end().ends_with("(2 rows)"), "{english}");
+
+    // `--maxrows` cuts a table and the footer says how many rows it left out.
+    let cut = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["run", "sales_by_manager", "--maxrows", "1"]));
+    let cut = stdout(&cut);
+    assert!(!cut.contains("Мария Кузнецова"), "{cut}");
+    assert!(
+        cut.trim_end()
+            .ends_with("(2 строки, показана 1 — первые и последние; все строки — \\last в оболочке или --maxrows 0)"),
+        "{cut}"
+    );
 
     let tags = run(crmsql(home.path())
         .arg("--warehouse")
@@ -917,7 +959,7 @@ fn repl_runs_statements_and_keeps_history() {
             ("SELECT count(*) AS n\r", 200),
             ("FROM deals;\r", 500),
             ("SELECT nosuch FROM deals;\r", 500),
-            ("\\x\r", 300),
+            ("\\xyz\r", 300),
             ("\\d deals\r", 300),
             ("SELECT 40 + 2 AS answer;\r", 500),
             ("\\q\r", 300),
@@ -928,7 +970,7 @@ fn repl_runs_statements_and_keeps_history() {
     assert!(shown.contains("n\r\n4\r\n"), "multi-line statement ran");
     assert!(shown.contains("nosuch"), "SQL error shown");
     assert!(
-        shown.contains("неизвестная команда \\x"),
+        shown.contains("неизвестная команда \\xyz"),
         "unknown command reported"
     );
     assert!(

@@ -5,6 +5,12 @@ rows = { $count } { $count ->
    *[other] rows
 }
 
+rows-hidden = { $count } { $count ->
+    [one] row
+   *[other] rows
+}, { $shown } shown, the first and the last; all of them: \last in the shell or --maxrows 0
+table-record = record
+
 ## I/O errors
 
 io-not-found = not found
@@ -153,6 +159,7 @@ help-arg-version = Print the version
 help-arg-warehouse = Warehouse folder (Parquet files of the tables); also the CRMSQL_WAREHOUSE variable
 help-arg-format = Result format: table, csv, json, markdown, or parquet and xlsx (to a file, with --output)
 help-arg-lang = Language of messages and help: ru or en; defaults to the locale, otherwise Russian
+help-arg-maxrows = Rows of a table shown on a terminal, the first and the last (40 by default; 0 shows all). Files and pipes get every row
 help-arg-queries = Folder of saved reports (*.sql); also the CRMSQL_QUERIES variable and the ./queries folder
 help-arg-verbose = Verbose log on stderr (-v progress, -vv debugging)
 help-crmsql-sql = Run SQL (several statements separated by ";") and exit; may be repeated
@@ -206,14 +213,59 @@ repl-save-no-description = the report was not saved: it needs a description that
 repl-saved = Report { $name } saved to { $path }; run it with crmsql run { $name }
 repl-save-shell-only = \save works in the interactive shell: start crmsql, run a query, then type \save NAME
 repl-help = Commands:
-    \d             list tables
-    \d TABLE       columns of a table with types and descriptions
-    \reports       saved reports
-    \run REPORT    run a report
-    \save NAME     save the last query as report NAME
-    \?             this help
-    \q             quit (or Ctrl-D)
+    \d                 list tables
+    \d TABLE           columns of a table with types and descriptions
+    \df [PATTERN]      crmsql's functions with descriptions; with a pattern, built-in ones too
+    \reports           saved reports
+    \run REPORT [K=V]  run a report with parameters, such as \run sales_overview period=2025-09
+    \save NAME         save the last query as report NAME
+    \i FILE            run the queries of a file
+    \o [FILE]          send results to a file; without a name, back to the screen
+    \format FORMAT     output format: table, csv, json or markdown
+    \timing [on|off]   show how long queries take
+    \x [on|off]        each record as a block, a line per column
+    \last              the whole last result, nothing left out
+    \history           query history
+    \?                 this help
+    \q                 quit (or Ctrl-D)
     An SQL query may span several lines and ends with ";". Ctrl-C cancels the running query.
+repl-time = Time: { $seconds } s
+repl-history-shell-only = \history works in the interactive shell
+repl-include-usage = name a file: \i FILE.sql
+repl-output-screen = Results go to the screen again
+repl-output-file = Results are written to { $path }; \o without a name brings them back to the screen
+repl-format-unknown = unknown format "{ $value }": choose table, csv, json or markdown
+repl-format-set = Output format: { $format }
+repl-timing-on = Query times are shown
+repl-timing-off = Query times are not shown
+repl-expanded-on = Records are shown as blocks, a line per column
+repl-expanded-off = Records are shown as table rows
+repl-last-nothing = there is no result yet: run a query first
+repl-switch-value = "{ $value }" will not do: give on or off, or nothing to switch
+functions-crm-heading = crmsql functions:
+functions-builtin-hint = \df PATTERN also searches DataFusion's built-in functions, such as \df date or \df *_trunc
+functions-builtin-heading = DataFusion's built-in functions matching "{ $pattern }" (described in DataFusion's documentation):
+functions-none = no function matches "{ $pattern }"
+function-avg_check = aggregate: the average check, sum / count
+function-roi = revenue-based ROI: (revenue − spend) / spend × 100, %
+function-roi_profit = profit-based ROI: (revenue − cost − spend) / spend × 100, %
+function-romi = ROMI from the product margin: (revenue × margin % / 100 − spend) / spend × 100, %
+function-roas = ROAS: revenue / spend × 100, %
+function-drr = ad spend as a share of revenue: spend / revenue × 100, %
+function-cpl = cost per lead: spend / leads
+function-cac = cost of a customer: spend / customers
+function-margin = margin: (revenue − cost) / revenue × 100, %
+function-conversion = conversion: part / whole × 100, %
+function-growth = change against the previous value: (current − previous) / |previous| × 100, %
+function-segment_bucket = segment by fixed breaks: the interval's number or its name from labels
+function-quantile_bucket = window: the number of the group among n groups of equal size (1 holds the smallest)
+function-rfm_score = window: a three-digit RFM code, 1–5 for recency, frequency and monetary value
+function-rfm_segment = the name of an RFM segment from its code: Champions, Loyal, Hibernating…
+function-ltv = expected lifetime value: average check × purchases per period × periods [× margin %]
+function-ltv_observed = aggregate: what a customer has paid so far, the sum of their purchases
+function-period_start = start of a period (today, last_month, 2025-Q3, 2025-07-01..2025-07-31…) or of its comparison period
+function-period_end = the first instant after the period
+function-in_period = whether a time or date lies in the period [start, end)
 sql-with-command = -c and -f cannot be combined with a command (import, run, reports, demo)
 import-not-csv-zip = { $path } is an Excel or other office document (ZIP), not CSV
     hint: export deals from amoCRM as CSV, or save the file in Excel as "CSV UTF-8"
