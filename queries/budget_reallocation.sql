@@ -4,12 +4,15 @@
 -- description: что дало отключение слабых каналов и перевод их бюджета в сильные: изменился ли
 -- description: средний чек и окупаемость. Продажи — выигранные сделки по дате закрытия, расход —
 -- description: таблица ad_spend; канал сделки — utm_source, а без него — «Источник». ROI итога
--- description: считается по выручке каналов с расходом.
+-- description: считается по выручке каналов с расходом. Периоды «до» и «после» бывают разной
+-- description: длины, поэтому расход показан и в среднем за месяц (месяц — 30,44 дня).
 -- description.en: Budget reallocation between channels: spend, revenue, average check and ROI of each
 -- description.en: channel before the change date and after it, with a total over all channels. It
 -- description.en: shows what cutting weak channels and moving their budget to strong ones gave. Sales
 -- description.en: are won deals by closing date, spend comes from the ad_spend table; a deal's channel
--- description.en: is utm_source, else its source. The total's ROI counts channels with spend.
+-- description.en: is utm_source, else its source. The total's ROI counts channels with spend. The
+-- description.en: periods before and after may differ in length, so spend is also shown per average
+-- description.en: month (30.44 days).
 -- param: change_date date required | Дата, с которой бюджет распределён по-новому
 -- param.en: change_date | Date from which the budget was spread anew
 -- param: before_from date | Начало периода «до»; без него — вся история до даты
@@ -32,6 +35,12 @@ costs AS (
     WHERE true
       [[AND date >= $before_from]]
       [[AND date < $after_to]]
+),
+bounds AS (
+    -- Without given ends, the periods run from the first day of data to the day after the last.
+    SELECT
+        coalesce($before_from, least((SELECT min(day) FROM sales), (SELECT min(day) FROM costs))) AS first_day,
+        coalesce($after_to, greatest((SELECT max(day) FROM sales), (SELECT max(day) FROM costs)) + INTERVAL '1 day') AS end_day
 ),
 by_channel AS (
     SELECT
@@ -77,6 +86,8 @@ SELECT
     channel,
     spend_before,
     spend_after,
+    round(spend_before / nullif(CAST($change_date - bounds.first_day AS DOUBLE) / 30.4375, 0), 2) AS spend_month_before,
+    round(spend_after / nullif(CAST(bounds.end_day - $change_date AS DOUBLE) / 30.4375, 0), 2) AS spend_month_after,
     revenue_before,
     revenue_after,
     round(revenue_before / nullif(deals_before, 0), 2) AS avg_check_before,
@@ -84,5 +95,5 @@ SELECT
     round(growth(revenue_after / nullif(deals_after, 0), revenue_before / nullif(deals_before, 0)), 2) AS avg_check_change_pct,
     round(roi(paid_before, spend_before), 2) AS roi_before_pct,
     round(roi(paid_after, spend_after), 2) AS roi_after_pct
-FROM with_total
+FROM with_total CROSS JOIN bounds
 ORDER BY part, spend_after DESC, spend_before DESC, channel;

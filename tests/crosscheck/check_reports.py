@@ -479,8 +479,10 @@ def check_budget_reallocation(deals, result, dates, spend_path):
         entry = total if row["channel"] == "(все каналы)" else rows[row["channel"]]
         paid = entry.get("paid", entry["revenue"])
         label = row["channel"]
+        months = [Decimal((change - start).days) / Decimal("30.4375"), Decimal((end - change).days) / Decimal("30.4375")]
         for side, suffix in ((0, "before"), (1, "after")):
             check(f"{label} spend_{suffix}", entry["spend"][side], row[f"spend_{suffix}"])
+            check(f"{label} spend_month_{suffix}", rounded(entry["spend"][side] / months[side]), row[f"spend_month_{suffix}"], Decimal("0.011"))
             check(f"{label} revenue_{suffix}", entry["revenue"][side], row[f"revenue_{suffix}"])
             count = entry["deals"][side]
             check(f"{label} avg_check_{suffix}", rounded(entry["revenue"][side] / count) if count else "", row[f"avg_check_{suffix}"])

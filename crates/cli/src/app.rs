@@ -428,9 +428,27 @@ fn demo(args: &DemoArgs, l: &Localizer) -> Result<(), Failure> {
     }
 }
 
+/// Loads the report library and warns about each report file left out of it.
+pub fn load_reports(settings: &Settings, l: &Localizer) -> Result<ReportLibrary, Failure> {
+    let library = ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
+    let mut stderr = std::io::stderr().lock();
+    for error in library.broken() {
+        let _ = writeln!(
+            stderr,
+            "{}: {}",
+            l.text("warning-prefix"),
+            l.format(
+                "report-skipped",
+                &[("detail", Arg::from(error.localize(l)))]
+            )
+        );
+    }
+    Ok(library)
+}
+
 /// Prints the saved reports with their descriptions.
 pub fn list_reports(settings: &Settings, l: &Localizer) -> Result<(), Failure> {
-    let library = ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
+    let library = load_reports(settings, l)?;
     let mut stdout = crate::failure::Stdout;
     for report in library.reports() {
         writeln!(
@@ -483,7 +501,7 @@ fn param_lines(report: &crmsql_engine::Report, lang: Lang, l: &Localizer) -> Vec
 
 /// Prints one report: its name, description, parameters, origin and SQL.
 fn show_report(settings: &Settings, name: &str, l: &Localizer) -> Result<(), Failure> {
-    let library = ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
+    let library = load_reports(settings, l)?;
     let report = library.resolve(name).map_err(|e| from_engine(&e, l))?;
     let mut text = format!("{}\n{}\n", report.name, report.description(settings.lang));
     let params = param_lines(&report, settings.lang, l);
@@ -537,7 +555,7 @@ async fn run_report(
     args: &RunArgs,
     l: &Localizer,
 ) -> Result<(), Failure> {
-    let library = ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
+    let library = load_reports(settings, l)?;
     let report = library
         .resolve(&args.report)
         .map_err(|e| from_engine(&e, l))?;
@@ -628,6 +646,36 @@ async fn run_all(
         None => ReportLibrary::load(&settings.report_folders),
     }
     .map_err(|e| from_engine(&e, l))?;
+    // Values are checked once, before any report runs: a wrong period would fail them all.
+    let all_given = given_params(&args.period, &args.compare, &args.params, l)?;
+    for (name, value) in &all_given {
+        let taker = library.reports().iter().find_map(|report| {
+            report
+                .params
+                .iter()
+                .find(|param| &param.name == name)
+                .map(|param| (report, param.kind))
+        });
+        match taker {
+            None => {
+                return Err(Failure::User(
+                    l.format("run-all-param-unused", &[("name", Arg::from(name))]),
+                ));
+            }
+            Some((report, kind)) if kind.value(value).is_none() => {
+                let error = crmsql_engine::EngineError::Param {
+                    report: report.name.clone(),
+                    problem: crmsql_engine::ParamProblem::Invalid {
+                        name: name.clone(),
+                        kind,
+                        value: value.clone(),
+                    },
+                };
+                return Err(from_engine(&error, l));
+            }
+            Some(_) => {}
+        }
+    }
     let output_dir = args.output_dir.display().to_string();
     std::fs::create_dir_all(&args.output_dir).map_err(|e| from_io(e, &output_dir, l))?;
     // A batch run writes files for programs, so the table format becomes CSV.
@@ -647,7 +695,7 @@ async fn run_all(
         .format("%Y-%m-%d")
         .to_string();
     let log_path = args.output_dir.join("run-all.log");
-    let mut log = std::fs::OpenOptions::new()
+    let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&log_path)
@@ -655,12 +703,51 @@ async fn run_all(
 
     let reports = library.reports();
     let mut failed = Vec::new();
+    let mut skipped = Vec::new();
+    let log = std::cell::RefCell::new(log);
+    let log_line = |line: String| {
+        let _ = writeln!(std::io::stderr(), "{line}");
+        let _ = writeln!(log.borrow_mut(), "{} {line}", stamp());
+    };
+    let log_summary = |summary: &str| {
+        let _ = writeln!(log.borrow_mut(), "{} {summary}", stamp());
+    };
+    // A report file that cannot be read is a failure of the run, named by its file.
+    for error in library.broken() {
+        failed.push(match error {
+            crmsql_engine::EngineError::ReportHeader { path, .. }
+            | crmsql_engine::EngineError::ReportRead { path, .. } => path.display().to_string(),
+            crmsql_engine::EngineError::DuplicateReport { second, .. } => {
+                second.display().to_string()
+            }
+            _ => String::new(),
+        });
+        log_line(l.format(
+            "run-all-broken",
+            &[("detail", Arg::from(error.localize(l)))],
+        ));
+    }
     for report in reports {
-        // The period and the comparison go to the reports that take them.
-        let takes = |name: &str| report.params.iter().any(|p| p.name == name);
-        let period = args.period.clone().filter(|_| takes("period"));
-        let compare = args.compare.clone().filter(|_| takes("compare"));
-        let given = given_params(&period, &compare, &[], l)?;
+        // Each value goes to the reports that take it.
+        let given: Vec<(String, String)> = all_given
+            .iter()
+            .filter(|(name, _)| report.params.iter().any(|p| &p.name == name))
+            .cloned()
+            .collect();
+        // A report that needs a value the run does not give is left for runs that give it.
+        if let Some(param) = report.params.iter().find(|p| {
+            p.required && p.default.is_none() && !given.iter().any(|(name, _)| name == &p.name)
+        }) {
+            skipped.push(report.name.clone());
+            log_line(l.format(
+                "run-all-skipped-param",
+                &[
+                    ("report", Arg::from(&report.name)),
+                    ("param", Arg::from(&param.name)),
+                ],
+            ));
+            continue;
+        }
         let path = args
             .output_dir
             .join(format!("{}_{date}.{}", report.name, format.extension()));
@@ -682,6 +769,18 @@ async fn run_all(
                     Ok(())
                 })
                 .map(|()| rows)
+            }
+            // A report over a table this warehouse does not have is left out, not failed.
+            Err(crmsql_engine::EngineError::TableNotFound { name, .. }) => {
+                skipped.push(report.name.clone());
+                log_line(l.format(
+                    "run-all-skipped-table",
+                    &[
+                        ("report", Arg::from(&report.name)),
+                        ("table", Arg::from(&name)),
+                    ],
+                ));
+                continue;
             }
             Err(error) => Err(from_engine(&error, l)),
         };
@@ -705,18 +804,28 @@ async fn run_all(
                 )
             }
         };
-        let _ = writeln!(std::io::stderr(), "{line}");
-        let _ = writeln!(log, "{} {line}", stamp());
+        log_line(line);
     }
 
-    let summary = l.format(
+    let total = reports.len() + library.broken().len();
+    let mut summary = l.format(
         "run-all-summary",
         &[
-            ("done", Arg::from(reports.len() - failed.len())),
-            ("total", Arg::from(reports.len())),
+            ("done", Arg::from(total - failed.len() - skipped.len())),
+            ("total", Arg::from(total)),
         ],
     );
-    let _ = writeln!(log, "{} {summary}", stamp());
+    if !skipped.is_empty() {
+        summary = l.format(
+            "run-all-summary-skipped",
+            &[
+                ("summary", Arg::from(summary)),
+                ("count", Arg::from(skipped.len())),
+                ("skipped", Arg::from(skipped.join(", "))),
+            ],
+        );
+    }
+    log_summary(&summary);
     if failed.is_empty() {
         let _ = writeln!(std::io::stderr(), "{summary}");
         return Ok(());

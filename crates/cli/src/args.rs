@@ -90,6 +90,9 @@ pub struct RunAllArgs {
 
     #[arg(long, value_name = "previous|year")]
     pub compare: Option<String>,
+
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
 }
 
 #[derive(Debug, Args)]

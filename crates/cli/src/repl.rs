@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crmsql_engine::{Engine, OutputFormat, QueryResult, ReportLibrary};
+use crmsql_engine::{Engine, OutputFormat, QueryResult};
 use crmsql_i18n::{Arg, Localizer};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
@@ -482,8 +482,7 @@ pub fn run_command(
             let name = words.next().unwrap_or_default();
             let params: Vec<String> = words.map(str::to_owned).collect();
             let given = crate::app::given_params(&None, &None, &params, l)?;
-            let library =
-                ReportLibrary::load(&settings.report_folders).map_err(|e| from_engine(&e, l))?;
+            let library = crate::app::load_reports(settings, l)?;
             let report = library.resolve(name).map_err(|e| from_engine(&e, l))?;
             let results = runtime.block_on(async {
                 tokio::select! {

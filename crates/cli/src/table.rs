@@ -1,6 +1,6 @@
-//! Result tables for people: numbers grouped by thousands with the reader's decimal mark, dates
-//! in the reader's order, numbers aligned right, long results cut to their first and last rows
-//! and long cells to a width, and a one-record-per-block layout for wide rows.
+//! Result tables for people. Numbers are grouped by thousands with the reader's decimal mark and
+//! aligned right, and dates follow the reader's order. A long result is cut to its first and last
+//! rows and a long cell to a width; wide rows can be shown one record per block.
 
 use std::io::Write;
 
@@ -11,7 +11,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use unicode_width::UnicodeWidthStr;
 
-/// How a table is laid out.
+/// The layout of a table.
 #[derive(Debug, Clone)]
 pub struct TableStyle {
     /// Language whose number and date conventions apply.
@@ -38,7 +38,7 @@ impl TableStyle {
 
 /// Rows of a result and how many of them a table showed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shown {
+pub struct RowsShown {
     pub rows: usize,
     pub shown: usize,
 }
@@ -63,7 +63,7 @@ pub fn write_table(
     result: &QueryResult,
     style: &TableStyle,
     record: &str,
-) -> std::io::Result<Shown> {
+) -> std::io::Result<RowsShown> {
     let rows = result.row_count();
     let picked = pick_rows(rows, style.max_rows);
     let columns = render_columns(result, &picked, style);
@@ -73,7 +73,7 @@ pub fn write_table(
     } else {
         write_grid(out, &columns, &picked)?;
     }
-    Ok(Shown { rows, shown })
+    Ok(RowsShown { rows, shown })
 }
 
 /// Chooses the rows to show: all of them, or the first and last halves of `max` with `None`
@@ -155,7 +155,7 @@ fn render_columns(
         .collect()
 }
 
-/// What a column holds, for the way its values are written.
+/// The kind of value a column holds, which decides how its values are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ValueKind {
     /// A quantity: grouped by thousands.
@@ -164,6 +164,7 @@ enum ValueKind {
     Identifier,
     Date,
     Timestamp,
+    Boolean,
     Other,
 }
 
@@ -201,6 +202,7 @@ impl ValueKind {
             | DataType::Decimal256(_, _) => ValueKind::Number,
             DataType::Date32 | DataType::Date64 => ValueKind::Date,
             DataType::Timestamp(_, _) => ValueKind::Timestamp,
+            DataType::Boolean => ValueKind::Boolean,
             DataType::Dictionary(_, value) => ValueKind::of(value, name),
             _ => ValueKind::Other,
         }
@@ -216,6 +218,11 @@ impl ValueKind {
             ValueKind::Number => localize_number(raw, lang),
             ValueKind::Date => localize_date(raw, lang).unwrap_or_else(|| raw.to_owned()),
             ValueKind::Timestamp => localize_timestamp(raw, lang).unwrap_or_else(|| raw.to_owned()),
+            ValueKind::Boolean => match (lang, raw) {
+                (Lang::Ru, "true") => "да".to_owned(),
+                (Lang::Ru, "false") => "нет".to_owned(),
+                _ => raw.to_owned(),
+            },
             ValueKind::Identifier | ValueKind::Other => raw.to_owned(),
         }
     }
@@ -223,7 +230,7 @@ impl ValueKind {
 
 /// Groups the digits of a number by thousands and sets its decimal mark: `1234567.5` becomes
 /// `1 234 567,5` in Russian (with narrow no-break spaces) and `1,234,567.5` in English. Numbers
-/// of four digits or fewer before the mark stay whole, as years do; text that is not a plain
+/// of four digits or fewer before the mark stay whole, as years do. Text that is not a plain
 /// decimal number, such as `NaN` or `1e300`, only gets the decimal mark.
 pub fn localize_number(raw: &str, lang: Lang) -> String {
     let (group, mark) = match lang {
@@ -503,7 +510,7 @@ mod tests {
         }
     }
 
-    fn render(result: &QueryResult, style: &TableStyle) -> (String, Shown) {
+    fn render(result: &QueryResult, style: &TableStyle) -> (String, RowsShown) {
         let mut out = Vec::new();
         let shown = write_table(&mut out, result, style, "запись").unwrap();
         (String::from_utf8(out).unwrap(), shown)
@@ -512,7 +519,7 @@ mod tests {
     #[test]
     fn table_aligns_and_localizes() {
         let (text, shown) = render(&sample(3), &TableStyle::whole(Lang::Ru));
-        assert_eq!(shown, Shown { rows: 3, shown: 3 });
+        assert_eq!(shown, RowsShown { rows: 3, shown: 3 });
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 7, "{text}");
         assert!(
@@ -540,7 +547,7 @@ mod tests {
             ..TableStyle::whole(Lang::En)
         };
         let (text, shown) = render(&sample(10), &style);
-        assert_eq!(shown, Shown { rows: 10, shown: 4 });
+        assert_eq!(shown, RowsShown { rows: 10, shown: 4 });
         let ids: Vec<&str> = text
             .lines()
             .filter_map(|line| line.strip_prefix("│"))
@@ -570,6 +577,13 @@ mod tests {
         );
         assert_eq!(lines[2], "manager │ Менед…");
         assert_eq!(lines[7], "─[ запись 2 ]─");
+    }
+
+    #[test]
+    fn booleans_read_as_words() {
+        assert_eq!(ValueKind::Boolean.localize("true", Lang::Ru), "да");
+        assert_eq!(ValueKind::Boolean.localize("false", Lang::Ru), "нет");
+        assert_eq!(ValueKind::Boolean.localize("true", Lang::En), "true");
     }
 
     #[test]

@@ -490,8 +490,6 @@ fn reports_match_independent_recomputation() {
         assert_eq!(value(weak, "spend_after"), 0.0, "{weak}");
         assert!(value(weak, "roi_before_pct") < 50.0, "{weak}");
     }
-    let months_before = 30.0;
-    let months_after = 6.0 + 11.0 / 31.0;
     for strong in ["yandex", "vk", "telegram"] {
         for column in ["roi_before_pct", "roi_after_pct"] {
             let roi = value(strong, column);
@@ -499,8 +497,7 @@ fn reports_match_independent_recomputation() {
         }
         // The channel spends more each month than before.
         assert!(
-            value(strong, "spend_after") / months_after
-                > 1.3 * value(strong, "spend_before") / months_before,
+            value(strong, "spend_month_after") > 1.3 * value(strong, "spend_month_before"),
             "{strong}"
         );
     }
@@ -1584,6 +1581,24 @@ fn run_all_writes_dated_files_and_logs() {
          SELECT count(*) AS n FROM deals WHERE outcome = 'won' [[AND in_period(closed_at, $period)]]\n",
     )
     .unwrap();
+    // A header with a typo, a report that needs a value and one over a table the warehouse
+    // lacks.
+    std::fs::write(
+        reports.join("typo.sql"),
+        "-- nme: typo\n-- description: Опечатка.\nSELECT 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        reports.join("needs.sql"),
+        "-- name: needs\n-- description: Нужен параметр.\n-- param: min int required | Порог\n\
+         SELECT $min AS m\n",
+    )
+    .unwrap();
+    std::fs::write(
+        reports.join("bought.sql"),
+        "-- name: bought\n-- description: Покупки.\nSELECT count(*) AS n FROM purchases\n",
+    )
+    .unwrap();
     let out = home.path().join("out");
     let output = run(crmsql(home.path()).args([
         "run-all",
@@ -1594,8 +1609,23 @@ fn run_all_writes_dated_files_and_logs() {
         "2024",
     ]));
     assert_eq!(output.status.code(), Some(1));
+    let typo = reports.join("typo.sql").display().to_string();
     assert!(
-        stderr(&output).contains("выполнено отчётов: 1 из 2; с ошибкой: broken"),
+        stderr(&output).contains(&format!(
+            "выполнено отчётов: 1 из 5; пропущено: 2 (bought, needs); с ошибкой: {typo}, broken"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains(&format!(
+            "файл отчёта не прочитан: {typo}: в заголовке нет строки «-- name: имя_отчёта»"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("отчёт bought пропущен: в хранилище нет таблицы purchases"),
         "{}",
         stderr(&output)
     );
@@ -1623,6 +1653,48 @@ fn run_all_writes_dated_files_and_logs() {
     assert!(
         log.contains("отчёт broken: ошибка: запрос не выполнен"),
         "{log}"
+    );
+    assert!(
+        log.contains("отчёт needs пропущен: нужен параметр min"),
+        "{log}"
+    );
+
+    // The value a report needs is given once for the reports that take it, and checked first.
+    let again = home.path().join("again");
+    let run_all = |extra: &[&str]| {
+        run(crmsql(home.path())
+            .args(["run-all", reports.to_str().unwrap(), "--output-dir"])
+            .arg(&again)
+            .args(extra))
+    };
+    let output = run_all(&["--param", "min=7"]);
+    assert_eq!(output.status.code(), Some(1), "broken and typo still fail");
+    let needs = std::fs::read_dir(&again)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("needs_")
+        })
+        .unwrap();
+    assert_eq!(
+        parse_csv(&std::fs::read_to_string(needs).unwrap())[0]["m"],
+        "7"
+    );
+    let output = run_all(&["--param", "min=семь"]);
+    assert!(
+        stderr(&output).contains("параметр min отчёта «needs»: «семь» — не"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("отчёт won"), "nothing ran");
+    let output = run_all(&["--param", "max=1"]);
+    assert!(
+        stderr(&output).contains("ни один отчёт не принимает параметр «max»"),
+        "{}",
+        stderr(&output)
     );
 }
 

@@ -208,7 +208,7 @@ struct Channel {
 
 /// Growth of the average check of the strong ad channels' deals after the reallocation: their
 /// campaigns then aim at larger orders.
-const STRONG_CHECK: f64 = 1.19;
+const STRONG_CHECK: f64 = 1.25;
 
 const CHANNELS: &[Channel] = &[
     Channel {
@@ -742,14 +742,15 @@ fn make_deal(
         ((low + rng.below(high - low)) as f64 * factor) as u64 / 100 * 100
     };
 
-    // Young deals are mostly still open; older ones are decided.
+    // Some young deals are still open; the others are decided, and those decided only after the
+    // export are open in it too.
     let age_days = (export_start - created).num_days();
-    let open_chance = if age_days < 45 { 0.7 } else { 0.06 };
+    let open_chance = if age_days < 45 { 0.45 } else { 0.06 };
     let won_chance = if repeat { 0.55 } else { 0.38 } * skill * channel.win;
     let roll = rng.unit();
-    let (outcome, stage) = if roll < open_chance {
-        let stages = if repeat { REPEAT_STAGES } else { SALES_STAGES };
-        ("open", (*rng.pick(stages)).to_owned())
+    let open_stages = if repeat { REPEAT_STAGES } else { SALES_STAGES };
+    let (mut outcome, mut stage) = if roll < open_chance {
+        ("open", (*rng.pick(open_stages)).to_owned())
     } else if rng.unit() < won_chance {
         ("won", "Успешно реализовано".to_owned())
     } else if rng.chance(0.5) {
@@ -761,10 +762,10 @@ fn make_deal(
         ("lost", "Закрыто и не реализовано".to_owned())
     };
 
-    let closed = if outcome == "open" {
+    let latest = export_start - Duration::minutes(1);
+    let mut closed = if outcome == "open" {
         None
     } else {
-        let latest = export_start - Duration::minutes(1);
         let days_to_close = 1 + rng.below(60) as i64;
         let mut closed = working_time(rng, created.date() + Duration::days(days_to_close));
         // A robot closes some deals just after midnight on the first of the month, which must
@@ -779,8 +780,13 @@ fn make_deal(
                 closed = first.and_hms_opt(0, 30, 0).unwrap_or(closed);
             }
         }
-        Some(closed.min(latest).max(created + Duration::minutes(5)))
+        Some(closed.max(created + Duration::minutes(5)))
     };
+    if closed.is_some_and(|closed| closed > latest) {
+        closed = None;
+        outcome = "open";
+        stage = (*rng.pick(open_stages)).to_owned();
+    }
     let updated = closed.unwrap_or_else(|| {
         let updated = created + Duration::hours(rng.below(24 * 20) as i64);
         updated
@@ -1011,69 +1017,77 @@ fn won_between(deal: &Deal, from: NaiveDate, to: NaiveDate) -> bool {
 
 /// Ad spend per channel and day, as an ad account's statistics export (`;`, decimal comma).
 ///
-/// Over the time before the reallocation day and over the time from it, each paid channel's spend
-/// is its revenue in that time over one plus its return, with a little noise, so the ROI report
-/// finds the channel's return. The spend is spread over the days by the leads the channel brought
-/// on each.
+/// Each month, a paid channel spends its revenue of that month over one plus its return, give or
+/// take a tenth, so the ROI reports find the channel's return over any run of months. The
+/// month's spend is spread over its days by the leads the channel brought on each. The weak
+/// channels spend nothing from the reallocation day.
 fn ad_spend(config: &DemoConfig, deals: &[Deal]) -> Vec<u8> {
     let mut rng = Rng(config.seed ^ 0x00AD_5EED);
-    let change = reallocation_day().clamp(config.start, config.export_day);
     let mut rows: Vec<(NaiveDate, usize, i64, u64, u64)> = Vec::new();
     for (index, channel) in CHANNELS.iter().enumerate() {
         let Some(ad) = &channel.ad else { continue };
-        for (from, to, roi) in [
-            (config.start, change, Some(ad.roi.0)),
-            (change, config.export_day, ad.roi.1),
-        ] {
-            let days = (to - from).num_days();
-            let Some(roi) = roi.filter(|_| days > 0) else {
-                continue;
+        let mine: Vec<&Deal> = deals.iter().filter(|d| d.channel == index).collect();
+        // Spend per lead over the whole time, for a month without sales.
+        let revenue_total: u64 = mine.iter().filter(|d| d.won).map(|d| d.budget).sum();
+        let per_lead = revenue_total as f64 * 100.0 / (1.0 + ad.roi.0) / mine.len().max(1) as f64;
+        let mut month = config.start;
+        while month < config.export_day {
+            let next = (month.with_day(1).unwrap_or(month) + chrono::Months::new(1))
+                .min(config.export_day);
+            let roi = if month >= reallocation_day() {
+                ad.roi.1
+            } else {
+                Some(ad.roi.0)
             };
-            let mine: Vec<&Deal> = deals.iter().filter(|d| d.channel == index).collect();
-            let revenue: u64 = mine
-                .iter()
-                .filter(|d| won_between(d, from, to))
-                .map(|d| d.budget)
-                .sum();
-            let mut leads = vec![0u64; days as usize];
-            for deal in &mine {
-                let offset = (deal.created.date() - from).num_days();
-                if (0..days).contains(&offset) {
-                    leads[offset as usize] += 1;
+            if let Some(roi) = roi {
+                let days = (next - month).num_days();
+                let revenue: u64 = mine
+                    .iter()
+                    .filter(|d| won_between(d, month, next))
+                    .map(|d| d.budget)
+                    .sum();
+                let mut leads = vec![0u64; days as usize];
+                for deal in &mine {
+                    let offset = (deal.created.date() - month).num_days();
+                    if (0..days).contains(&offset) {
+                        leads[offset as usize] += 1;
+                    }
+                }
+                let total = if revenue > 0 {
+                    let roi = roi * (0.9 + 0.2 * rng.unit());
+                    (revenue as f64 * 100.0 / (1.0 + roi)).round() as i64
+                } else {
+                    (per_lead * leads.iter().sum::<u64>().max(1) as f64).round() as i64
+                };
+                let weights: Vec<f64> = leads
+                    .iter()
+                    .map(|&n| (0.5 + n as f64) * (0.8 + 0.4 * rng.unit()))
+                    .collect();
+                let sum: f64 = weights.iter().sum();
+                let mut running = 0.0;
+                let mut given = 0i64;
+                for (offset, weight) in weights.iter().enumerate() {
+                    running += weight;
+                    let upto = if offset + 1 == weights.len() {
+                        total
+                    } else {
+                        (total as f64 * running / sum).round() as i64
+                    };
+                    let spend = upto - given;
+                    given = upto;
+                    let clicks =
+                        (spend as f64 / 100.0 / (ad.cpc * (0.85 + 0.3 * rng.unit()))).round();
+                    let impressions = (clicks / (ad.ctr * (0.8 + 0.4 * rng.unit()))).round();
+                    rows.push((
+                        month + Duration::days(offset as i64),
+                        index,
+                        spend,
+                        clicks as u64,
+                        impressions as u64,
+                    ));
                 }
             }
-            let roi = roi * (0.99 + 0.02 * rng.unit());
-            let total = if revenue > 0 {
-                (revenue as f64 * 100.0 / (1.0 + roi)).round() as i64
-            } else {
-                leads.iter().sum::<u64>() as i64 * 150_000
-            };
-            let weights: Vec<f64> = leads
-                .iter()
-                .map(|&n| (0.5 + n as f64) * (0.8 + 0.4 * rng.unit()))
-                .collect();
-            let sum: f64 = weights.iter().sum();
-            let mut running = 0.0;
-            let mut given = 0i64;
-            for (offset, weight) in weights.iter().enumerate() {
-                running += weight;
-                let upto = if offset + 1 == weights.len() {
-                    total
-                } else {
-                    (total as f64 * running / sum).round() as i64
-                };
-                let spend = upto - given;
-                given = upto;
-                let clicks = (spend as f64 / 100.0 / (ad.cpc * (0.85 + 0.3 * rng.unit()))).round();
-                let impressions = (clicks / (ad.ctr * (0.8 + 0.4 * rng.unit()))).round();
-                rows.push((
-                    from + Duration::days(offset as i64),
-                    index,
-                    spend,
-                    clicks as u64,
-                    impressions as u64,
-                ));
-            }
+            month = next;
         }
     }
     rows.sort_by_key(|row| (row.0, row.1));

@@ -7,6 +7,66 @@ use crmsql_schema::WarehouseError;
 use datafusion::error::DataFusionError;
 
 /// Error while planning or running a query, or loading a report.
+/// What is wrong with a report's header comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderProblem {
+    /// The file has no query, only comments or nothing.
+    NoQuery,
+    NoName,
+    NoDescription,
+    NameTwice,
+    BadName(String),
+    /// A `-- param:` line that does not read as `NAME TYPE [= DEFAULT] [required] | text`.
+    BadParam(String),
+    BadParamName(String),
+    UnknownType {
+        name: String,
+        kind: String,
+    },
+    BadDefault {
+        name: String,
+        kind: String,
+        default: String,
+    },
+    ParamTwice(String),
+    /// A `-- param.en:` line names no parameter declared above it.
+    UnknownParamEn(String),
+}
+
+impl HeaderProblem {
+    /// Returns the message key, the value at fault and one more argument where the message
+    /// needs it.
+    fn parts(&self) -> (&'static str, String, Option<(&'static str, String)>) {
+        match self {
+            HeaderProblem::NoQuery => ("report-no-query", String::new(), None),
+            HeaderProblem::NoName => ("report-no-name", String::new(), None),
+            HeaderProblem::NoDescription => ("report-no-description", String::new(), None),
+            HeaderProblem::NameTwice => ("report-name-twice", String::new(), None),
+            HeaderProblem::BadName(value) => ("report-bad-name", value.clone(), None),
+            HeaderProblem::BadParam(value) => ("report-bad-param", value.clone(), None),
+            HeaderProblem::BadParamName(value) => ("report-bad-param-name", value.clone(), None),
+            HeaderProblem::UnknownType { name, kind } => (
+                "report-unknown-type",
+                kind.clone(),
+                Some(("name", name.clone())),
+            ),
+            HeaderProblem::BadDefault {
+                name,
+                kind,
+                default,
+            } => (
+                "report-bad-default",
+                default.clone(),
+                Some(("name", format!("{name} ({kind})"))),
+            ),
+            HeaderProblem::ParamTwice(value) => ("report-param-twice", value.clone(), None),
+            HeaderProblem::UnknownParamEn(value) => {
+                ("report-unknown-param-en", value.clone(), None)
+            }
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("{}", self.localize(Localizer::english()))]
@@ -34,7 +94,7 @@ pub enum EngineError {
     ReportHeader {
         path: PathBuf,
         line: usize,
-        detail: String,
+        problem: HeaderProblem,
     },
     #[error("{}", self.localize(Localizer::english()))]
     DuplicateReport {
@@ -75,13 +135,29 @@ impl Localize for EngineError {
                 let detail = source.to_string();
                 l.format("sql-error", &[("detail", Arg::from(detail))])
             }
-            EngineError::TableNotFound { name, available } => l.format(
-                "table-not-found",
-                &[
-                    ("name", Arg::from(name)),
-                    ("available", Arg::from(available.join(", "))),
-                ],
-            ),
+            EngineError::TableNotFound { name, available } => {
+                let mut text = l.format(
+                    "table-not-found",
+                    &[
+                        ("name", Arg::from(name)),
+                        ("available", Arg::from(available.join(", "))),
+                    ],
+                );
+                // The standard tables come from files of their own: say which.
+                let hint = match name.as_str() {
+                    "purchases" => Some("table-hint-purchases"),
+                    "product_costs" => Some("table-hint-product-costs"),
+                    "ad_spend" => Some("table-hint-ad-spend"),
+                    "expenses" => Some("table-hint-expenses"),
+                    "customers" | "transactions" | "transaction_items" => Some("table-hint-api"),
+                    _ => None,
+                };
+                if let Some(hint) = hint {
+                    text.push('\n');
+                    text.push_str(&l.text(hint));
+                }
+                text
+            }
             EngineError::ReportNotFound { name, available } => l.format(
                 "report-not-found",
                 &[
@@ -96,14 +172,22 @@ impl Localize for EngineError {
                     ("detail", Arg::from(io_error_text(source, l))),
                 ],
             ),
-            EngineError::ReportHeader { path, line, detail } => l.format(
-                "report-header",
-                &[
+            EngineError::ReportHeader {
+                path,
+                line,
+                problem,
+            } => {
+                let (key, value, extra) = problem.parts();
+                let mut args = vec![
                     ("path", path_arg(path)),
                     ("line", Arg::from(*line)),
-                    ("detail", Arg::from(detail)),
-                ],
-            ),
+                    ("value", Arg::from(value)),
+                ];
+                if let Some((name, text)) = extra {
+                    args.push((name, Arg::from(text)));
+                }
+                l.format(key, &args)
+            }
             EngineError::DuplicateReport {
                 name,
                 first,

@@ -10,7 +10,7 @@ pub mod params;
 pub mod report;
 mod session;
 
-pub use error::EngineError;
+pub use error::{EngineError, HeaderProblem};
 pub use output::OutputFormat;
 pub use params::{ParamProblem, ParamSpec, ParamType};
 pub use report::{Report, ReportLibrary};

@@ -17,6 +17,8 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+
+use crate::error::HeaderProblem;
 use datafusion::common::ScalarValue;
 
 /// Type of a report parameter.
@@ -167,7 +169,7 @@ pub struct ParamSpec {
 
 impl ParamSpec {
     /// Parses the text after `-- param:`: `NAME TYPE [= DEFAULT] [required] [| description]`.
-    pub fn parse(text: &str) -> Result<ParamSpec, String> {
+    pub fn parse(text: &str) -> Result<ParamSpec, HeaderProblem> {
         let (head, description) = match text.split_once('|') {
             Some((head, description)) => (head, description.trim()),
             None => (text, ""),
@@ -180,18 +182,25 @@ impl ParamSpec {
         let (name, kind, required) = match words.as_slice() {
             [name, kind] => (*name, *kind, false),
             [name, kind, "required"] => (*name, *kind, true),
-            _ => return Err(format!("param: {}", text.trim())),
+            _ => return Err(HeaderProblem::BadParam(text.trim().to_owned())),
         };
         if !is_name(name) {
-            return Err(format!("param: {name}"));
+            return Err(HeaderProblem::BadParamName(name.to_owned()));
         }
         let Some(kind) = ParamType::parse(kind) else {
-            return Err(format!("param: {name} {kind}"));
+            return Err(HeaderProblem::UnknownType {
+                name: name.to_owned(),
+                kind: kind.to_owned(),
+            });
         };
         if let Some(default) = &default
             && kind.value(default).is_none()
         {
-            return Err(format!("param: {name} {} = {default}", kind.name()));
+            return Err(HeaderProblem::BadDefault {
+                name: name.to_owned(),
+                kind: kind.name().to_owned(),
+                default: default.clone(),
+            });
         }
         Ok(ParamSpec {
             name: name.to_owned(),

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crmsql_i18n::Lang;
 
-use crate::error::EngineError;
+use crate::error::{EngineError, HeaderProblem};
 use crate::params::ParamSpec;
 
 /// Reports shipped with crmsql, compiled in so that `crmsql run NAME` works from any folder.
@@ -117,6 +117,14 @@ impl ReportOrigin {
     }
 }
 
+/// Returns whether a report's text has anything besides comments and blank lines.
+fn has_query(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim();
+        !line.is_empty() && !line.starts_with("--") && line != ";"
+    })
+}
+
 /// A saved report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -133,10 +141,10 @@ impl Report {
     /// Parses a report from its text. `origin` is used in error messages.
     pub fn parse(text: &str, origin: ReportOrigin) -> Result<Report, EngineError> {
         let path = origin.display_path();
-        let header_error = |line: usize, detail: &str| EngineError::ReportHeader {
+        let header_error = |line: usize, problem: HeaderProblem| EngineError::ReportHeader {
             path: path.clone(),
             line,
-            detail: detail.to_owned(),
+            problem,
         };
         let mut name = None;
         let mut description_ru = Vec::new();
@@ -157,14 +165,17 @@ impl Report {
             match key.trim() {
                 "name" => {
                     if name.is_some() {
-                        return Err(header_error(index + 1, "name"));
+                        return Err(header_error(index + 1, HeaderProblem::NameTwice));
                     }
                     let valid = !value.is_empty()
                         && value
                             .chars()
                             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                     if !valid {
-                        return Err(header_error(index + 1, value));
+                        return Err(header_error(
+                            index + 1,
+                            HeaderProblem::BadName(value.to_owned()),
+                        ));
                     }
                     name = Some(value.to_owned());
                 }
@@ -172,16 +183,22 @@ impl Report {
                 "description.en" => description_en.push(value.to_owned()),
                 "param" => {
                     let spec = ParamSpec::parse(value)
-                        .map_err(|detail| header_error(index + 1, &detail))?;
+                        .map_err(|problem| header_error(index + 1, problem))?;
                     if params.iter().any(|p: &ParamSpec| p.name == spec.name) {
-                        return Err(header_error(index + 1, &format!("param: {}", spec.name)));
+                        return Err(header_error(
+                            index + 1,
+                            HeaderProblem::ParamTwice(spec.name),
+                        ));
                     }
                     params.push(spec);
                 }
                 "param.en" => {
                     let (param, text) = value.split_once('|').unwrap_or((value, ""));
                     let Some(spec) = params.iter_mut().find(|p| p.name == param.trim()) else {
-                        return Err(header_error(index + 1, &format!("param.en: {value}")));
+                        return Err(header_error(
+                            index + 1,
+                            HeaderProblem::UnknownParamEn(param.trim().to_owned()),
+                        ));
                     };
                     spec.description_en = Some(text.trim().to_owned());
                 }
@@ -189,10 +206,13 @@ impl Report {
             }
         }
         let Some(name) = name else {
-            return Err(header_error(1, "-- name:"));
+            return Err(header_error(1, HeaderProblem::NoName));
         };
         if description_ru.is_empty() {
-            return Err(header_error(1, "-- description:"));
+            return Err(header_error(1, HeaderProblem::NoDescription));
+        }
+        if !has_query(text) {
+            return Err(header_error(1, HeaderProblem::NoQuery));
         }
         Ok(Report {
             name,
@@ -204,7 +224,6 @@ impl Report {
         })
     }
 
-    /// Reads and parses a report file.
     pub fn load(path: &Path) -> Result<Report, EngineError> {
         let text = std::fs::read_to_string(path).map_err(|source| EngineError::ReportRead {
             path: path.to_owned(),
@@ -231,6 +250,13 @@ impl Report {
             });
         if has_name {
             return Report::parse(&text, ReportOrigin::File(path.to_owned()));
+        }
+        if !has_query(&text) {
+            return Err(EngineError::ReportHeader {
+                path: path.to_owned(),
+                line: 1,
+                problem: HeaderProblem::NoQuery,
+            });
         }
         let name = path
             .file_stem()
@@ -260,42 +286,57 @@ impl Report {
     }
 }
 
+/// Reads the `.sql` reports of a folder in name order. Files that cannot be read, and later files
+/// that repeat a report name, go to `broken`.
+fn read_folder(entries: std::fs::ReadDir, broken: &mut Vec<EngineError>) -> Vec<Report> {
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "sql"))
+        .collect();
+    paths.sort();
+    let mut reports: Vec<Report> = Vec::new();
+    for path in paths {
+        match Report::load(&path) {
+            Ok(report) => {
+                if let Some(first) = reports.iter().find(|r| r.name == report.name) {
+                    broken.push(EngineError::DuplicateReport {
+                        name: report.name.clone(),
+                        first: first.origin.display_path(),
+                        second: path,
+                    });
+                } else {
+                    reports.push(report);
+                }
+            }
+            Err(error) => broken.push(error),
+        }
+    }
+    reports
+}
+
 /// The reports available to a session: report folders first, then the built-in ones.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct ReportLibrary {
     reports: Vec<Report>,
+    /// Report files that could not be read, left out of the library.
+    broken: Vec<EngineError>,
 }
 
 impl ReportLibrary {
     /// Loads every `.sql` report of `folders` (earlier folders win) and the built-in reports.
     ///
-    /// Two files with the same report name in one folder are an error, because `run NAME` could
-    /// not tell them apart.
+    /// A file that cannot be read, or that repeats a report name of its folder (which `run NAME`
+    /// could not tell apart), is left out and listed by [`ReportLibrary::broken`], so one bad
+    /// file does not stop the other reports.
     pub fn load(folders: &[PathBuf]) -> Result<ReportLibrary, EngineError> {
         let mut reports: Vec<Report> = Vec::new();
+        let mut broken = Vec::new();
         for folder in folders {
             let Ok(entries) = std::fs::read_dir(folder) else {
                 continue;
             };
-            let mut paths: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .filter(|path| path.extension().is_some_and(|ext| ext == "sql"))
-                .collect();
-            paths.sort();
-            let mut in_folder: Vec<Report> = Vec::new();
-            for path in paths {
-                let report = Report::load(&path)?;
-                if let Some(first) = in_folder.iter().find(|r| r.name == report.name) {
-                    return Err(EngineError::DuplicateReport {
-                        name: report.name.clone(),
-                        first: first.origin.display_path(),
-                        second: path,
-                    });
-                }
-                in_folder.push(report);
-            }
-            for report in in_folder {
+            for report in read_folder(entries, &mut broken) {
                 if !reports.iter().any(|r| r.name == report.name) {
                     reports.push(report);
                 }
@@ -308,7 +349,7 @@ impl ReportLibrary {
             }
         }
         reports.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(ReportLibrary { reports })
+        Ok(ReportLibrary { reports, broken })
     }
 
     /// Loads the `.sql` reports of one folder only, without the built-in ones, as a batch run
@@ -318,26 +359,15 @@ impl ReportLibrary {
             path: folder.to_owned(),
             source,
         })?;
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "sql"))
-            .collect();
-        paths.sort();
-        let mut reports: Vec<Report> = Vec::new();
-        for path in paths {
-            let report = Report::load(&path)?;
-            if let Some(first) = reports.iter().find(|r| r.name == report.name) {
-                return Err(EngineError::DuplicateReport {
-                    name: report.name.clone(),
-                    first: first.origin.display_path(),
-                    second: path,
-                });
-            }
-            reports.push(report);
-        }
+        let mut broken = Vec::new();
+        let mut reports = read_folder(entries, &mut broken);
         reports.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(ReportLibrary { reports })
+        Ok(ReportLibrary { reports, broken })
+    }
+
+    /// Returns the report files that could not be read, with what is wrong with each.
+    pub fn broken(&self) -> &[EngineError] {
+        &self.broken
     }
 
     /// Returns every report, sorted by name.
@@ -435,18 +465,65 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_names_in_folder_rejected() -> Result<(), Box<dyn std::error::Error>> {
+    fn bad_files_are_left_out_with_their_problem() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
-        std::fs::write(
-            dir.path().join("a.sql"),
-            "-- name: same\n-- description: a\nSELECT 1",
-        )?;
-        std::fs::write(
-            dir.path().join("b.sql"),
-            "-- name: same\n-- description: b\nSELECT 2",
-        )?;
-        let result = ReportLibrary::load(&[dir.path().to_owned()]);
-        assert!(matches!(result, Err(EngineError::DuplicateReport { .. })));
+        let files = [
+            ("a.sql", "-- name: same\n-- description: a\nSELECT 1"),
+            ("b.sql", "-- name: same\n-- description: b\nSELECT 2"),
+            ("c.sql", "-- nme: typo\n-- description: c\nSELECT 3"),
+            (
+                "d.sql",
+                "-- name: d\n-- description: d\n-- param: h int = abc\nSELECT 4",
+            ),
+            (
+                "e.sql",
+                "-- name: e\n-- description: e\n-- param: x colour\nSELECT 5",
+            ),
+            (
+                "f.sql",
+                "-- name: f\n-- description: f\n-- param: x int\n-- param: x text\nSELECT 6",
+            ),
+            ("g.sql", "-- name: g\n-- description: g\n"),
+            ("h.sql", "-- name: h\nSELECT 7"),
+            (
+                "i.sql",
+                "-- name: i\n-- description: i\n-- param.en: y | why\nSELECT 8",
+            ),
+            (
+                "good.sql",
+                "-- name: good\n-- description: хороший\nSELECT 9",
+            ),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text)?;
+        }
+        let library = ReportLibrary::load(&[dir.path().to_owned()])?;
+        // The good reports and every built-in one are there.
+        assert_eq!(library.resolve("same")?.description_ru, "a");
+        assert_eq!(library.resolve("good")?.description_ru, "хороший");
+        assert!(library.resolve("win_rate").is_ok());
+        let problems: Vec<String> = library
+            .broken()
+            .iter()
+            .map(|error| match error {
+                EngineError::DuplicateReport { name, .. } => format!("duplicate {name}"),
+                EngineError::ReportHeader { line, problem, .. } => format!("{line} {problem:?}"),
+                other => format!("{other}"),
+            })
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "duplicate same",
+                "1 NoName",
+                "3 BadDefault { name: \"h\", kind: \"int\", default: \"abc\" }",
+                "3 UnknownType { name: \"x\", kind: \"colour\" }",
+                "4 ParamTwice(\"x\")",
+                "1 NoQuery",
+                "1 NoDescription",
+                "3 UnknownParamEn(\"y\")",
+            ]
+        );
         Ok(())
     }
 

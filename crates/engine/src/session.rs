@@ -264,9 +264,23 @@ impl Engine {
 
     /// Plans and runs one statement, collecting its result.
     pub async fn execute(&self, statement: Statement) -> Result<QueryResult, EngineError> {
-        let state = self.ctx.state();
-        let plan = state.statement_to_plan(statement).await?;
+        let plan = self.plan(statement).await?;
         self.run_plan(plan).await
+    }
+
+    /// Plans one statement. A table the warehouse lacks is named with the tables it has.
+    async fn plan(&self, statement: Statement) -> Result<LogicalPlan, EngineError> {
+        let state = self.ctx.state();
+        state
+            .statement_to_plan(statement)
+            .await
+            .map_err(|error| match missing_table(&error) {
+                Some(name) => EngineError::TableNotFound {
+                    name,
+                    available: self.table_names(),
+                },
+                None => EngineError::from(error),
+            })
     }
 
     /// Runs a planned statement, collecting its result.
@@ -294,8 +308,7 @@ impl Engine {
         let statements = self.parse(&prepared.sql)?;
         let mut results = Vec::new();
         for statement in statements {
-            let state = self.ctx.state();
-            let plan = state.statement_to_plan(statement).await?;
+            let plan = self.plan(statement).await?;
             let plan = if prepared.values.is_empty() {
                 plan
             } else {
@@ -369,4 +382,13 @@ impl Engine {
         names.sort();
         names
     }
+}
+
+/// Returns the table a planning error says is missing, without its catalog and schema.
+fn missing_table(error: &datafusion::error::DataFusionError) -> Option<String> {
+    let text = error.find_root().to_string();
+    let start = text.find("table '")? + "table '".len();
+    let end = start + text[start..].find("' not found")?;
+    let name = &text[start..end];
+    Some(name.rsplit('.').next().unwrap_or(name).to_owned())
 }

@@ -96,6 +96,11 @@ reject-invalid-encoding = the cell is not in the file's encoding ({ $encoding })
 
 sql-error = query failed: { $detail }
 table-not-found = there is no table "{ $name }"; tables: { $available }
+table-hint-purchases =     hint: a purchase history is imported with: crmsql import FILE --table purchases
+table-hint-product-costs =     hint: product costs come from a file with the columns "Товар" and "Себестоимость %": crmsql import FILE
+table-hint-ad-spend =     hint: ad spend comes from a file with the columns "Дата", "Канал" and "Расход": crmsql import FILE
+table-hint-expenses =     hint: other expenses come from a file with the columns "Месяц", "Статья" and "Сумма": crmsql import FILE
+table-hint-api =     hint: customers and their purchases come from an amoCRM API dump (customers, transactions): crmsql import FOLDER_OF_JSON
 report-not-found = report "{ $name }" not found
     hint: available reports are { $available }; list them with descriptions with crmsql reports
 param-unknown = report "{ $report }" has no parameter "{ $name }"; its parameters: { $known }
@@ -121,8 +126,23 @@ param-type-bool = yes or no (true or false)
 param-type-period = a period: today, yesterday, this_week, last_month, this_quarter, last_year, last_30_days, 2025, 2025-07, 2025-Q3 or 2025-07-01..2025-07-31
 param-type-compare = a comparison: previous or year
 report-read = failed to read report { $path }: { $detail }
-report-header = { $path }, line { $line }: the report header is invalid near "{ $detail }"
+report-no-query = { $path }: the file has no query, only comments
+    hint: write the report's SQL query after the header
+report-no-name = { $path }: the header has no "-- name: report_name" line
     hint: a report starts with the comments "-- name: report_name" and "-- description: what it shows"
+report-no-description = { $path }: the header has no "-- description: …" line describing the report
+    hint: say in one line what the report shows: "-- description: revenue per manager for a period"
+report-name-twice = { $path }, line { $line }: the report's name is given a second time; a report has one name
+report-bad-name = { $path }, line { $line }: "{ $value }" will not do as a report name: use Latin letters, digits, _ or -
+report-bad-param = { $path }, line { $line }: the parameter line "{ $value }" cannot be read
+    hint: a parameter is declared as "-- param: NAME TYPE [= DEFAULT] [required] | description", such as "-- param: period period = last_month | Period"
+report-bad-param-name = { $path }, line { $line }: "{ $value }" will not do as a parameter name: use Latin letters, digits and _, starting with a letter
+report-unknown-type = { $path }, line { $line }: parameter { $name } has an unknown type "{ $value }"
+    hint: parameter types are text, int, number, money, date, bool, period and compare
+report-bad-default = { $path }, line { $line }: the default "{ $value }" does not suit parameter { $name }
+report-param-twice = { $path }, line { $line }: parameter { $value } is declared a second time
+report-unknown-param-en = { $path }, line { $line }: "-- param.en:" names parameter "{ $value }", which no "-- param:" line above declares
+report-skipped = report left out: { $detail }
 report-duplicate = two reports are named "{ $name }": { $first } and { $second }
     hint: rename one of them in its "-- name:" line
 output-error = failed to write the result: { $detail }
@@ -185,10 +205,16 @@ run-all-done = report { $report }: wrote { $path } ({ $rows ->
 run-all-failed = report { $report }: failed: { $detail }
 run-all-summary = reports run: { $done } of { $total }
 run-all-some-failed = { $summary }; failed: { $failed }
+run-all-broken = a report file could not be read: { $detail }
+run-all-skipped-param = report { $report } left out: it needs parameter { $param }; give it with run-all --param { $param }=VALUE
+run-all-skipped-table = report { $report } left out: the warehouse has no table { $table }
+run-all-summary-skipped = { $summary }; left out: { $count } ({ $skipped })
+run-all-param-unused = no report takes parameter "{ $name }"; the reports' parameters are listed by crmsql reports
 help-run-all = Run every report into files named with the date, for scheduled runs
 help-run-all-dir = Folder of reports; without it, every report available (as crmsql reports lists)
 help-run-all-output_dir = Folder for the result files and the run-all.log log
 help-run-all-period = Period for the reports that take the period parameter
+help-run-all-params = A parameter value, KEY=VALUE, for the reports that take it; may be repeated
 help-run-all-compare = Comparison for the reports that take the compare parameter: previous or year
 help-reports = List saved reports with descriptions
 help-demo = Generate a demo amoCRM deals export (CSV) or, with --output-dir, the whole demo account

@@ -111,6 +111,11 @@ reject-invalid-encoding = ячейка не в кодировке файла ({ 
 
 sql-error = запрос не выполнен: { $detail }
 table-not-found = таблицы «{ $name }» нет; есть: { $available }
+table-hint-purchases =     подсказка: историю покупок загружают так: crmsql import ФАЙЛ --table purchases
+table-hint-product-costs =     подсказка: себестоимость товаров загружают из файла со столбцами «Товар» и «Себестоимость %»: crmsql import ФАЙЛ
+table-hint-ad-spend =     подсказка: расходы на рекламу загружают из файла со столбцами «Дата», «Канал» и «Расход»: crmsql import ФАЙЛ
+table-hint-expenses =     подсказка: прочие расходы загружают из файла со столбцами «Месяц», «Статья» и «Сумма»: crmsql import ФАЙЛ
+table-hint-api =     подсказка: покупателей и их покупки загружают из выгрузки API amoCRM (customers, transactions): crmsql import ПАПКА_С_JSON
 report-not-found = отчёт «{ $name }» не найден
     подсказка: есть отчёты { $available }; список с описаниями — crmsql reports
 param-unknown = у отчёта «{ $report }» нет параметра «{ $name }»; параметры отчёта: { $known }
@@ -136,8 +141,23 @@ param-type-bool = «да» или «нет» (true или false)
 param-type-period = период: today, yesterday, this_week, last_month, this_quarter, last_year, last_30_days, 2025, 2025-07, 2025-Q3 или 2025-07-01..2025-07-31
 param-type-compare = сравнение: previous или year
 report-read = не удалось прочитать отчёт { $path }: { $detail }
-report-header = { $path }, строка { $line }: в заголовке отчёта ошибка рядом с «{ $detail }»
+report-no-query = { $path }: в файле нет запроса, только комментарии
+    подсказка: после заголовка напишите SQL-запрос отчёта
+report-no-name = { $path }: в заголовке нет строки «-- name: имя_отчёта»
     подсказка: отчёт начинается с комментариев «-- name: имя_отчёта» и «-- description: что он показывает»
+report-no-description = { $path }: в заголовке нет строки «-- description: …» с описанием отчёта
+    подсказка: опишите одной строкой, что показывает отчёт: «-- description: выручка по менеджерам за период»
+report-name-twice = { $path }, строка { $line }: имя отчёта задано второй раз; у отчёта одно имя
+report-bad-name = { $path }, строка { $line }: «{ $value }» не годится в имя отчёта: нужны латинские буквы, цифры, _ или -
+report-bad-param = { $path }, строка { $line }: строка параметра «{ $value }» не читается
+    подсказка: параметр объявляется так: «-- param: ИМЯ ТИП [= ПО_УМОЛЧАНИЮ] [required] | описание», например «-- param: period period = last_month | Период»
+report-bad-param-name = { $path }, строка { $line }: «{ $value }» не годится в имя параметра: нужны латинские буквы, цифры и _, первой — буква
+report-unknown-type = { $path }, строка { $line }: у параметра { $name } неизвестный тип «{ $value }»
+    подсказка: типы параметров: text, int, number, money, date, bool, period, compare
+report-bad-default = { $path }, строка { $line }: значение по умолчанию «{ $value }» не подходит к параметру { $name }
+report-param-twice = { $path }, строка { $line }: параметр { $value } объявлен второй раз
+report-unknown-param-en = { $path }, строка { $line }: в «-- param.en:» назван параметр «{ $value }», которого нет выше в строках «-- param:»
+report-skipped = отчёт пропущен: { $detail }
 report-duplicate = два отчёта с именем «{ $name }»: { $first } и { $second }
     подсказка: переименуйте один из них в строке «-- name:»
 output-error = не удалось вывести результат: { $detail }
@@ -202,11 +222,17 @@ run-all-done = отчёт { $report }: записан { $path } ({ $rows ->
 run-all-failed = отчёт { $report }: ошибка: { $detail }
 run-all-summary = выполнено отчётов: { $done } из { $total }
 run-all-some-failed = { $summary }; с ошибкой: { $failed }
+run-all-broken = файл отчёта не прочитан: { $detail }
+run-all-skipped-param = отчёт { $report } пропущен: нужен параметр { $param }; задайте его: run-all --param { $param }=ЗНАЧЕНИЕ
+run-all-skipped-table = отчёт { $report } пропущен: в хранилище нет таблицы { $table }
+run-all-summary-skipped = { $summary }; пропущено: { $count } ({ $skipped })
+run-all-param-unused = ни один отчёт не принимает параметр «{ $name }»; параметры отчётов — в crmsql reports
 help-run-all = Выполнить все отчёты в файлы с датой в имени — для запусков по расписанию
 help-run-all-dir = Папка с отчётами; без неё — все доступные отчёты (как в crmsql reports)
 help-run-all-output_dir = Папка для файлов результатов и журнала run-all.log
 help-run-all-period = Период для отчётов с параметром period
 help-run-all-compare = Сравнение для отчётов с параметром compare: previous или year
+help-run-all-params = Значение параметра, КЛЮЧ=ЗНАЧЕНИЕ, для отчётов с таким параметром; можно повторять
 help-reports = Показать сохранённые отчёты с описаниями
 help-demo = Сгенерировать демонстрационную выгрузку сделок amoCRM (CSV) или, с --output-dir, весь демо-аккаунт
 help-demo-rows = Число сделок (по умолчанию 9000)
