@@ -11,7 +11,7 @@
 -- description.en: the product margin of the margin_pct parameter.
 -- param: period period = last_month | Период; по умолчанию — прошлый месяц
 -- param.en: period | Period; last month by default
--- param: margin_pct number = 30 | Маржа товара в процентах для ROMI
+-- param: margin_pct number 0..100 = 30 | Маржа товара в процентах для ROMI, от 0 до 100
 -- param.en: margin_pct | Product margin in percent, for ROMI
 WITH sales AS (
     SELECT

@@ -37,11 +37,11 @@ months AS (
 SELECT
     months.month,
     coalesce(sales.revenue, 0) AS revenue,
-    round(coalesce(sales.cost_of_goods, 0), 2) AS cost_of_goods,
+    CAST(round(coalesce(sales.cost_of_goods, 0), 2) AS DECIMAL(18, 2)) AS cost_of_goods,
     coalesce(ads.ad_spend, 0) AS ad_spend,
     coalesce(other.expenses, 0) AS expenses,
-    round(coalesce(sales.revenue, 0) - coalesce(sales.cost_of_goods, 0) - coalesce(ads.ad_spend, 0)
-        - coalesce(other.expenses, 0), 2) AS profit,
+    CAST(round(coalesce(sales.revenue, 0) - coalesce(sales.cost_of_goods, 0) - coalesce(ads.ad_spend, 0)
+        - coalesce(other.expenses, 0), 2) AS DECIMAL(18, 2)) AS profit,
     round(margin(coalesce(sales.revenue, 0), coalesce(sales.cost_of_goods, 0) + coalesce(ads.ad_spend, 0)
         + coalesce(other.expenses, 0)), 2) AS profit_pct
 FROM months

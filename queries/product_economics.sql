@@ -23,8 +23,8 @@ SELECT
     product,
     count(*) AS deals_won,
     sum(revenue) AS revenue,
-    round(sum(cost), 2) AS cost,
-    round(sum(revenue) - sum(cost), 2) AS profit,
+    CAST(round(sum(cost), 2) AS DECIMAL(18, 2)) AS cost,
+    CAST(round(sum(revenue) - sum(cost), 2) AS DECIMAL(18, 2)) AS profit,
     round(margin(sum(revenue), sum(cost)), 2) AS margin_pct,
     round(100.0 * (sum(revenue) - sum(cost)) / nullif(sum(cost), 0), 2) AS profitability_pct
 FROM sales

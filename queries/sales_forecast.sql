@@ -9,7 +9,7 @@
 -- description.en: the mean ratio of that calendar month's revenue to the trend. Seasonality counts
 -- description.en: with at least 24 complete months of history, else the forecast is the trend alone.
 -- description.en: An incomplete last month is left out.
--- param: horizon int = 3 | На сколько месяцев вперёд, от 1 до 24
+-- param: horizon int 1..24 = 3 | На сколько месяцев вперёд, от 1 до 24
 -- param.en: horizon | How many months ahead, 1 to 24
 WITH won AS (
     SELECT closed_at, coalesce(budget, 0) AS amount

@@ -82,13 +82,13 @@ def check_purchase_rfm_segments(customers, result, as_of_text, label="purchase_r
 
 def check_purchase_segments(customers, result):
     totals = sorted(c["sum"] for c in customers.values())
-    counts = sorted(c["count"] for c in customers.values())
     checks = sorted(c["sum"] / c["count"] for c in customers.values())
-    names = ({3: "большая", 2: "средняя", 1: "малая"}, {3: "много", 2: "средне", 1: "мало"},
+    names = ({3: "большая", 2: "средняя", 1: "малая"}, {3: "4 и больше", 2: "2–3", 1: "1"},
              {3: "высокий", 2: "средний", 1: "низкий"})
     segments = defaultdict(lambda: [0, 0, Decimal(0)])
     for c in customers.values():
-        levels = (bucket(totals, c["sum"], 3), bucket(counts, c["count"], 3), bucket(checks, c["sum"] / c["count"], 3))
+        count = 1 if c["count"] < 2 else 2 if c["count"] < 4 else 3
+        levels = (bucket(totals, c["sum"], 3), count, bucket(checks, c["sum"] / c["count"], 3))
         segment = segments[tuple(names[i][levels[i]] for i in range(3))]
         segment[0] += 1
         segment[1] += c["count"]

@@ -328,6 +328,11 @@ def third(values, value):
     return below * 3 // len(values) + 1
 
 
+def count_level(count):
+    """The purchase count's level: 1 for one purchase, 2 for two or three, 3 for four or more."""
+    return 1 if count < 2 else 2 if count < 4 else 3
+
+
 def check_customer_segments(deals, result, month):
     customers = defaultdict(lambda: [0, Decimal(0)])
     for deal in deals:
@@ -339,13 +344,12 @@ def check_customer_segments(deals, result, month):
         c[0] += 1
         c[1] += deal["budget"] or Decimal(0)
     totals = [c[1] for c in customers.values()]
-    counts = [c[0] for c in customers.values()]
     checks = [c[1] / c[0] for c in customers.values()]
-    names = ({3: "большая", 2: "средняя", 1: "малая"}, {3: "много", 2: "средне", 1: "мало"},
+    names = ({3: "большая", 2: "средняя", 1: "малая"}, {3: "4 и больше", 2: "2–3", 1: "1"},
              {3: "высокий", 2: "средний", 1: "низкий"})
     segments = defaultdict(lambda: [0, 0, Decimal(0)])
     for count, total in customers.values():
-        key = (third(totals, total), third(counts, count), third(checks, total / count))
+        key = (third(totals, total), count_level(count), third(checks, total / count))
         segment = segments[key]
         segment[0] += 1
         segment[1] += count

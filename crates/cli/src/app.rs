@@ -19,11 +19,14 @@ use crate::print::{View, import_summary, write_query_result};
 use crate::table::TableStyle;
 
 /// Validated settings shared by all commands.
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub warehouse: PathBuf,
     /// Whether the warehouse is the default one, which is filled with the demo export when empty.
     pub default_warehouse: bool,
     pub format: OutputFormat,
+    /// Whether `--format` was given, rather than the format being the default.
+    pub format_given: bool,
     pub report_folders: Vec<PathBuf>,
     pub history_file: Option<PathBuf>,
     pub lang: Lang,
@@ -33,7 +36,7 @@ pub struct Settings {
     pub max_cell_width: Option<usize>,
 }
 
-/// Rows a table shows on a terminal unless `--maxrows` says otherwise.
+/// Rows a table shows on a terminal unless `--maxrows` gives another limit.
 const SCREEN_ROWS: usize = 40;
 /// Characters of a cell a table shows on a terminal.
 const SCREEN_CELL_WIDTH: usize = 60;
@@ -84,6 +87,7 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
         warehouse,
         default_warehouse,
         format,
+        format_given: cli.format.is_some(),
         report_folders,
         history_file: cli.history_file.clone(),
         lang: l.lang(),
@@ -109,6 +113,9 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
     }
     match &cli.command {
         Some(Commands::Import(args)) => import(&settings, args, l),
+        Some(Commands::Demo(_)) if settings.format_given => {
+            Err(Failure::User(l.text("demo-format")))
+        }
         Some(Commands::Demo(args)) => demo(args, l),
         Some(Commands::Reports(args)) => match &args.action {
             None => list_reports(&settings, l),
@@ -488,7 +495,10 @@ fn param_lines(report: &crmsql_engine::Report, lang: Lang, l: &Localizer) -> Vec
             };
             format!(
                 "{option} ({}, {state}){}",
-                param.kind.name(),
+                match param.range {
+                    Some((low, high)) => format!("{} {low}..{high}", param.kind.name()),
+                    None => param.kind.name().to_owned(),
+                },
                 if description.is_empty() {
                     String::new()
                 } else {
@@ -560,6 +570,17 @@ async fn run_report(
         .resolve(&args.report)
         .map_err(|e| from_engine(&e, l))?;
     let given = given_params(&args.period, &args.compare, &args.params, l)?;
+    // Without --format, a file named `.xlsx`, `.csv`… gets that format.
+    let format = match &args.output {
+        Some(path) if !settings.format_given => {
+            OutputFormat::from_file_name(path).unwrap_or(settings.format)
+        }
+        _ => settings.format,
+    };
+    let settings = &Settings {
+        format,
+        ..settings.clone()
+    };
     if settings.format.is_binary() && args.output.is_none() {
         return Err(Failure::User(l.format(
             "format-needs-file",
@@ -604,8 +625,8 @@ async fn run_report(
     }
 }
 
-/// Collects the parameter values of a run: `--period`, `--compare` and each `--param KEY=VALUE`,
-/// a later value of a key replacing an earlier one.
+/// Collects the parameter values of a run: `--period`, `--compare` and each `--param KEY=VALUE`.
+/// A key given twice is an error, since one of the values would be dropped unseen.
 pub fn given_params(
     period: &Option<String>,
     compare: &Option<String>,
@@ -626,7 +647,16 @@ pub fn given_params(
             ));
         };
         let key = key.trim().to_owned();
-        given.retain(|(k, _)| *k != key);
+        if let Some((_, earlier)) = given.iter().find(|(k, _)| *k == key) {
+            return Err(Failure::User(l.format(
+                "param-twice",
+                &[
+                    ("name", Arg::from(&key)),
+                    ("first", Arg::from(earlier)),
+                    ("second", Arg::from(value)),
+                ],
+            )));
+        }
         given.push((key, value.to_owned()));
     }
     Ok(given)
@@ -847,6 +877,30 @@ fn write_atomically(
     write: impl FnOnce(&mut dyn Write) -> Result<(), Failure>,
 ) -> Result<(), Failure> {
     let name = path.display().to_string();
+    // A link is written through: the file it points to gets the result, and the link stays.
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => match std::fs::read_link(path) {
+            Ok(link) => path
+                .parent()
+                .map_or(link.clone(), |parent| parent.join(link)),
+            Err(error) => return Err(from_io(error, &name, l)),
+        },
+        _ => path.to_owned(),
+    };
+    // A device, a pipe or a socket takes the result as it is written: it cannot be replaced.
+    if let Ok(meta) = std::fs::metadata(&target)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .map_err(|e| from_io(e, &name, l))?;
+        let mut buffered = std::io::BufWriter::new(file);
+        write(&mut buffered)?;
+        return buffered.flush().map_err(|e| from_io(e, &name, l));
+    }
+    let path = target.as_path();
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => PathBuf::from("."),

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crmsql_engine::{Engine, OutputFormat, QueryResult};
 use crmsql_i18n::{Arg, Localizer};
@@ -35,7 +35,7 @@ const COMMANDS: &[&str] = &[
     "\\history",
 ];
 
-/// What the shell keeps between statements.
+/// The state the shell keeps between statements.
 pub struct Shell {
     pub view: View,
     /// Whether each statement's time is shown.
@@ -44,6 +44,8 @@ pub struct Shell {
     pub output: Option<(PathBuf, std::fs::File)>,
     /// The last query that ran, for `\save`.
     pub last_query: Option<String>,
+    /// Whether the last query failed, so that `\save` does not save an older one instead.
+    pub last_failed: bool,
     /// The last result with columns, for `\last`.
     pub last_result: Option<QueryResult>,
 }
@@ -55,6 +57,7 @@ impl Shell {
             timing: false,
             output: None,
             last_query: None,
+            last_failed: false,
             last_result: None,
         }
     }
@@ -179,7 +182,13 @@ pub fn run(
             .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
         {
             let name = name.trim().trim_end_matches(';').trim();
-            match save_report(&mut editor, settings, name, shell.last_query.as_deref(), l) {
+            let query = if shell.last_failed {
+                Err(Failure::User(l.text("repl-save-failed")))
+            } else {
+                Ok(shell.last_query.as_deref())
+            };
+            let saved = query.and_then(|query| save_report(&mut editor, settings, name, query, l));
+            match saved {
                 Ok(message) => {
                     let _ = writeln!(stderr, "{message}");
                 }
@@ -213,7 +222,9 @@ pub fn run(
             continue;
         }
 
-        match run_cancellable(runtime, engine, &mut shell, input, l) {
+        let outcome = run_cancellable(runtime, engine, &mut shell, input, l);
+        shell.last_failed = !matches!(outcome, Some(Ok(())));
+        match outcome {
             Some(Ok(())) => shell.last_query = Some(input.to_owned()),
             Some(Err(Failure::BrokenPipe)) => {}
             Some(Err(failure)) => print_failure(&failure, l),
@@ -347,6 +358,21 @@ fn save_report_asking<I: rustyline::history::History>(
         .unwrap_or_else(|| PathBuf::from("queries"));
     let path = folder.join(format!("{name}.sql"));
     let cancelled = || Failure::User(l.text("repl-save-cancelled"));
+    let yes = |answer: &str| {
+        matches!(
+            answer.trim().to_lowercase().as_str(),
+            "да" | "д" | "yes" | "y"
+        )
+    };
+    // A saved report named like a built-in one takes its place in `crmsql run NAME`.
+    if !path.exists() && crmsql_engine::ReportLibrary::is_builtin(name) {
+        let answer = editor
+            .readline(&l.format("repl-save-builtin", &[("name", Arg::from(name))]))
+            .map_err(|_| cancelled())?;
+        if !yes(&answer) {
+            return Err(cancelled());
+        }
+    }
     if path.exists() {
         let answer = editor
             .readline(&l.format(
@@ -354,11 +380,7 @@ fn save_report_asking<I: rustyline::history::History>(
                 &[("path", Arg::from(path.display().to_string()))],
             ))
             .map_err(|_| cancelled())?;
-        let yes = matches!(
-            answer.trim().to_lowercase().as_str(),
-            "да" | "д" | "yes" | "y"
-        );
-        if !yes {
+        if !yes(&answer) {
             return Err(cancelled());
         }
     }
@@ -376,11 +398,18 @@ fn save_report_asking<I: rustyline::history::History>(
     std::fs::create_dir_all(&folder)
         .and_then(|()| std::fs::write(&path, &text))
         .map_err(|e| crate::failure::from_io(e, &path.display().to_string(), l))?;
+    // The command that runs the report names its folder unless crmsql looks there anyway.
+    let command = if folder == Path::new("queries") {
+        format!("crmsql run {name}")
+    } else {
+        format!("crmsql --queries {} run {name}", folder.display())
+    };
     Ok(l.format(
         "repl-saved",
         &[
             ("name", Arg::from(name)),
             ("path", Arg::from(path.display().to_string())),
+            ("command", Arg::from(command)),
         ],
     ))
 }
@@ -480,7 +509,19 @@ pub fn run_command(
         "\\run" => {
             let mut words = argument.split_whitespace();
             let name = words.next().unwrap_or_default();
-            let params: Vec<String> = words.map(str::to_owned).collect();
+            // `KEY=VALUE`, or the options of `crmsql run`: `--period P`, `--compare C`,
+            // `--param KEY=VALUE`.
+            let mut params: Vec<String> = Vec::new();
+            while let Some(word) = words.next() {
+                match word {
+                    "--param" => params.extend(words.next().map(str::to_owned)),
+                    "--period" | "--compare" => {
+                        let key = word.trim_start_matches('-');
+                        params.push(format!("{key}={}", words.next().unwrap_or_default()));
+                    }
+                    other => params.push(other.to_owned()),
+                }
+            }
             let given = crate::app::given_params(&None, &None, &params, l)?;
             let library = crate::app::load_reports(settings, l)?;
             let report = library.resolve(name).map_err(|e| from_engine(&e, l))?;

@@ -7,6 +7,8 @@ mod common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
+#[cfg(unix)]
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -1010,12 +1012,33 @@ fn repl_saves_last_query_as_report() {
             ("\\save deal_count\r", 300),
             ("Число сделок в хранилище\r", 400),
             ("\\save bad name\r", 300),
+            ("SELECT nosuch FROM deals;\r", 500),
+            ("\\save other\r", 300),
+            ("SELECT 1 AS one;\r", 400),
+            ("\\save win_rate\r", 300),
+            ("нет\r", 300),
+            ("\\run sales_by_manager --period 2024 pipeline=x\r", 600),
+            ("\\run sales_by_manager --period 2024\r", 600),
             ("\\q\r", 300),
         ],
     );
     assert!(
         shown.contains("сохранять нечего"),
         "nothing to save before a query"
+    );
+    assert!(
+        shown.contains("последний запрос завершился ошибкой"),
+        "a failed query is not replaced by an older one"
+    );
+    assert!(shown.contains("win_rate — встроенный отчёт"), "{shown}");
+    assert!(!home.path().join("queries/win_rate.sql").exists());
+    assert!(
+        shown.contains("у отчёта «sales_by_manager» нет параметра «pipeline»"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("manager,deals_won,revenue,avg_check"),
+        "\\run takes --period: {shown}"
     );
     assert!(shown.contains("Отчёт deal_count сохранён"), "saved");
     assert!(
@@ -1985,4 +2008,74 @@ fn product_and_full_profitability() {
         .arg(demo_export())
         .args(&arguments));
     assert!(check.status.success(), "{}", stderr(&check));
+}
+
+/// `--output` writes through a link and into a pipe, and without `--format` takes the format
+/// from the file name.
+#[cfg(unix)]
+#[test]
+fn output_to_links_pipes_and_named_formats() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+    let run_to = |path: &Path, extra: &[&str]| {
+        run(crmsql(home.path())
+            .arg("--warehouse")
+            .arg(&warehouse)
+            .args(extra)
+            .args(["run", "sales_by_manager", "--output"])
+            .arg(path))
+    };
+    let real = home.path().join("real.txt");
+    std::fs::write(&real, "old").unwrap();
+    let link = home.path().join("link.csv");
+    std::os::unix::fs::symlink("real.txt", &link).unwrap();
+    assert!(run_to(&link, &[]).status.success());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        written.starts_with("manager,deals_won,revenue,avg_check\n"),
+        "{written}"
+    );
+
+    let pipe = home.path().join("pipe.csv");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
+    };
+    assert!(run_to(&pipe, &[]).status.success());
+    assert_eq!(reader.join().unwrap(), written);
+    assert!(std::fs::metadata(&pipe).unwrap().file_type().is_fifo());
+
+    // `.xlsx` makes a workbook (a ZIP file); `--format` still decides when given.
+    let book = home.path().join("managers.xlsx");
+    assert!(run_to(&book, &[]).status.success());
+    assert_eq!(&std::fs::read(&book).unwrap()[..2], b"PK");
+    let table = home.path().join("managers.json");
+    assert!(run_to(&table, &["--format", "csv"]).status.success());
+    assert!(
+        std::fs::read_to_string(&table)
+            .unwrap()
+            .starts_with("manager,")
+    );
 }

@@ -2307,3 +2307,79 @@ fn bad_targets_and_files_explained() {
         stderr(&output)
     );
 }
+
+/// Ad spend and product cost files keep only rows the reports can use: an empty channel or
+/// spend, a negative spend or click count and a cost share outside 0–100 go to the rejects file
+/// with their reason, and a cost share may carry a percent sign.
+#[test]
+fn standard_tables_reject_impossible_values() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    let spend = home.path().join("spend.csv");
+    std::fs::write(
+        &spend,
+        "Дата;Канал;Кампания;Расход;Клики;Показы\n01.06.2024;yandex;a;100;10;100\n\
+         02.06.2024;yandex;b;-500;10;100\n03.06.2024;;a;100;10;100\n04.06.2024;vk;a;;10;100\n\
+         05.06.2024;vk;a;100;-3;100\n",
+    )
+    .unwrap();
+    let costs = home.path().join("costs.csv");
+    std::fs::write(
+        &costs,
+        "Товар;Себестоимость %\nА;150\nБ;-10\nВ;0,45\n;50\nГ;\nД;55 %\n",
+    )
+    .unwrap();
+    let output = import(home.path(), &warehouse, &[&spend, &costs]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let reasons = |table: &str| -> Vec<(String, String, String)> {
+        read_export(&warehouse.join(format!("_rejects/{table}.csv")))
+            .iter()
+            .map(|r| {
+                (
+                    r["line"].clone(),
+                    r["column"].clone(),
+                    r["reason_code"].clone(),
+                )
+            })
+            .collect()
+    };
+    let owned = |rows: &[(&str, &str, &str)]| -> Vec<(String, String, String)> {
+        rows.iter()
+            .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        reasons("ad_spend"),
+        owned(&[
+            ("3", "Расход", "negative_value"),
+            ("4", "Канал", "missing_value"),
+            ("5", "Расход", "missing_value"),
+            ("6", "Клики", "negative_value"),
+        ])
+    );
+    assert_eq!(
+        reasons("product_costs"),
+        owned(&[
+            ("2", "Себестоимость %", "percent_out_of_range"),
+            ("3", "Себестоимость %", "percent_out_of_range"),
+            ("5", "Товар", "missing_value"),
+            ("6", "Себестоимость %", "missing_value"),
+        ])
+    );
+    let kept = query(
+        home.path(),
+        &warehouse,
+        "SELECT product, cost_pct FROM product_costs ORDER BY product",
+    );
+    let kept: Vec<(String, String)> = kept
+        .iter()
+        .map(|r| (r["product"].clone(), r["cost_pct"].clone()))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("В".to_owned(), "0.45".to_owned()),
+            ("Д".to_owned(), "55.0".to_owned())
+        ]
+    );
+}

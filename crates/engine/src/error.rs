@@ -7,7 +7,7 @@ use crmsql_schema::WarehouseError;
 use datafusion::error::DataFusionError;
 
 /// Error while planning or running a query, or loading a report.
-/// What is wrong with a report's header comment.
+/// A fault in a report's header comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeaderProblem {
     /// The file has no query, only comments or nothing.
@@ -143,7 +143,7 @@ impl Localize for EngineError {
                         ("available", Arg::from(available.join(", "))),
                     ],
                 );
-                // The standard tables come from files of their own: say which.
+                // The standard tables come from files of their own, named in the hint.
                 let hint = match name.as_str() {
                     "purchases" => Some("table-hint-purchases"),
                     "product_costs" => Some("table-hint-product-costs"),
@@ -220,6 +220,21 @@ impl Localize for EngineError {
                                     known.join(", ")
                                 }),
                             ),
+                        ],
+                    ),
+                    ParamProblem::OutOfRange {
+                        name,
+                        value,
+                        low,
+                        high,
+                    } => l.format(
+                        "param-out-of-range",
+                        &[
+                            ("report", report),
+                            ("name", Arg::from(name)),
+                            ("value", Arg::from(value)),
+                            ("low", Arg::from(format!("{low}"))),
+                            ("high", Arg::from(format!("{high}"))),
                         ],
                     ),
                     ParamProblem::Invalid { name, kind, value } => l.format(

@@ -51,6 +51,20 @@ impl OutputFormat {
         matches!(self, OutputFormat::Parquet | OutputFormat::Xlsx)
     }
 
+    /// Returns the format a file name's extension stands for: `.csv`, `.json`, `.md`,
+    /// `.parquet` or `.xlsx`. Other names, `.txt` among them, give none.
+    pub fn from_file_name(path: &std::path::Path) -> Option<OutputFormat> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "csv" => Some(OutputFormat::Csv),
+            "json" => Some(OutputFormat::Json),
+            "md" | "markdown" => Some(OutputFormat::Markdown),
+            "parquet" => Some(OutputFormat::Parquet),
+            "xlsx" => Some(OutputFormat::Xlsx),
+            _ => None,
+        }
+    }
+
     /// Returns the usual file extension of the format, for files a batch run names itself.
     pub fn extension(self) -> &'static str {
         match self {

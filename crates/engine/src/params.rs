@@ -101,7 +101,10 @@ impl ParamType {
             }
             ParamType::Number => {
                 let number: f64 = trimmed.replace(',', ".").replace(' ', "").parse().ok()?;
-                ScalarValue::Float64(Some(number).filter(|n| n.is_finite()))
+                if !number.is_finite() {
+                    return None;
+                }
+                ScalarValue::Float64(Some(number))
             }
             ParamType::Money => ScalarValue::Decimal128(Some(cents(trimmed)?), 18, 2),
             ParamType::Date => {
@@ -154,7 +157,7 @@ fn cents(text: &str) -> Option<i128> {
 }
 
 /// A parameter declared in a report's header.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParamSpec {
     pub name: String,
     pub kind: ParamType,
@@ -163,12 +166,15 @@ pub struct ParamSpec {
     /// Whether a run must give a value. A parameter that is neither required nor defaulted is
     /// NULL when not given, and the `[[ ]]` clauses that name it drop out.
     pub required: bool,
+    /// The smallest and largest value a number may take, both allowed (`int 1..24`).
+    pub range: Option<(f64, f64)>,
     pub description_ru: String,
     pub description_en: Option<String>,
 }
 
 impl ParamSpec {
-    /// Parses the text after `-- param:`: `NAME TYPE [= DEFAULT] [required] [| description]`.
+    /// Parses the text after `-- param:`: `NAME TYPE [MIN..MAX] [= DEFAULT] [required]
+    /// [| description]`. A range is for `int`, `number` and `money`.
     pub fn parse(text: &str) -> Result<ParamSpec, HeaderProblem> {
         let (head, description) = match text.split_once('|') {
             Some((head, description)) => (head, description.trim()),
@@ -179,9 +185,11 @@ impl ParamSpec {
             None => (head, None),
         };
         let words: Vec<&str> = head.split_whitespace().collect();
-        let (name, kind, required) = match words.as_slice() {
-            [name, kind] => (*name, *kind, false),
-            [name, kind, "required"] => (*name, *kind, true),
+        let (name, kind, range, required) = match words.as_slice() {
+            [name, kind] => (*name, *kind, None, false),
+            [name, kind, "required"] => (*name, *kind, None, true),
+            [name, kind, range] => (*name, *kind, Some(*range), false),
+            [name, kind, range, "required"] => (*name, *kind, Some(*range), true),
             _ => return Err(HeaderProblem::BadParam(text.trim().to_owned())),
         };
         if !is_name(name) {
@@ -193,8 +201,31 @@ impl ParamSpec {
                 kind: kind.to_owned(),
             });
         };
+        let range = match range {
+            None => None,
+            Some(range) => {
+                let bounds = range.split_once("..").and_then(|(low, high)| {
+                    Some((
+                        low.trim().parse::<f64>().ok()?,
+                        high.trim().parse::<f64>().ok()?,
+                    ))
+                });
+                match bounds {
+                    Some((low, high))
+                        if low <= high
+                            && matches!(
+                                kind,
+                                ParamType::Int | ParamType::Number | ParamType::Money
+                            ) =>
+                    {
+                        Some((low, high))
+                    }
+                    _ => return Err(HeaderProblem::BadParam(text.trim().to_owned())),
+                }
+            }
+        };
         if let Some(default) = &default
-            && kind.value(default).is_none()
+            && (kind.value(default).is_none() || !in_range(kind, default, range))
         {
             return Err(HeaderProblem::BadDefault {
                 name: name.to_owned(),
@@ -207,10 +238,25 @@ impl ParamSpec {
             kind,
             default: default.filter(|d| !d.is_empty()),
             required,
+            range,
             description_ru: description.to_owned(),
             description_en: None,
         })
     }
+}
+
+/// Returns whether a number given as text lies in `range`; true without a range.
+fn in_range(kind: ParamType, text: &str, range: Option<(f64, f64)>) -> bool {
+    let Some((low, high)) = range else {
+        return true;
+    };
+    let number = match kind.value(text) {
+        Some(ScalarValue::Int64(Some(n))) => n as f64,
+        Some(ScalarValue::Float64(Some(n))) => n,
+        Some(ScalarValue::Decimal128(Some(cents), _, _)) => cents as f64 / 100.0,
+        _ => return false,
+    };
+    (low..=high).contains(&number)
 }
 
 fn is_name(text: &str) -> bool {
@@ -221,7 +267,7 @@ fn is_name(text: &str) -> bool {
 }
 
 /// A problem with the values a run gives, found before any query runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ParamProblem {
     /// The report has no parameter of this name.
     Unknown { name: String, known: Vec<String> },
@@ -233,6 +279,13 @@ pub enum ParamProblem {
     },
     /// A required parameter has no value.
     Missing { name: String },
+    /// A number outside the parameter's range.
+    OutOfRange {
+        name: String,
+        value: String,
+        low: f64,
+        high: f64,
+    },
     /// The query names `$name`, but the header declares no such parameter.
     Undeclared { name: String },
     /// A `[[` opens an optional clause that no `]]` closes.
@@ -267,6 +320,16 @@ pub fn prepare(
                 value: text.clone(),
             });
         };
+        if let Some((low, high)) = spec.range
+            && !in_range(spec.kind, text, spec.range)
+        {
+            return Err(ParamProblem::OutOfRange {
+                name: name.clone(),
+                value: text.clone(),
+                low,
+                high,
+            });
+        }
         values.insert(name.clone(), value);
     }
     for spec in specs {
@@ -421,6 +484,39 @@ mod tests {
         assert!(ParamSpec::parse("x money = много").is_err());
         assert!(ParamSpec::parse("x colour").is_err());
         assert!(ParamSpec::parse("1x text").is_err());
+    }
+
+    #[test]
+    fn ranges_and_finite_numbers() {
+        let horizon = ParamSpec::parse("horizon int 1..24 = 3 | Months").unwrap();
+        assert_eq!(horizon.range, Some((1.0, 24.0)));
+        let margin = ParamSpec::parse("margin number 0..100 required").unwrap();
+        assert!(margin.required);
+        let sql = "SELECT $horizon";
+        let run = |value: &str| {
+            prepare(
+                sql,
+                std::slice::from_ref(&horizon),
+                &[("horizon".to_owned(), value.to_owned())],
+            )
+        };
+        assert!(run("24").is_ok());
+        assert!(matches!(
+            run("25"),
+            Err(ParamProblem::OutOfRange {
+                low: 1.0,
+                high: 24.0,
+                ..
+            })
+        ));
+        assert!(matches!(run("0"), Err(ParamProblem::OutOfRange { .. })));
+        for bad in ["NaN", "inf", "1e400"] {
+            assert_eq!(ParamType::Number.value(bad), None, "{bad}");
+        }
+        // A default outside the range, a range on text and a reversed range are header errors.
+        assert!(ParamSpec::parse("h int 1..24 = 30").is_err());
+        assert!(ParamSpec::parse("t text 1..2").is_err());
+        assert!(ParamSpec::parse("h int 5..1").is_err());
     }
 
     #[test]

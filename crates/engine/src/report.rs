@@ -126,7 +126,7 @@ fn has_query(text: &str) -> bool {
 }
 
 /// A saved report.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub name: String,
     pub description_ru: String,
@@ -363,6 +363,13 @@ impl ReportLibrary {
         let mut reports = read_folder(entries, &mut broken);
         reports.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(ReportLibrary { reports, broken })
+    }
+
+    /// Returns whether `name` is one of the reports built into crmsql.
+    pub fn is_builtin(name: &str) -> bool {
+        BUILTIN_REPORTS
+            .iter()
+            .any(|(file, _)| file.strip_suffix(".sql") == Some(name))
     }
 
     /// Returns the report files that could not be read, with what is wrong with each.

@@ -1,11 +1,11 @@
 //! `avg_check(amount)`: the average check, sum of the non-NULL amounts divided by their count.
 
 use datafusion::arrow::datatypes::{DataType, FieldRef};
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::functions_aggregate::average::Avg;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, GroupsAccumulator, ReversedUDAF, Signature,
+    Accumulator, AggregateUDFImpl, GroupsAccumulator, ReversedUDAF, Signature, Volatility,
 };
 
 /// Average check of a set of deals or purchases.
@@ -17,11 +17,17 @@ use datafusion::logical_expr::{
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct AvgCheck {
     inner: Avg,
+    /// One argument, checked by [`AggregateUDFImpl::coerce_types`] so that text gets a plain
+    /// message instead of `AVG`'s list of signatures.
+    signature: Signature,
 }
 
 impl AvgCheck {
     pub fn new() -> Self {
-        AvgCheck { inner: Avg::new() }
+        AvgCheck {
+            inner: Avg::new(),
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
     }
 }
 
@@ -37,7 +43,7 @@ impl AggregateUDFImpl for AvgCheck {
     }
 
     fn signature(&self) -> &Signature {
-        self.inner.signature()
+        &self.signature
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
@@ -72,7 +78,27 @@ impl AggregateUDFImpl for AvgCheck {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.inner.coerce_types(arg_types)
+        match arg_types {
+            [kind] if kind.is_null() || kind.is_integer() || kind.is_floating() => {
+                Ok(vec![DataType::Float64])
+            }
+            [kind @ (DataType::Decimal128(_, _) | DataType::Decimal256(_, _))] => {
+                Ok(vec![kind.clone()])
+            }
+            [DataType::Dictionary(_, value)] => self.coerce_types(&[value.as_ref().clone()]),
+            [kind] => {
+                let what = match kind {
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "text".to_owned(),
+                    DataType::Boolean => "true or false".to_owned(),
+                    other => other.to_string(),
+                };
+                plan_err!("avg_check takes an amount, a number such as budget, not {what}")
+            }
+            _ => plan_err!(
+                "avg_check takes one amount, such as avg_check(budget); {} arguments were given",
+                arg_types.len()
+            ),
+        }
     }
 
     fn default_value(&self, data_type: &DataType) -> Result<ScalarValue> {

@@ -114,6 +114,8 @@ help-show = Show a report: description, parameters and SQL
 help-show-report = Report name or path to a .sql file
 param-syntax = --param "{ $value }": expected KEY=VALUE, such as --param manager=Maria
 param-invalid = parameter { $name } of report "{ $report }": "{ $value }" is not { $type }
+param-out-of-range = parameter { $name } of report "{ $report }": { $value } is out of range, from { $low } to { $high }
+param-twice = parameter { $name } is given twice: "{ $first }" and "{ $second }"; keep one value (--period and --compare give the parameters period and compare too)
 param-missing = report "{ $report }" needs parameter { $name }: give it with --param { $name }=VALUE
 param-undeclared = report "{ $report }" uses ${ $name }, but its header has no line "-- param: { $name } TYPE"; add one
 param-unclosed = report "{ $report }" opens an optional clause with "[[" that no "]]" closes; close it
@@ -164,6 +166,7 @@ demo-warehouse-created = The warehouse { $path } was empty, so the demo export w
 }, file { $export }), with the ad spend, other expenses and product costs of the folder { $folder }.
     To work with your own data, import an amoCRM export: crmsql import FILE.csv
 
+demo-format = crmsql demo writes an amoCRM export as CSV; --format does not apply to it
 demo-now = On demo data, periods such as last_month count from { $day }, the day of the demo export.
 
 help-crmsql = crmsql: SQL analytics over amoCRM exports: average check, pipelines, managers, channels.
@@ -236,7 +239,9 @@ repl-save-cancelled = the report was not saved
 repl-save-replace = { $path } exists. Replace it? (yes/no):{" "}
 repl-save-description = Report description:{" "}
 repl-save-no-description = the report was not saved: it needs a description that says what it shows
-repl-saved = Report { $name } saved to { $path }; run it with crmsql run { $name }
+repl-saved = Report { $name } saved to { $path }; run it with { $command }
+repl-save-failed = nothing to save: the last query failed; fix it, run it and type \save NAME again
+repl-save-builtin = { $name } is a built-in report; the saved one will take its place in crmsql run { $name }. Save it? (yes/no):{" "}
 repl-save-shell-only = \save works in the interactive shell: start crmsql, run a query, then type \save NAME
 repl-help = Commands:
     \d                 list tables
@@ -318,6 +323,9 @@ reject-line-break = line break in a single-line column: a stray quote probably g
 reject-invalid-number = not a number; expected, for example, 3.75 or 1 234,5
 reject-invalid-boolean = not yes or no; expected да/нет, yes/no, true/false or 1/0
 reject-invalid-month = not a month; expected, for example, 2024-03, 03.2024 or March 2024
+reject-missing-value = an empty cell in column "{ $column }", which the row needs; fill it in
+reject-negative-value = a negative value in column "{ $column }": spend, clicks and impressions cannot be below zero
+reject-percent-out-of-range = a cost share must be from 0 to 100 percent
 import-strict-rejected = import cancelled: --strict is set and table { $table } has { $rejected ->
         [one] { $rejected } rejected row
        *[other] { $rejected } rejected rows

@@ -129,6 +129,8 @@ help-show = Показать отчёт: описание, параметры и
 help-show-report = Имя отчёта или путь к .sql-файлу
 param-syntax = --param «{ $value }»: нужен вид КЛЮЧ=ЗНАЧЕНИЕ, например --param manager=Мария
 param-invalid = параметр { $name } отчёта «{ $report }»: «{ $value }» — не { $type }
+param-out-of-range = параметр { $name } отчёта «{ $report }»: { $value } — вне допустимых значений, от { $low } до { $high }
+param-twice = параметр { $name } задан дважды: «{ $first }» и «{ $second }»; оставьте одно значение (--period и --compare тоже задают параметры period и compare)
 param-missing = отчёту «{ $report }» нужен параметр { $name }: задайте его через --param { $name }=ЗНАЧЕНИЕ
 param-undeclared = в отчёте «{ $report }» используется ${ $name }, но в заголовке нет строки «-- param: { $name } ТИП»; добавьте её
 param-unclosed = в отчёте «{ $report }» необязательная часть запроса открыта «[[», но не закрыта «]]»; закройте её
@@ -180,6 +182,7 @@ demo-warehouse-created = Хранилище { $path } было пустым: в 
 }, файл { $export }), с расходами на рекламу, прочими расходами и себестоимостью товаров из папки { $folder }.
     Чтобы работать со своими данными, загрузите выгрузку из amoCRM: crmsql import ФАЙЛ.csv
 
+demo-format = crmsql demo пишет выгрузку amoCRM в CSV; --format к нему не относится
 demo-now = На демо-данных периоды вроде last_month отсчитываются от { $day }, дня демо-выгрузки.
 
 help-crmsql = crmsql — SQL-аналитика по выгрузкам amoCRM: средний чек, воронки, менеджеры, каналы.
@@ -252,8 +255,10 @@ repl-save-nothing = сохранять нечего: сначала выполн
 repl-save-cancelled = отчёт не сохранён
 repl-save-replace = Файл { $path } уже есть. Заменить? (да/нет):{" "}
 repl-save-description = Описание отчёта:{" "}
-repl-save-no-description = отчёт не сохранён: нужно описание, чтобы отчёт было понятно, что он показывает
-repl-saved = Отчёт { $name } сохранён в { $path }; запуск: crmsql run { $name }
+repl-save-no-description = отчёт не сохранён: нужно описание — по нему видно, что показывает отчёт
+repl-saved = Отчёт { $name } сохранён в { $path }; запуск: { $command }
+repl-save-failed = сохранять нечего: последний запрос завершился ошибкой; исправьте его, выполните и снова наберите \save ИМЯ
+repl-save-builtin = { $name } — встроенный отчёт; сохранённый отчёт займёт его место в crmsql run { $name }. Сохранить? (да/нет):{" "}
 repl-save-shell-only = \save работает в интерактивной оболочке: запустите crmsql, выполните запрос и наберите \save ИМЯ
 repl-help = Команды:
     \d                 список таблиц
@@ -337,6 +342,9 @@ reject-line-break = перенос строки в однострочном ст
 reject-invalid-number = не число; ожидается, например, 3.75 или 1 234,5
 reject-invalid-boolean = не «да» или «нет»; ожидается да/нет, yes/no, true/false или 1/0
 reject-invalid-month = не месяц; ожидается, например, 2024-03, 03.2024 или «март 2024»
+reject-missing-value = пустая ячейка в столбце «{ $column }», без которого строка не имеет смысла; заполните её
+reject-negative-value = отрицательное значение в столбце «{ $column }»: расход, клики и показы не бывают меньше нуля
+reject-percent-out-of-range = доля себестоимости должна быть от 0 до 100 процентов
 import-strict-rejected = импорт отменён: задан --strict, а в таблице { $table } { $rejected ->
         [one] отклонена { $rejected } строка
         [few] отклонены { $rejected } строки

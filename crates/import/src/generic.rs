@@ -960,6 +960,45 @@ fn parse_value(read_as: ColumnType, text: &str, zone: chrono_tz::Tz) -> Result<C
     })
 }
 
+/// Checks a cell of a standard table against the table's rules and returns the reason code of
+/// the rule it breaks. The codes are `missing_value` for an empty cell the reports need,
+/// `negative_value` for spend, clicks or impressions below zero, and `percent_out_of_range` for a
+/// cost share outside 0–100.
+fn standard_rule(shape: Shape, column: &str, cell: &Cell) -> Option<&'static str> {
+    let required = match shape {
+        Shape::AdSpend => matches!(column, "date" | "channel" | "spend"),
+        Shape::Expenses => matches!(column, "month" | "category" | "amount"),
+        Shape::ProductCosts => matches!(column, "product" | "cost_pct"),
+        Shape::Purchases => matches!(column, "customer_id" | "date" | "amount"),
+        Shape::Other => false,
+    };
+    let empty = match cell {
+        Cell::Null => true,
+        Cell::Text(text) => text.is_empty(),
+        _ => false,
+    };
+    if required && empty {
+        return Some("missing_value");
+    }
+    let negative = match cell {
+        Cell::Int(n) => *n < 0,
+        Cell::Money(n) => *n < 0,
+        Cell::Float(n) => *n < 0.0,
+        _ => false,
+    };
+    if shape == Shape::AdSpend && matches!(column, "spend" | "clicks" | "impressions") && negative {
+        return Some("negative_value");
+    }
+    if shape == Shape::ProductCosts
+        && column == "cost_pct"
+        && let Cell::Float(share) = cell
+        && !(0.0..=100.0).contains(share)
+    {
+        return Some("percent_out_of_range");
+    }
+    None
+}
+
 fn days(date: chrono::NaiveDate) -> i32 {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     i32::try_from((date - epoch).num_days()).unwrap_or_default()
@@ -977,6 +1016,7 @@ pub(crate) struct KeysSeen {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn import_file(
     source: &TextSource,
+    shape: Shape,
     columns: &[PlannedColumn],
     writer: &mut TableWriter,
     rejects: &mut RejectsWriter,
@@ -1043,13 +1083,33 @@ pub(crate) fn import_file(
         let mut failure = None;
         for column in columns {
             let text = &record.fields[column.position];
-            match parse_value(column.read_as, text, zone) {
+            // A cost share may carry its percent sign: `62 %`.
+            let parsed = if shape == Shape::ProductCosts && column.def.name == "cost_pct" {
+                parse_value(column.read_as, text.trim().trim_end_matches('%'), zone)
+            } else {
+                parse_value(column.read_as, text, zone)
+            };
+            match parsed {
                 Ok(cell) => cells.push(cell),
                 Err(error) => {
                     failure = Some((column, text.clone(), error));
                     break;
                 }
             }
+        }
+        // The standard tables' own rules: what must be there, and what cannot be negative.
+        let broken_rule = columns.iter().zip(&cells).find_map(|(column, cell)| {
+            standard_rule(shape, &column.def.name, cell).map(|code| (column, code))
+        });
+        if let Some((column, code)) = broken_rule {
+            let label = &source.labels[column.position];
+            let reason = l.format(
+                &format!("reject-{}", code.replace('_', "-")),
+                &[("column", Arg::from(label))],
+            );
+            let value = record.fields[column.position].clone();
+            reject(rejects, label, &value, code, reason)?;
+            continue;
         }
         if let Some((column, value, error)) = failure {
             let reason = l.format(error.message_id(), &[("timezone", Arg::from(zone.name()))]);
@@ -1147,7 +1207,16 @@ pub(crate) fn import_files(
         let columns = plan(source, input)?;
         let defs: Vec<ColumnDef> = columns.iter().map(|c| c.def.clone()).collect();
         let mut writer = TableWriter::create(transaction, table, &defs, zone.name())?;
-        let meta = import_file(source, &columns, &mut writer, rejects, &mut keys, zone, l)?;
+        let meta = import_file(
+            source,
+            input.shape,
+            &columns,
+            &mut writer,
+            rejects,
+            &mut keys,
+            zone,
+            l,
+        )?;
         files.extend(writer.finish()?);
         metas.push(meta);
     }
