@@ -523,10 +523,16 @@ fn show_report(settings: &Settings, name: &str, l: &Localizer) -> Result<(), Fai
     }
     text.push_str(&format!(
         "\n{}\n\n{}",
-        l.format(
-            "report-origin",
-            &[("path", Arg::from(report.origin_text()))]
-        ),
+        match &report.origin {
+            crmsql_engine::report::ReportOrigin::Builtin(file) => l.format(
+                "report-origin-builtin",
+                &[("file", Arg::from(format!("queries/{file}")))]
+            ),
+            crmsql_engine::report::ReportOrigin::File(_) => l.format(
+                "report-origin",
+                &[("path", Arg::from(report.origin_text()))]
+            ),
+        },
         report.sql.trim_end()
     ));
     let mut stdout = crate::failure::Stdout;

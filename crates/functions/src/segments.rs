@@ -70,11 +70,13 @@ fn checked_breaks<'a>(breaks: &'a Float64Array, labels: Option<&StringArray>) ->
     if let Some(labels) = labels
         && labels.len() != values.len() + 1
     {
+        let count =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         return exec_err!(
-            "segment_bucket: {} thresholds make {} segments, but {} labels are given",
-            values.len(),
-            values.len() + 1,
-            labels.len()
+            "segment_bucket: {} {}, but {} given",
+            count(values.len(), "threshold makes", "thresholds make"),
+            count(values.len() + 1, "segment", "segments"),
+            count(labels.len(), "label is", "labels are")
         );
     }
     Ok(values)

@@ -110,6 +110,7 @@ param-required = required
 param-optional = optional
 report-params-heading = Parameters:
 report-origin = File: { $path }
+report-origin-builtin = A report built into crmsql ({ $file } in the sources); to change it, save a copy under the same name in the queries folder
 help-show = Show a report: description, parameters and SQL
 help-show-report = Report name or path to a .sql file
 param-syntax = --param "{ $value }": expected KEY=VALUE, such as --param manager=Maria

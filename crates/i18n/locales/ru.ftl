@@ -125,6 +125,7 @@ param-required = обязательный
 param-optional = необязательный
 report-params-heading = Параметры:
 report-origin = Файл: { $path }
+report-origin-builtin = Встроенный отчёт crmsql (в исходниках — { $file }); чтобы изменить его, сохраните копию в папку queries под тем же именем
 help-show = Показать отчёт: описание, параметры и SQL
 help-show-report = Имя отчёта или путь к .sql-файлу
 param-syntax = --param «{ $value }»: нужен вид КЛЮЧ=ЗНАЧЕНИЕ, например --param manager=Мария
