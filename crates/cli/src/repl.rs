@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use crmsql_engine::{Engine, OutputFormat, QueryResult};
 use crmsql_i18n::{Arg, Localizer};
+use rustyline::Editor;
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
-use rustyline::{Completer, Editor, Helper, Highlighter, Hinter};
 
 use crate::app::{Settings, data_folder, demo_now_note};
+use crate::complete::{Names, ShellHelper};
 use crate::failure::{Failure, from_engine, from_io};
 use crate::print::{View, write_query_result};
 use crate::table::TableStyle;
@@ -63,23 +63,9 @@ impl Shell {
     }
 }
 
-/// Accepts a line when it is a backslash command or the statement ends with `;`.
-#[derive(Completer, Helper, Highlighter, Hinter)]
-struct StatementValidator;
-
-impl Validator for StatementValidator {
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        Ok(if statement_complete(ctx.input()) {
-            ValidationResult::Valid(None)
-        } else {
-            ValidationResult::Incomplete
-        })
-    }
-}
-
 /// Reports whether the input is ready to run: empty, a backslash command, or SQL whose last
 /// character outside comments and quotes is `;`.
-fn statement_complete(input: &str) -> bool {
+pub(crate) fn statement_complete(input: &str) -> bool {
     let trimmed = input.trim();
     if trimmed.is_empty() || trimmed.starts_with('\\') {
         return true;
@@ -135,9 +121,13 @@ pub fn run(
         .max_history_size(10_000)
         .map_err(|e| Failure::Internal(e.to_string()))?
         .build();
-    let mut editor: Editor<StatementValidator, FileHistory> =
+    let mut editor: Editor<ShellHelper, FileHistory> =
         Editor::with_config(config).map_err(|e| Failure::Internal(e.to_string()))?;
-    editor.set_helper(Some(StatementValidator));
+    let names = completion_names(runtime, engine, settings);
+    editor.set_helper(Some(ShellHelper::new(
+        names,
+        crate::complete::colour_wanted(),
+    )));
 
     let history = history_path(settings);
     if let Some(parent) = history.parent() {
@@ -316,24 +306,60 @@ fn show_result(shell: &mut Shell, result: &QueryResult, l: &Localizer) -> Result
     }
 }
 
+/// Reads the names completion offers: tables with their columns, functions, reports and
+/// commands. A table that cannot be described still offers its name.
+fn completion_names(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    settings: &Settings,
+) -> Names {
+    let mut names = Names::default();
+    for table in engine.table_names() {
+        let columns = runtime
+            .block_on(engine.describe(&table, settings.lang))
+            .map(|columns| columns.into_iter().map(|c| c.name).collect())
+            .unwrap_or_default();
+        names.tables.insert(table, columns);
+    }
+    names.crm_functions = crate::functions::CRM_FUNCTIONS
+        .iter()
+        .map(|(name, _)| (*name).to_owned())
+        .collect();
+    names.functions = crate::functions::builtin_functions(engine)
+        .into_iter()
+        .map(|(name, _)| name)
+        .chain(names.crm_functions.iter().cloned())
+        .collect();
+    names.reports = crmsql_engine::ReportLibrary::load(&settings.report_folders)
+        .map(|library| library.reports().iter().map(|r| r.name.clone()).collect())
+        .unwrap_or_default();
+    names.commands = COMMANDS.iter().map(|c| (*c).to_owned()).collect();
+    names
+}
+
 /// Saves the last query as a report `NAME.sql` in the first report folder, asking for its
 /// description. Returns the message with its path and the command that runs it.
 fn save_report<I: rustyline::history::History>(
-    editor: &mut Editor<StatementValidator, I>,
+    editor: &mut Editor<ShellHelper, I>,
     settings: &Settings,
     name: &str,
     query: Option<&str>,
     l: &Localizer,
 ) -> Result<String, Failure> {
     // Replies typed at these prompts are plain text, not statements that wait for `;`.
-    editor.set_helper(None);
+    let asking = |editor: &mut Editor<ShellHelper, I>, on: bool| {
+        if let Some(helper) = editor.helper_mut() {
+            helper.set_asking(on);
+        }
+    };
+    asking(editor, true);
     let saved = save_report_asking(editor, settings, name, query, l);
-    editor.set_helper(Some(StatementValidator));
+    asking(editor, false);
     saved
 }
 
 fn save_report_asking<I: rustyline::history::History>(
-    editor: &mut Editor<StatementValidator, I>,
+    editor: &mut Editor<ShellHelper, I>,
     settings: &Settings,
     name: &str,
     query: Option<&str>,

@@ -2079,3 +2079,52 @@ fn output_to_links_pipes_and_named_formats() {
             .starts_with("manager,")
     );
 }
+
+/// Tab completes a table after FROM, a column and a function in the shell; the statements only
+/// run, and give their values, when the completed names are right.
+#[test]
+fn repl_completes_tables_columns_and_functions() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+    let expected = query(
+        home.path(),
+        &warehouse,
+        "SELECT count(*) AS n, sum(budget) AS s, avg_check(budget) AS a FROM deals",
+    );
+    let args = format!("--warehouse {} --format csv", warehouse.display());
+    let shown = run_repl(
+        home.path(),
+        &args,
+        &[
+            ("SELECT count(*) AS n FROM dea\t", 400),
+            (";\r", 600),
+            ("SELECT sum(budg\t", 400),
+            (") AS s FROM deals;\r", 600),
+            ("SELECT avg_ch\t", 400),
+            ("(budget) AS a FROM deals;\r", 600),
+            ("\\q\r", 300),
+        ],
+    );
+    assert!(
+        shown.contains(&format!("n\r\n{}\r\n", expected[0]["n"])),
+        "table completed"
+    );
+    assert!(
+        shown.contains(&format!("s\r\n{}\r\n", expected[0]["s"])),
+        "column completed"
+    );
+    assert!(
+        shown.contains(&format!("a\r\n{}\r\n", expected[0]["a"])),
+        "function completed"
+    );
+    assert!(!shown.contains("ошибка"), "no statement failed");
+}
