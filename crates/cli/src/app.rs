@@ -14,7 +14,7 @@ use crmsql_schema::Warehouse;
 use crate::args::{
     Cli, Commands, DemoArgs, FormatArg, ImportArgs, ReportsAction, RunAllArgs, RunArgs,
 };
-use crate::failure::{Failure, from_engine, from_import, from_io, from_warehouse};
+use crate::failure::{Failure, from_engine, from_import, from_io, from_sql, from_warehouse};
 use crate::print::{View, import_summary, write_query_result};
 use crate::table::TableStyle;
 
@@ -552,12 +552,12 @@ pub async fn run_sql_text(
             &[("format", Arg::from(view.format.extension()))],
         )));
     }
-    let statements = engine.parse(sql).map_err(|e| from_engine(&e, l))?;
+    let statements = engine.parse(sql).map_err(|e| from_sql(&e, sql, l))?;
     for statement in statements {
         let result = engine
             .execute(statement)
             .await
-            .map_err(|e| from_engine(&e, l))?;
+            .map_err(|e| from_sql(&e, sql, l))?;
         let mut stdout = crate::failure::Stdout;
         write_query_result(&mut stdout, &result, view, l).map_err(|e| from_engine(&e, l))?;
         stdout.flush().map_err(|e| from_io(e, "<stdout>", l))?;

@@ -102,6 +102,15 @@ pub fn from_engine(error: &EngineError, l: &Localizer) -> Failure {
     }
 }
 
+/// Describes an error of the statements in `sql` with the line at fault, a caret under it and
+/// a hint, for SQL the user typed.
+pub fn from_sql(error: &EngineError, sql: &str, l: &Localizer) -> Failure {
+    match from_engine(error, l) {
+        Failure::User(_) => Failure::User(crate::sql_error::explain(error, sql, l)),
+        other => other,
+    }
+}
+
 pub fn from_import(error: &ImportError, l: &Localizer) -> Failure {
     let message = error.localize(l);
     match error {

@@ -9,6 +9,7 @@ mod functions;
 mod print;
 mod progress;
 mod repl;
+mod sql_error;
 mod table;
 
 use std::io::Write;

@@ -13,7 +13,7 @@ use rustyline::history::FileHistory;
 
 use crate::app::{Settings, data_folder, demo_now_note};
 use crate::complete::{Names, ShellHelper};
-use crate::failure::{Failure, from_engine, from_io};
+use crate::failure::{Failure, from_engine, from_io, from_sql};
 use crate::print::{View, write_query_result};
 use crate::table::TableStyle;
 
@@ -256,13 +256,13 @@ async fn run_statements(
             &[("format", Arg::from(shell.view.format.extension()))],
         )));
     }
-    let statements = engine.parse(sql).map_err(|e| from_engine(&e, l))?;
+    let statements = engine.parse(sql).map_err(|e| from_sql(&e, sql, l))?;
     for statement in statements {
         let started = std::time::Instant::now();
         let result = engine
             .execute(statement)
             .await
-            .map_err(|e| from_engine(&e, l))?;
+            .map_err(|e| from_sql(&e, sql, l))?;
         let elapsed = started.elapsed();
         show_result(shell, &result, l)?;
         if shell.timing {

@@ -2128,3 +2128,74 @@ fn repl_completes_tables_columns_and_functions() {
     );
     assert!(!shown.contains("ошибка"), "no statement failed");
 }
+
+/// A mistyped name gets a message in the user's language, the line with a caret under the
+/// name, the nearest right name and DataFusion's own words; in the shell too.
+#[test]
+fn sql_errors_point_at_the_typo() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+    let sql = |lang: &str, text: &str| {
+        let output = run(crmsql(home.path())
+            .arg("--warehouse")
+            .arg(&warehouse)
+            .args(["--lang", lang, "-c", text]));
+        assert_eq!(output.status.code(), Some(1));
+        stderr(&output)
+    };
+    assert_eq!(
+        sql("ru", "SELECT id,\n  manger FROM deals"),
+        "ошибка: столбца «manger» нет, строка 2, столбец 3:\n      manger FROM deals\n      ^^^^^^\n\
+         подсказка: возможно, имелось в виду «manager»\n\
+         подробности от DataFusion: Schema error: No field named manger. Did you mean 'deals.manager'?\n"
+    );
+    let table = sql("en", "SELECT * FROM deal");
+    assert!(
+        table.starts_with("error: there is no table \"deal\""),
+        "{table}"
+    );
+    assert!(
+        table.contains("    SELECT * FROM deal\n                  ^^^^\n"),
+        "{table}"
+    );
+    assert!(
+        table.contains("hint: perhaps \"deals\" was meant"),
+        "{table}"
+    );
+    let function = sql("ru", "SELECT avg_chek(budget) FROM deals");
+    assert!(
+        function.starts_with("ошибка: функции «avg_chek» нет"),
+        "{function}"
+    );
+    assert!(
+        function.contains("возможно, имелось в виду «avg_check»"),
+        "{function}"
+    );
+    let syntax = sql("ru", "SELEC 1");
+    assert!(
+        syntax.starts_with("ошибка: в запросе синтаксическая ошибка, строка 1, столбец 1:\n    SELEC 1\n    ^^^^^\n"),
+        "{syntax}"
+    );
+
+    // The shell shows the same frame under the statement typed.
+    let args = format!("--warehouse {}", warehouse.display());
+    let shown = run_repl(
+        home.path(),
+        &args,
+        &[("SELECT manger FROM deals;\r", 600), ("\\q\r", 300)],
+    );
+    let shown = shown.replace("\r\n", "\n");
+    assert!(
+        shown.contains("    SELECT manger FROM deals;\n           ^^^^^^\n"),
+        "{shown}"
+    );
+}

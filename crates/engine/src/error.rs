@@ -78,6 +78,8 @@ pub enum EngineError {
     TableNotFound {
         name: String,
         available: Vec<String>,
+        /// Where the statement names the table, when it came from a statement.
+        span: Option<datafusion::common::Span>,
     },
     #[error("{}", self.localize(Localizer::english()))]
     ReportNotFound {
@@ -135,7 +137,9 @@ impl Localize for EngineError {
                 let detail = source.to_string();
                 l.format("sql-error", &[("detail", Arg::from(detail))])
             }
-            EngineError::TableNotFound { name, available } => {
+            EngineError::TableNotFound {
+                name, available, ..
+            } => {
                 let mut text = l.format(
                     "table-not-found",
                     &[

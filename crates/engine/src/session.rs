@@ -179,6 +179,8 @@ impl Engine {
             .with_option_extension(crmsql_functions::CrmOptions::default());
         // `now()` and casts of text to timestamps then follow the account's clock.
         config.options_mut().execution.time_zone = Some(timezone.clone());
+        // Errors then carry where in the statement they are, for the caret under it.
+        config.options_mut().sql_parser.collect_spans = true;
         let ctx = SessionContext::new_with_config(config);
         crmsql_functions::register_all(&ctx, &timezone);
 
@@ -278,6 +280,7 @@ impl Engine {
                 Some(name) => EngineError::TableNotFound {
                     name,
                     available: self.table_names(),
+                    span: error.diagnostic().and_then(|d| d.span),
                 },
                 None => EngineError::from(error),
             })
@@ -341,6 +344,7 @@ impl Engine {
                 return Err(EngineError::TableNotFound {
                     name: table.to_owned(),
                     available,
+                    span: None,
                 });
             }
         };

@@ -95,6 +95,14 @@ reject-invalid-encoding = the cell is not in the file's encoding ({ $encoding })
 ## Queries and reports
 
 sql-error = query failed: { $detail }
+sql-column-not-found = there is no column "{ $name }"
+sql-function-not-found = there is no function "{ $name }"
+sql-syntax = the query has a syntax error
+sql-at = , line { $line }, column { $column }:
+sql-did-you-mean = hint: perhaps "{ $name }" was meant
+sql-columns-are = hint: the columns are { $columns }
+sql-functions-hint = hint: \df in the shell lists crmsql's functions with descriptions, and \df PATTERN searches the built-in ones
+sql-detail = details from DataFusion: { $detail }
 table-not-found = there is no table "{ $name }"; tables: { $available }
 table-hint-purchases =     hint: a purchase history is imported with: crmsql import FILE --table purchases
 table-hint-product-costs =     hint: product costs come from a file with the columns "Товар" and "Себестоимость %": crmsql import FILE

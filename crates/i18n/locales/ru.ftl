@@ -110,6 +110,14 @@ reject-invalid-encoding = ячейка не в кодировке файла ({ 
 ## Запросы и отчёты
 
 sql-error = запрос не выполнен: { $detail }
+sql-column-not-found = столбца «{ $name }» нет
+sql-function-not-found = функции «{ $name }» нет
+sql-syntax = в запросе синтаксическая ошибка
+sql-at = , строка { $line }, столбец { $column }:
+sql-did-you-mean = подсказка: возможно, имелось в виду «{ $name }»
+sql-columns-are = подсказка: есть столбцы { $columns }
+sql-functions-hint = подсказка: функции crmsql с описаниями показывает \df в оболочке, встроенные ищет \df ШАБЛОН
+sql-detail = подробности от DataFusion: { $detail }
 table-not-found = таблицы «{ $name }» нет; есть: { $available }
 table-hint-purchases =     подсказка: историю покупок загружают так: crmsql import ФАЙЛ --table purchases
 table-hint-product-costs =     подсказка: себестоимость товаров загружают из файла со столбцами «Товар» и «Себестоимость %»: crmsql import ФАЙЛ
