@@ -12,10 +12,11 @@ use crmsql_import::{
 use crmsql_schema::Warehouse;
 
 use crate::args::{
-    Cli, Commands, DemoArgs, FormatArg, ImportArgs, ReportsAction, RunAllArgs, RunArgs,
+    Cli, Commands, DemoArgs, FormatArg, ImportArgs, PagerArg, ReportsAction, RunAllArgs, RunArgs,
 };
 use crate::failure::{Failure, from_engine, from_import, from_io, from_sql, from_warehouse};
-use crate::print::{View, import_summary, write_query_result};
+use crate::pager::PagerMode;
+use crate::print::{View, import_summary, print_query_result, write_query_result};
 use crate::table::TableStyle;
 
 /// Validated settings shared by all commands.
@@ -34,6 +35,7 @@ pub struct Settings {
     pub max_rows: Option<usize>,
     /// Characters a table cell shows on screen at most.
     pub max_cell_width: Option<usize>,
+    pub pager: PagerMode,
 }
 
 /// Rows a table shows on a terminal unless `--maxrows` gives another limit.
@@ -52,6 +54,7 @@ impl Settings {
                 max_cell_width: self.max_cell_width,
                 expanded: false,
             },
+            pager: self.pager,
         }
     }
 }
@@ -97,6 +100,11 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
             None => terminal.then_some(SCREEN_ROWS),
         },
         max_cell_width: terminal.then_some(SCREEN_CELL_WIDTH),
+        pager: match cli.pager {
+            Some(PagerArg::On) => PagerMode::On,
+            Some(PagerArg::Off) => PagerMode::Off,
+            Some(PagerArg::Auto) | None => PagerMode::Auto,
+        },
     }
 }
 
@@ -554,13 +562,12 @@ pub async fn run_sql_text(
     }
     let statements = engine.parse(sql).map_err(|e| from_sql(&e, sql, l))?;
     for statement in statements {
-        let result = engine
-            .execute(statement)
-            .await
-            .map_err(|e| from_sql(&e, sql, l))?;
-        let mut stdout = crate::failure::Stdout;
-        write_query_result(&mut stdout, &result, view, l).map_err(|e| from_engine(&e, l))?;
-        stdout.flush().map_err(|e| from_io(e, "<stdout>", l))?;
+        let result = tokio::select! {
+            result = engine.execute(statement) => result,
+            () = crate::progress::query_ticker(engine, l) => continue,
+        }
+        .map_err(|e| from_sql(&e, sql, l))?;
+        print_query_result(&result, view, l).map_err(|e| from_engine(&e, l))?;
     }
     Ok(())
 }
@@ -614,12 +621,10 @@ async fn run_report(
 
     match &args.output {
         None => {
-            let mut stdout = crate::failure::Stdout;
             for result in &results {
-                write_query_result(&mut stdout, result, &settings.view(), l)
-                    .map_err(|e| from_engine(&e, l))?;
+                print_query_result(result, &settings.view(), l).map_err(|e| from_engine(&e, l))?;
             }
-            stdout.flush().map_err(|e| from_io(e, "<stdout>", l))
+            Ok(())
         }
         Some(path) => write_atomically(path, l, |out| {
             for result in &results {

@@ -38,6 +38,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "N")]
     pub maxrows: Option<usize>,
 
+    #[arg(long, global = true, value_enum, value_name = "auto|on|off")]
+    pub pager: Option<PagerArg>,
+
     #[arg(long, global = true, env = "CRMSQL_QUERIES", value_name = "DIR")]
     pub queries: Option<PathBuf>,
 
@@ -65,6 +68,13 @@ pub enum FormatArg {
     Markdown,
     Parquet,
     Xlsx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PagerArg {
+    Auto,
+    On,
+    Off,
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,8 +233,8 @@ fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
         .collect();
     for id in ids {
         let help_id = match id.as_str() {
-            "help" | "version" | "warehouse" | "format" | "lang" | "maxrows" | "queries"
-            | "verbose" => {
+            "help" | "version" | "warehouse" | "format" | "lang" | "maxrows" | "pager"
+            | "queries" | "verbose" => {
                 format!("help-arg-{id}")
             }
             _ => format!("help-{key}-{id}"),

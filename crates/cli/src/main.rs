@@ -6,6 +6,7 @@ mod args;
 mod complete;
 mod failure;
 mod functions;
+mod pager;
 mod print;
 mod progress;
 mod repl;

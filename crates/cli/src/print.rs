@@ -7,6 +7,7 @@ use crmsql_i18n::{Arg, Localize, Localizer};
 use crmsql_import::ImportReport;
 use crmsql_schema::deals::{KEY_COLUMNS, known_column};
 
+use crate::pager::PagerMode;
 use crate::table::{TableStyle, write_table};
 
 /// How results are shown: the format, and for tables their layout.
@@ -14,6 +15,8 @@ use crate::table::{TableStyle, write_table};
 pub struct View {
     pub format: OutputFormat,
     pub table: TableStyle,
+    /// Whether results on a terminal go through the pager.
+    pub pager: PagerMode,
 }
 
 impl View {
@@ -22,8 +25,22 @@ impl View {
         View {
             format,
             table: TableStyle::whole(lang),
+            pager: PagerMode::Off,
         }
     }
+}
+
+/// Writes one result to standard output, through the pager when it does not fit the terminal.
+pub fn print_query_result(
+    result: &QueryResult,
+    view: &View,
+    l: &Localizer,
+) -> Result<(), EngineError> {
+    let mut buffer = Vec::new();
+    write_query_result(&mut buffer, result, view, l)?;
+    crate::pager::show(&buffer, view.pager).map_err(|source| EngineError::Output {
+        source: datafusion::arrow::error::ArrowError::IoError(source.to_string(), source),
+    })
 }
 
 /// Writes one result. Tables get a row-count footer that says how many rows were left out;

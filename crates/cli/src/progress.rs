@@ -80,3 +80,56 @@ fn progress_line(progress: &Progress, elapsed: Duration, l: &Localizer) -> Strin
         ],
     )
 }
+
+/// Time before a query's progress line: queries that end sooner print none.
+const QUERY_DELAY: Duration = Duration::from_secs(1);
+
+/// Clears the query progress line when the query ends, however it ends.
+struct LineGuard {
+    drawn: bool,
+}
+
+impl Drop for LineGuard {
+    fn drop(&mut self) {
+        if self.drawn {
+            let _ = write!(std::io::stderr(), "\r\x1b[K");
+        }
+    }
+}
+
+/// Draws the progress line of the statement `engine` runs: rows and bytes read so far and the
+/// time, from the first second on and only on a terminal. It never ends by itself: run it beside
+/// the query and drop it when the query ends, which clears the line.
+pub async fn query_ticker(engine: &crmsql_engine::Engine, l: &Localizer) {
+    if !std::io::stderr().is_terminal() {
+        return std::future::pending().await;
+    }
+    let started = Instant::now();
+    let mut guard = LineGuard { drawn: false };
+    tokio::time::sleep(QUERY_DELAY).await;
+    loop {
+        if let Some((rows, bytes)) = engine.scan_progress() {
+            let seconds = crate::table::localize_number(
+                &format!("{:.1}", started.elapsed().as_secs_f64()),
+                l.lang(),
+            );
+            let megabytes = crate::table::localize_number(
+                &format!("{:.1}", bytes as f64 / f64::from(1 << 20)),
+                l.lang(),
+            );
+            let line = l.format(
+                "query-progress",
+                &[
+                    ("rows", Arg::from(rows)),
+                    ("megabytes", Arg::from(megabytes)),
+                    ("seconds", Arg::from(seconds)),
+                ],
+            );
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "\r{line}\x1b[K");
+            let _ = stderr.flush();
+            guard.drawn = true;
+        }
+        tokio::time::sleep(INTERVAL).await;
+    }
+}

@@ -14,7 +14,8 @@ use rustyline::history::FileHistory;
 use crate::app::{Settings, data_folder, demo_now_note};
 use crate::complete::{Names, ShellHelper};
 use crate::failure::{Failure, from_engine, from_io, from_sql};
-use crate::print::{View, write_query_result};
+use crate::pager::PagerMode;
+use crate::print::{View, print_query_result, write_query_result};
 use crate::table::TableStyle;
 
 /// Backslash commands, for `\?` and for suggestions after a typo.
@@ -31,6 +32,7 @@ const COMMANDS: &[&str] = &[
     "\\format",
     "\\timing",
     "\\x",
+    "\\pager",
     "\\last",
     "\\history",
 ];
@@ -238,6 +240,7 @@ fn run_cancellable(
         tokio::select! {
             result = run_statements(engine, shell, sql, l) => Some(result),
             _ = tokio::signal::ctrl_c() => None,
+            () = crate::progress::query_ticker(engine, l) => None,
         }
     })
 }
@@ -298,11 +301,7 @@ fn show_result(shell: &mut Shell, result: &QueryResult, l: &Localizer) -> Result
             file.flush()
                 .map_err(|e| from_io(e, &path.display().to_string(), l))
         }
-        None => {
-            let mut out = crate::failure::Stdout;
-            write_query_result(&mut out, result, &shell.view, l).map_err(|e| from_engine(&e, l))?;
-            out.flush().map_err(|e| from_io(e, "<stdout>", l))
-        }
+        None => print_query_result(result, &shell.view, l).map_err(|e| from_engine(&e, l)),
     }
 }
 
@@ -630,6 +629,15 @@ pub fn run_command(
                 "repl-expanded-off"
             }));
         }
+        "\\pager" => {
+            shell.view.pager = PagerMode::parse(argument).ok_or_else(|| {
+                Failure::User(l.format("repl-pager-value", &[("value", Arg::from(argument))]))
+            })?;
+            note(l.format(
+                "repl-pager-set",
+                &[("mode", Arg::from(argument.to_lowercase()))],
+            ));
+        }
         "\\last" => match &shell.last_result {
             Some(result) => {
                 let view = View {
@@ -639,7 +647,7 @@ pub fn run_command(
                     },
                     ..shell.view.clone()
                 };
-                write_query_result(&mut out, result, &view, l).map_err(|e| from_engine(&e, l))?;
+                print_query_result(result, &view, l).map_err(|e| from_engine(&e, l))?;
             }
             None => return Err(Failure::User(l.text("repl-last-nothing"))),
         },

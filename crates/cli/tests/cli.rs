@@ -1089,6 +1089,10 @@ fn repl_ctrl_c_cancels_query_only() {
         shown.contains("запрос отменён"),
         "Ctrl-C cancelled the query"
     );
+    assert!(
+        shown.contains("выполняется: прочитано") && shown.contains("Ctrl-C — отменить"),
+        "a query longer than a second shows its progress"
+    );
     assert!(shown.contains("seven"), "the session went on after Ctrl-C");
 }
 
@@ -2198,4 +2202,50 @@ fn sql_errors_point_at_the_typo() {
         shown.contains("    SELECT manger FROM deals;\n           ^^^^^^\n"),
         "{shown}"
     );
+}
+
+/// Results go through `$PAGER` on a terminal, and never when standard output is a pipe.
+#[test]
+fn pager_on_a_terminal_only() {
+    let home = tempfile::tempdir().unwrap();
+    let paged = home.path().join("paged.txt");
+    let pager = home.path().join("pager.sh");
+    std::fs::write(&pager, format!("#!/bin/sh\ncat > '{}'\n", paged.display())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pager, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let sql = "SELECT value AS n FROM generate_series(1, 100)";
+    // A pipe gets every row and no pager, even with --pager on.
+    let output = run(crmsql(home.path())
+        .env("PAGER", &pager)
+        .args(["--pager", "on", "-c", sql]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("(100 строк)"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(!paged.exists(), "no pager for a pipe");
+
+    // On a terminal the pager gets the table.
+    let command = format!(
+        "env PAGER={} {} --pager on -c '{sql}'",
+        pager.display(),
+        env!("CARGO_BIN_EXE_crmsql")
+    );
+    let status = Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("LANG", "ru_RU.UTF-8")
+        .env_remove("CRMSQL_LANG")
+        .env("XDG_DATA_HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&paged).unwrap();
+    assert!(text.contains("│   1 │"), "{text}");
+    assert!(text.contains("показано 40"), "{text}");
 }

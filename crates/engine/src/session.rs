@@ -16,6 +16,7 @@ use datafusion::datasource::listing::{
 };
 use datafusion::execution::context::SessionConfig;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
@@ -141,6 +142,8 @@ pub struct Engine {
     /// Tables whose files could not be opened, with the reason; the other tables still work.
     broken: Vec<(String, EngineError)>,
     timezone: String,
+    /// The plan running now, for [`Engine::scan_progress`].
+    running: std::sync::Mutex<Option<Arc<dyn ExecutionPlan>>>,
     /// Keeps the files of the snapshot the session reads.
     _snapshot: Snapshot,
 }
@@ -200,6 +203,7 @@ impl Engine {
             tables,
             broken,
             timezone,
+            running: std::sync::Mutex::new(None),
             _snapshot: snapshot,
         })
     }
@@ -290,8 +294,44 @@ impl Engine {
     async fn run_plan(&self, plan: LogicalPlan) -> Result<QueryResult, EngineError> {
         let frame = self.ctx.execute_logical_plan(plan).await?;
         let schema = Arc::new(frame.schema().as_arrow().clone());
-        let batches = frame.collect().await?;
-        Ok(QueryResult { schema, batches })
+        let task = Arc::new(frame.task_ctx());
+        let physical = frame.create_physical_plan().await?;
+        self.set_running(Some(physical.clone()));
+        let batches = datafusion::physical_plan::collect(physical, task).await;
+        self.set_running(None);
+        Ok(QueryResult {
+            schema,
+            batches: batches?,
+        })
+    }
+
+    fn set_running(&self, plan: Option<Arc<dyn ExecutionPlan>>) {
+        if let Ok(mut running) = self.running.lock() {
+            *running = plan;
+        }
+    }
+
+    /// Returns the rows and bytes the running statement has read from its tables so far, or
+    /// `None` when no statement runs.
+    pub fn scan_progress(&self) -> Option<(u64, u64)> {
+        let plan = self.running.lock().ok()?.clone()?;
+        let mut rows = 0u64;
+        let mut bytes = 0u64;
+        let mut pending = vec![plan];
+        while let Some(node) = pending.pop() {
+            let children = node.children();
+            if children.is_empty() {
+                if let Some(metrics) = node.metrics() {
+                    rows += metrics.output_rows().unwrap_or(0) as u64;
+                    bytes += metrics
+                        .sum_by_name("bytes_scanned")
+                        .map_or(0, |value| value.as_usize() as u64);
+                }
+            } else {
+                pending.extend(children.into_iter().cloned());
+            }
+        }
+        Some((rows, bytes))
     }
 
     /// Runs a saved report with the parameter values a run gives (`name`, text as typed). The

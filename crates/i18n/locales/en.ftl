@@ -192,6 +192,7 @@ help-arg-warehouse = Warehouse folder (Parquet files of the tables); also the CR
 help-arg-format = Result format: table, csv, json, markdown, or parquet and xlsx (to a file, with --output)
 help-arg-lang = Language of messages and help: ru or en; defaults to the locale, otherwise Russian
 help-arg-maxrows = Rows of a table shown on a terminal, the first and the last (40 by default; 0 shows all). Files and pipes get every row
+help-arg-pager = Page long and wide results on a terminal with $PAGER (else less): auto when they do not fit, on always, off never
 help-arg-queries = Folder of saved reports (*.sql); also the CRMSQL_QUERIES variable and the ./queries folder
 help-arg-verbose = Verbose log on stderr (-v progress, -vv debugging)
 help-crmsql-sql = Run SQL (several statements separated by ";") and exit; may be repeated
@@ -264,6 +265,7 @@ repl-help = Commands:
     \format FORMAT     output format: table, csv, json or markdown
     \timing [on|off]   show how long queries take
     \x [on|off]        each record as a block, a line per column
+    \pager auto|on|off page long results: when they do not fit, always or never
     \last              the whole last result, nothing left out
     \history           query history
     \?                 this help
@@ -276,6 +278,8 @@ repl-output-screen = Results go to the screen again
 repl-output-file = Results are written to { $path }; \o without a name brings them back to the screen
 repl-format-unknown = unknown format "{ $value }": choose table, csv, json or markdown
 repl-format-set = Output format: { $format }
+repl-pager-set = Paging of results: { $mode }
+repl-pager-value = "{ $value }" will not do: give auto, on or off
 repl-timing-on = Query times are shown
 repl-timing-off = Query times are not shown
 repl-expanded-on = Records are shown as blocks, a line per column
@@ -430,6 +434,10 @@ dry-run-file-sheet = { $path } → table { $table }: Excel, sheet "{ $sheet }", 
 }
 help-demo-delimiter = Field delimiter: "," (the default, as amoCRM writes), ";" or tab
 help-demo-kopecks = Budgets with kopecks after a decimal comma (42000,50), as in files re-saved by Excel
+query-progress = running: { $rows } { $rows ->
+    [one] row
+   *[other] rows
+} read, { $megabytes } MB, { $seconds } s; Ctrl-C cancels
 import-progress = importing: { $done } of { $total } MB ({ $percent }%), { $rows } { $rows ->
     [one] row
    *[other] rows

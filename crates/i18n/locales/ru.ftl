@@ -208,6 +208,7 @@ help-arg-warehouse = Папка хранилища (Parquet-файлы табл�
 help-arg-format = Формат вывода результатов: table (таблица), csv, json, markdown, а также parquet и xlsx (только в файл, через --output)
 help-arg-lang = Язык сообщений и справки: ru или en; по умолчанию — по локали, иначе русский
 help-arg-maxrows = Сколько строк таблицы показывать в терминале: первые и последние (по умолчанию 40; 0 — все). В файл и в конвейер выводятся все строки
+help-arg-pager = Листать длинные и широкие результаты в терминале программой из $PAGER (иначе less): auto — когда не помещаются, on — всегда, off — никогда
 help-arg-queries = Папка с сохранёнными отчётами (*.sql); также переменная CRMSQL_QUERIES и папка ./queries
 help-arg-verbose = Подробный журнал на stderr (-v — ход работы, -vv — отладка)
 help-crmsql-sql = Выполнить SQL (можно несколько операторов через «;») и выйти; параметр можно повторять
@@ -281,6 +282,7 @@ repl-help = Команды:
     \format ФОРМАТ     формат вывода: table, csv, json или markdown
     \timing [on|off]   показывать время выполнения запросов
     \x [on|off]        каждая запись — отдельным блоком, столбец на строку
+    \pager auto|on|off листать длинные результаты: когда не помещаются, всегда или никогда
     \last              последний результат целиком, без сокращений
     \history           история запросов
     \?                 эта справка
@@ -293,6 +295,8 @@ repl-output-screen = Результаты снова выводятся на э�
 repl-output-file = Результаты записываются в { $path }; \o без имени возвращает их на экран
 repl-format-unknown = неизвестный формат «{ $value }»: выберите table, csv, json или markdown
 repl-format-set = Формат вывода: { $format }
+repl-pager-set = Листание результатов: { $mode }
+repl-pager-value = «{ $value }» не годится: укажите auto, on или off
 repl-timing-on = Время выполнения показывается
 repl-timing-off = Время выполнения не показывается
 repl-expanded-on = Записи выводятся блоками, столбец на строку
@@ -457,6 +461,11 @@ dry-run-file-sheet = { $path } → таблица { $table }: Excel, лист «
 }
 help-demo-delimiter = Разделитель полей: «,» (по умолчанию, как у amoCRM), «;» или tab
 help-demo-kopecks = Бюджеты с копейками через запятую (42000,50), как в файлах, пересохранённых в Excel
+query-progress = выполняется: { $rows ->
+    [one] прочитана { $rows } строка
+    [few] прочитаны { $rows } строки
+   *[many] прочитано { $rows } строк
+}, { $megabytes } МБ, { $seconds } с; Ctrl-C — отменить
 import-progress = импорт: { $done } из { $total } МБ ({ $percent } %), { $rows ->
     [one] { $rows } строка
     [few] { $rows } строки
