@@ -5,6 +5,7 @@
 -- description.en: highest revenue first. The channel is utm_source, else the deal's source.
 -- param: period period | Период закрытия сделок; без него — вся история
 -- param.en: period | Period of closing; the whole history without it
+-- chart: bar channel avg_check
 SELECT
     coalesce(nullif(utm_source, ''), nullif(source, ''), '(не указан)') AS channel,
     count(*) AS deals_won,

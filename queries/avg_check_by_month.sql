@@ -8,6 +8,7 @@
 -- param.en: period | Period of closing; the whole history without it
 -- param: pipeline text | Воронка; без неё — все воронки
 -- param.en: pipeline | Pipeline; all pipelines without it
+-- chart: line month avg_check
 SELECT
     to_char(date_trunc('month', closed_at), '%Y-%m') AS month,
     count(*) AS deals_won,

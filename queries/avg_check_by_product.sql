@@ -5,6 +5,7 @@
 -- description.en: product field, highest revenue first.
 -- param: period period | Период закрытия сделок; без него — вся история
 -- param.en: period | Period of closing; the whole history without it
+-- chart: bar product avg_check
 SELECT
     coalesce(nullif(product, ''), '(не указан)') AS product,
     count(*) AS deals_won,

@@ -19,6 +19,7 @@
 -- param.en: before_from | Start of the period before; the whole history without it
 -- param: after_to date | День после конца периода «после»; без него — вся история после даты
 -- param.en: after_to | Day after the end of the period after; the whole history without it
+-- chart: bar channel roi_after_pct
 WITH sales AS (
     SELECT
         lower(trim(coalesce(nullif(utm_source, ''), nullif(source, ''), '(не указан)'))) AS channel,

@@ -13,6 +13,7 @@
 -- param.en: period | Period; last month by default
 -- param: margin_pct number 0..100 = 30 | Маржа товара в процентах для ROMI, от 0 до 100
 -- param.en: margin_pct | Product margin in percent, for ROMI
+-- chart: bar channel roi_pct
 WITH sales AS (
     SELECT
         lower(trim(coalesce(nullif(utm_source, ''), nullif(source, ''), '(не указан)'))) AS channel,

@@ -7,6 +7,7 @@
 -- description.en: month or several channels are used; such months are marked in the fits column.
 -- param: period period = last_year | Период; по умолчанию — прошлый год
 -- param.en: period | Period; last year by default
+-- chart: line month spend
 SELECT
     to_char(date_trunc('month', date), '%Y-%m') AS month,
     sum(spend) AS spend,

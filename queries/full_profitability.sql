@@ -9,6 +9,7 @@
 -- description.en: a month without sales or costs shows zeros.
 -- param: period period = last_year | Период; по умолчанию — прошлый год
 -- param.en: period | Period; last year by default
+-- chart: line month profit
 WITH sales AS (
     SELECT
         to_char(date_trunc('month', d.closed_at), '%Y-%m') AS month,

@@ -7,6 +7,7 @@
 -- param.en: period | Period of closing; the whole history without it
 -- param: pipeline text | Воронка; без неё — все воронки
 -- param.en: pipeline | Pipeline; all pipelines without it
+-- chart: bar loss_reason deals
 SELECT
     coalesce(loss_reason, '(не указана)') AS loss_reason,
     count(*) AS deals,

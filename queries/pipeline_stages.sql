@@ -5,6 +5,7 @@
 -- description.en: their total budget and their share of all deals in percent.
 -- param: pipeline text | Воронка; без неё — все воронки
 -- param.en: pipeline | Pipeline; all pipelines without it
+-- chart: bar stage deals
 SELECT
     pipeline,
     stage,

@@ -9,6 +9,7 @@
 -- description.en: (imported with --table product_costs); a product without one has no cost.
 -- param: period period | Период закрытия сделок; без него — вся история
 -- param.en: period | Period of closing; the whole history without it
+-- chart: bar product profit
 WITH sales AS (
     SELECT
         coalesce(nullif(d.product, ''), '(не указан)') AS product,

@@ -12,6 +12,7 @@
 -- description.en: its contact; a purchase is a won deal.
 -- param: as_of date | Дата, от которой считается давность покупки; без неё — сегодня
 -- param.en: as_of | Date that recency counts from; today without it
+-- chart: bar segment revenue
 WITH purchases AS (
     SELECT
         coalesce(nullif(company, ''), nullif(contact, '')) AS customer,

@@ -5,6 +5,7 @@
 -- description.en: manager, highest revenue first.
 -- param: period period | Период закрытия сделок; без него — вся история
 -- param.en: period | Period of closing; the whole history without it
+-- chart: bar manager revenue
 SELECT
     coalesce(manager, '(не указан)') AS manager,
     count(*) AS deals_won,

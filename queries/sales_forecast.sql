@@ -11,6 +11,7 @@
 -- description.en: An incomplete last month is left out.
 -- param: horizon int 1..24 = 3 | На сколько месяцев вперёд, от 1 до 24
 -- param.en: horizon | How many months ahead, 1 to 24
+-- chart: line month forecast
 WITH won AS (
     SELECT closed_at, coalesce(budget, 0) AS amount
     FROM deals

@@ -7,6 +7,7 @@
 -- param.en: period | Period of closing; the whole history without it
 -- param: pipeline text | Воронка; без неё — все воронки
 -- param.en: pipeline | Pipeline; all pipelines without it
+-- chart: bar pipeline win_rate_pct
 SELECT
     pipeline,
     count(*) FILTER (WHERE outcome = 'won') AS won,

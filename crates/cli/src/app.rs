@@ -55,6 +55,9 @@ impl Settings {
                 expanded: false,
             },
             pager: self.pager,
+            title: "crmsql".to_owned(),
+            description: String::new(),
+            chart: None,
         }
     }
 }
@@ -77,6 +80,8 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
         Some(FormatArg::Markdown) => OutputFormat::Markdown,
         Some(FormatArg::Parquet) => OutputFormat::Parquet,
         Some(FormatArg::Xlsx) => OutputFormat::Xlsx,
+        Some(FormatArg::Html) => OutputFormat::Html,
+        Some(FormatArg::Svg) => OutputFormat::Svg,
         Some(FormatArg::Table) | None => OutputFormat::Table,
     };
     let mut report_folders = Vec::new();
@@ -619,20 +624,45 @@ async fn run_report(
         )));
     }
 
+    // Pages and charts are headed with the report's name and description.
+    let titled = |view: View| View {
+        title: report_title(&report, settings.lang),
+        description: report.description(settings.lang).to_owned(),
+        chart: report.chart.clone(),
+        ..view
+    };
     match &args.output {
         None => {
+            let view = titled(settings.view());
             for result in &results {
-                print_query_result(result, &settings.view(), l).map_err(|e| from_engine(&e, l))?;
+                print_query_result(result, &view, l).map_err(|e| from_engine(&e, l))?;
             }
             Ok(())
         }
         Some(path) => write_atomically(path, l, |out| {
             for result in &results {
-                write_query_result(out, result, &View::whole(settings.format, settings.lang), l)
-                    .map_err(|e| from_engine(&e, l))?;
+                write_query_result(
+                    out,
+                    result,
+                    &titled(View::whole(settings.format, settings.lang)),
+                    l,
+                )
+                .map_err(|e| from_engine(&e, l))?;
             }
             Ok(())
         }),
+    }
+}
+
+/// Returns a report's title for a page: its description up to the first colon or full stop.
+fn report_title(report: &crmsql_engine::Report, lang: Lang) -> String {
+    let description = report.description(lang);
+    let end = description.find([':', '.']).unwrap_or(description.len());
+    let title = description[..end].trim();
+    if title.is_empty() {
+        report.name.clone()
+    } else {
+        title.to_owned()
     }
 }
 
@@ -804,7 +834,13 @@ async fn run_all(
                 let rows: usize = results.iter().map(|r| r.row_count()).sum();
                 write_atomically(&path, l, |out| {
                     for result in results {
-                        write_query_result(out, result, &View::whole(format, settings.lang), l)
+                        let view = View {
+                            title: report_title(report, settings.lang),
+                            description: report.description(settings.lang).to_owned(),
+                            chart: report.chart.clone(),
+                            ..View::whole(format, settings.lang)
+                        };
+                        write_query_result(out, result, &view, l)
                             .map_err(|e| from_engine(&e, l))?;
                     }
                     Ok(())

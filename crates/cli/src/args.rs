@@ -68,6 +68,8 @@ pub enum FormatArg {
     Markdown,
     Parquet,
     Xlsx,
+    Html,
+    Svg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

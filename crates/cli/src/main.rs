@@ -3,6 +3,7 @@
 
 mod app;
 mod args;
+mod chart;
 mod complete;
 mod failure;
 mod functions;

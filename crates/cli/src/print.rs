@@ -7,6 +7,7 @@ use crmsql_i18n::{Arg, Localize, Localizer};
 use crmsql_import::ImportReport;
 use crmsql_schema::deals::{KEY_COLUMNS, known_column};
 
+use crate::chart;
 use crate::pager::PagerMode;
 use crate::table::{TableStyle, write_table};
 
@@ -17,6 +18,11 @@ pub struct View {
     pub table: TableStyle,
     /// Whether results on a terminal go through the pager.
     pub pager: PagerMode,
+    /// Heading and description of an HTML page or a chart: the report's name and description.
+    pub title: String,
+    pub description: String,
+    /// The report's chart, `bar|line [LABEL_COLUMN [VALUE_COLUMN]]`.
+    pub chart: Option<String>,
 }
 
 impl View {
@@ -26,6 +32,9 @@ impl View {
             format,
             table: TableStyle::whole(lang),
             pager: PagerMode::Off,
+            title: "crmsql".to_owned(),
+            description: String::new(),
+            chart: None,
         }
     }
 }
@@ -57,8 +66,30 @@ pub fn write_query_result(
     let io = |source: std::io::Error| EngineError::Output {
         source: datafusion::arrow::error::ArrowError::IoError(source.to_string(), source),
     };
-    if view.format != OutputFormat::Table {
-        return crmsql_engine::output::write_result(out, result, view.format);
+    let lang = view.table.lang;
+    match view.format {
+        OutputFormat::Table => {}
+        OutputFormat::Html => {
+            // A page without a chart still shows its table.
+            let image = drawn(result, view).ok();
+            let page = chart::html(
+                result,
+                &view.title,
+                &view.description,
+                image.as_deref(),
+                lang,
+            );
+            return out.write_all(page.as_bytes()).map_err(io);
+        }
+        OutputFormat::Svg => {
+            let image = drawn(result, view).map_err(|problem| EngineError::Output {
+                source: datafusion::arrow::error::ArrowError::InvalidArgumentError(chart_problem(
+                    &problem, l,
+                )),
+            })?;
+            return out.write_all(image.as_bytes()).map_err(io);
+        }
+        other => return crmsql_engine::output::write_result(out, result, other),
     }
     let shown = write_table(out, result, &view.table, &l.text("table-record")).map_err(io)?;
     let footer = if shown.shown < shown.rows {
@@ -73,6 +104,38 @@ pub fn write_query_result(
         l.format("rows", &[("count", Arg::from(shown.rows))])
     };
     writeln!(out, "({footer})").map_err(io)
+}
+
+/// Draws the view's chart of a result as SVG: the report's own chart, or the natural one.
+fn drawn(result: &QueryResult, view: &View) -> Result<String, chart::ChartProblem> {
+    let words: Vec<&str> = view
+        .chart
+        .as_deref()
+        .map(|spec| spec.split_whitespace().collect())
+        .unwrap_or_default();
+    let kind = words.first().and_then(|word| chart::ChartKind::parse(word));
+    let series = chart::series(
+        result,
+        words.get(1).copied(),
+        words.get(2).copied(),
+        view.table.lang,
+    )?;
+    let kind = kind.unwrap_or(series.natural_kind());
+    Ok(chart::svg(&series, kind, &view.title, view.table.lang))
+}
+
+/// Says why a result cannot be drawn.
+pub fn chart_problem(problem: &chart::ChartProblem, l: &Localizer) -> String {
+    match problem {
+        chart::ChartProblem::NoRows => l.text("chart-no-rows"),
+        chart::ChartProblem::NoNumbers => l.text("chart-no-numbers"),
+        chart::ChartProblem::UnknownColumn(name) => {
+            l.format("chart-unknown-column", &[("name", Arg::from(name))])
+        }
+        chart::ChartProblem::NotNumbers(name) => {
+            l.format("chart-not-numbers", &[("name", Arg::from(name))])
+        }
+    }
 }
 
 /// Warns about key columns of the deals table that an export lacks, naming the header that

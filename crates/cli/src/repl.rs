@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "\\timing",
     "\\x",
     "\\pager",
+    "\\chart",
     "\\last",
     "\\history",
 ];
@@ -637,6 +638,37 @@ pub fn run_command(
                 "repl-pager-set",
                 &[("mode", Arg::from(argument.to_lowercase()))],
             ));
+        }
+        "\\chart" => {
+            let Some(result) = &shell.last_result else {
+                return Err(Failure::User(l.text("repl-last-nothing")));
+            };
+            // `\chart [bar|line] [X Y]`: the kind, then the label and value columns.
+            let mut words: Vec<&str> = argument.split_whitespace().collect();
+            let kind = words
+                .first()
+                .and_then(|w| crate::chart::ChartKind::parse(w));
+            if kind.is_some() {
+                words.remove(0);
+            }
+            if words.len() > 2 {
+                return Err(Failure::User(l.text("repl-chart-usage")));
+            }
+            let series = crate::chart::series(
+                result,
+                words.first().copied(),
+                words.get(1).copied(),
+                shell.view.table.lang,
+            )
+            .map_err(|problem| Failure::User(crate::print::chart_problem(&problem, l)))?;
+            let width = terminal_size::terminal_size().map_or(80, |(w, _)| usize::from(w.0));
+            let text = crate::chart::terminal_chart(
+                &series,
+                kind.unwrap_or(series.natural_kind()),
+                width,
+                shell.view.table.lang,
+            );
+            write!(out, "{text}").map_err(io)?;
         }
         "\\last" => match &shell.last_result {
             Some(result) => {

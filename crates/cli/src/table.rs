@@ -76,6 +76,28 @@ pub fn write_table(
     Ok(RowsShown { rows, shown })
 }
 
+/// A result's cells as the reader sees them, whole: column names, whether each column is a
+/// number (aligned right), and the rows.
+pub struct TextCells {
+    pub names: Vec<String>,
+    pub numeric: Vec<bool>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Returns every cell of `result` written in `lang`'s convention, for pages and charts.
+pub fn text_cells(result: &QueryResult, lang: Lang) -> TextCells {
+    let rows = result.row_count();
+    let picked: Vec<Option<usize>> = (0..rows).map(Some).collect();
+    let columns = render_columns(result, &picked, &TableStyle::whole(lang));
+    TextCells {
+        names: columns.iter().map(|c| c.name.clone()).collect(),
+        numeric: columns.iter().map(|c| c.align == Align::Right).collect(),
+        rows: (0..rows)
+            .map(|row| columns.iter().map(|c| c.cells[row].clone()).collect())
+            .collect(),
+    }
+}
+
 /// Chooses the rows to show: all of them, or the first and last halves of `max` with `None`
 /// where the rest are left out.
 fn pick_rows(rows: usize, max: Option<usize>) -> Vec<Option<usize>> {

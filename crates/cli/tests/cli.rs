@@ -2249,3 +2249,70 @@ fn pager_on_a_terminal_only() {
     assert!(text.contains("│   1 │"), "{text}");
     assert!(text.contains("показано 40"), "{text}");
 }
+
+/// A report's HTML page loads in headless Chromium (from Debian's `chromium` package, which
+/// `.ci/run` installs) and lays out its chart; the SVG format draws a bar per row.
+#[test]
+fn report_page_draws_its_chart_in_chromium() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(home.path(), &warehouse, &[&demo_export()])
+            .status
+            .success()
+    );
+    let run_report = |report: &str, extra: &[&str]| {
+        let output = run(crmsql(home.path())
+            .arg("--warehouse")
+            .arg(&warehouse)
+            .args(["run", report])
+            .args(extra));
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let months = parse_csv(&run_report("avg_check_by_month", &["--format", "csv"]));
+    let page = home.path().join("page.html");
+    run_report("avg_check_by_month", &["--output", page.to_str().unwrap()]);
+    let managers = parse_csv(&run_report("sales_by_manager", &["--format", "csv"]));
+    let image = home.path().join("managers.svg");
+    run_report("sales_by_manager", &["--output", image.to_str().unwrap()]);
+    let svg = std::fs::read_to_string(&image).unwrap();
+    assert_eq!(svg.matches("<rect class=\"bar\"").count(), managers.len());
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+
+    let chromium = std::env::var("CRMSQL_CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
+    let profile = home.path().join("chromium-profile");
+    let output = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap_or_else(|error| {
+            panic!("headless Chromium is needed (apt-get install chromium): {error}")
+        });
+    assert!(output.status.success(), "{}", stderr(&output));
+    let dom = stdout(&output);
+    // The page's script marks a chart that the browser laid out with a width.
+    assert!(dom.contains("data-chart=\"drawn\""), "{dom}");
+    assert!(
+        dom.contains("<polyline class=\"line\""),
+        "a line over months"
+    );
+    assert_eq!(
+        dom.matches("<circle").count(),
+        months.len(),
+        "a point per month"
+    );
+    assert_eq!(dom.matches("<tr>").count(), months.len() + 1, "the table");
+    assert!(dom.contains("<h1>Средний чек по месяцам</h1>"), "{dom}");
+}

@@ -31,6 +31,8 @@ pub enum HeaderProblem {
     ParamTwice(String),
     /// A `-- param.en:` line names no parameter declared above it.
     UnknownParamEn(String),
+    /// A `-- chart:` line that is not `bar|line [LABEL_COLUMN [VALUE_COLUMN]]`.
+    BadChart(String),
 }
 
 impl HeaderProblem {
@@ -63,6 +65,7 @@ impl HeaderProblem {
             HeaderProblem::UnknownParamEn(value) => {
                 ("report-unknown-param-en", value.clone(), None)
             }
+            HeaderProblem::BadChart(value) => ("report-bad-chart", value.clone(), None),
         }
     }
 }

@@ -30,6 +30,10 @@ pub enum OutputFormat {
     Parquet,
     /// An Excel workbook with a sheet of the result: numbers, dates and times as real cells.
     Xlsx,
+    /// A self-contained HTML page with a chart and the table; written by the command line.
+    Html,
+    /// The chart alone, as an SVG image; written by the command line.
+    Svg,
 }
 
 impl OutputFormat {
@@ -42,6 +46,8 @@ impl OutputFormat {
             "markdown" | "md" => Some(OutputFormat::Markdown),
             "parquet" => Some(OutputFormat::Parquet),
             "xlsx" => Some(OutputFormat::Xlsx),
+            "html" => Some(OutputFormat::Html),
+            "svg" => Some(OutputFormat::Svg),
             _ => None,
         }
     }
@@ -61,6 +67,8 @@ impl OutputFormat {
             "md" | "markdown" => Some(OutputFormat::Markdown),
             "parquet" => Some(OutputFormat::Parquet),
             "xlsx" => Some(OutputFormat::Xlsx),
+            "html" | "htm" => Some(OutputFormat::Html),
+            "svg" => Some(OutputFormat::Svg),
             _ => None,
         }
     }
@@ -74,6 +82,8 @@ impl OutputFormat {
             OutputFormat::Markdown => "md",
             OutputFormat::Parquet => "parquet",
             OutputFormat::Xlsx => "xlsx",
+            OutputFormat::Html => "html",
+            OutputFormat::Svg => "svg",
         }
     }
 }
@@ -152,6 +162,14 @@ pub fn write_result(
                 .close()
                 .map_err(|e| output_error(ArrowError::ExternalError(Box::new(e))))?;
             out.write_all(&buffer).map_err(io_error)?;
+        }
+        OutputFormat::Html | OutputFormat::Svg => {
+            // Pages and charts are drawn by the command line, which knows the report's title
+            // and the reader's language.
+            return Err(output_error(ArrowError::NotYetImplemented(format!(
+                "{} output is written by the command line",
+                format.extension()
+            ))));
         }
     }
     Ok(())

@@ -133,6 +133,8 @@ pub struct Report {
     pub description_en: Option<String>,
     /// Parameters declared by `-- param:` lines, in their order.
     pub params: Vec<ParamSpec>,
+    /// The chart of `-- chart: bar|line LABEL_COLUMN VALUE_COLUMN`, as written.
+    pub chart: Option<String>,
     pub sql: String,
     pub origin: ReportOrigin,
 }
@@ -150,6 +152,7 @@ impl Report {
         let mut description_ru = Vec::new();
         let mut description_en = Vec::new();
         let mut params = Vec::new();
+        let mut chart = None;
         for (index, line) in text.lines().enumerate() {
             let trimmed = line.trim();
             if trimmed.is_empty() {
@@ -180,6 +183,18 @@ impl Report {
                     name = Some(value.to_owned());
                 }
                 "description" => description_ru.push(value.to_owned()),
+                "chart" => {
+                    let words: Vec<&str> = value.split_whitespace().collect();
+                    let valid =
+                        matches!(words.first(), Some(&("bar" | "line"))) && words.len() <= 3;
+                    if !valid {
+                        return Err(header_error(
+                            index + 1,
+                            HeaderProblem::BadChart(value.to_owned()),
+                        ));
+                    }
+                    chart = Some(value.to_owned());
+                }
                 "description.en" => description_en.push(value.to_owned()),
                 "param" => {
                     let spec = ParamSpec::parse(value)
@@ -219,6 +234,7 @@ impl Report {
             description_ru: description_ru.join(" "),
             description_en: (!description_en.is_empty()).then(|| description_en.join(" ")),
             params,
+            chart,
             sql: text.to_owned(),
             origin,
         })
@@ -267,6 +283,7 @@ impl Report {
             description_ru: String::new(),
             description_en: None,
             params: Vec::new(),
+            chart: None,
             sql: text,
             origin: ReportOrigin::File(path.to_owned()),
         })

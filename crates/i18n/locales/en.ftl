@@ -153,6 +153,7 @@ report-unknown-type = { $path }, line { $line }: parameter { $name } has an unkn
 report-bad-default = { $path }, line { $line }: the default "{ $value }" does not suit parameter { $name }
 report-param-twice = { $path }, line { $line }: parameter { $value } is declared a second time
 report-unknown-param-en = { $path }, line { $line }: "-- param.en:" names parameter "{ $value }", which no "-- param:" line above declares
+report-bad-chart = { $path }, line { $line }: the chart line "{ $value }" cannot be read; write "-- chart: bar|line [LABEL_COLUMN [NUMBER_COLUMN]]"
 report-skipped = report left out: { $detail }
 report-duplicate = two reports are named "{ $name }": { $first } and { $second }
     hint: rename one of them in its "-- name:" line
@@ -267,10 +268,16 @@ repl-help = Commands:
     \x [on|off]        each record as a block, a line per column
     \pager auto|on|off page long results: when they do not fit, always or never
     \last              the whole last result, nothing left out
+    \chart [bar|line] [X Y]  chart of the last result: bars or a line; X labels, Y numbers
     \history           query history
     \?                 this help
     \q                 quit (or Ctrl-D)
     An SQL query may span several lines and ends with ";". Ctrl-C cancels the running query.
+chart-no-rows = nothing to draw: the result has no rows
+chart-no-numbers = nothing to draw: the result has no number column
+chart-unknown-column = the result has no column "{ $name }"
+chart-not-numbers = column "{ $name }" does not hold numbers: a chart's values come from a number column
+repl-chart-usage = give \chart [bar|line] [LABEL_COLUMN NUMBER_COLUMN], such as \chart bar manager revenue
 repl-time = Time: { $seconds } s
 repl-history-shell-only = \history works in the interactive shell
 repl-include-usage = name a file: \i FILE.sql

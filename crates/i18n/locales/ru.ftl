@@ -168,6 +168,7 @@ report-unknown-type = { $path }, строка { $line }: у параметра {
 report-bad-default = { $path }, строка { $line }: значение по умолчанию «{ $value }» не подходит к параметру { $name }
 report-param-twice = { $path }, строка { $line }: параметр { $value } объявлен второй раз
 report-unknown-param-en = { $path }, строка { $line }: в «-- param.en:» назван параметр «{ $value }», которого нет выше в строках «-- param:»
+report-bad-chart = { $path }, строка { $line }: строка графика «{ $value }» не читается; нужно «-- chart: bar|line [СТОЛБЕЦ_ПОДПИСЕЙ [СТОЛБЕЦ_ЧИСЕЛ]]»
 report-skipped = отчёт пропущен: { $detail }
 report-duplicate = два отчёта с именем «{ $name }»: { $first } и { $second }
     подсказка: переименуйте один из них в строке «-- name:»
@@ -284,10 +285,16 @@ repl-help = Команды:
     \x [on|off]        каждая запись — отдельным блоком, столбец на строку
     \pager auto|on|off листать длинные результаты: когда не помещаются, всегда или никогда
     \last              последний результат целиком, без сокращений
+    \chart [bar|line] [X Y]  график последнего результата: столбцы или линия; X — подписи, Y — числа
     \history           история запросов
     \?                 эта справка
     \q                 выход (или Ctrl-D)
     SQL-запрос может занимать несколько строк и заканчивается «;». Ctrl-C отменяет выполняемый запрос.
+chart-no-rows = рисовать нечего: в результате нет строк
+chart-no-numbers = рисовать нечего: в результате нет числового столбца
+chart-unknown-column = столбца «{ $name }» в результате нет
+chart-not-numbers = в столбце «{ $name }» не числа: значения графика берутся из числового столбца
+repl-chart-usage = укажите \chart [bar|line] [СТОЛБЕЦ_ПОДПИСЕЙ СТОЛБЕЦ_ЧИСЕЛ], например \chart bar manager revenue
 repl-time = Время: { $seconds } с
 repl-history-shell-only = \history работает в интерактивной оболочке
 repl-include-usage = укажите файл: \i ФАЙЛ.sql
