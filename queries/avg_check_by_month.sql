@@ -19,6 +19,6 @@ FROM deals
 WHERE outcome = 'won'
   AND closed_at IS NOT NULL
   [[AND in_period(closed_at, $period)]]
-  [[AND pipeline = $pipeline]]
+  [[AND lower(pipeline) = lower($pipeline)]]
 GROUP BY 1
 ORDER BY 1;

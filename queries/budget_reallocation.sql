@@ -19,6 +19,10 @@
 -- param.en: before_from | Start of the period before; the whole history without it
 -- param: after_to date | День после конца периода «после»; без него — вся история после даты
 -- param.en: after_to | Day after the end of the period after; the whole history without it
+-- check: $before_from IS NULL OR $before_from < $change_date | before_from должна быть раньше change_date
+-- check.en: before_from must be earlier than change_date
+-- check: $after_to IS NULL OR $after_to > $change_date | after_to должна быть позже change_date
+-- check.en: after_to must be later than change_date
 -- chart: bar channel roi_after_pct
 WITH sales AS (
     SELECT

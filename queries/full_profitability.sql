@@ -16,7 +16,12 @@ WITH sales AS (
         sum(coalesce(d.budget, 0)) AS revenue,
         sum(coalesce(d.budget, 0) * coalesce(c.cost_pct, 0) / 100) AS cost_of_goods
     FROM deals d
-    LEFT JOIN product_costs c ON lower(trim(c.product)) = lower(trim(d.product))
+    -- One share per product: names differing only in case would count a sale twice.
+    LEFT JOIN (
+        SELECT lower(trim(product)) AS product, max(cost_pct) AS cost_pct
+        FROM product_costs
+        GROUP BY 1
+    ) c ON c.product = lower(trim(d.product))
     WHERE d.outcome = 'won' AND in_period(d.closed_at, $period)
     GROUP BY 1
 ),

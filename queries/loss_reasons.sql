@@ -16,6 +16,6 @@ SELECT
 FROM deals
 WHERE outcome = 'lost'
   [[AND in_period(closed_at, $period)]]
-  [[AND pipeline = $pipeline]]
+  [[AND lower(pipeline) = lower($pipeline)]]
 GROUP BY 1
 ORDER BY deals DESC, loss_reason;

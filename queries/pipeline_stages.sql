@@ -14,7 +14,7 @@ SELECT
     CAST(round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS DECIMAL(5, 2)) AS share_pct,
     CAST(round(100.0 * coalesce(sum(budget), 0) / nullif(sum(sum(budget)) OVER (), 0), 2) AS DECIMAL(5, 2)) AS budget_share_pct
 FROM deals
-[[WHERE pipeline = $pipeline]]
+[[WHERE lower(pipeline) = lower($pipeline)]]
 GROUP BY pipeline, stage, outcome
 -- Open stages first, then won, then lost, as amoCRM lists them; open stages by size.
 ORDER BY

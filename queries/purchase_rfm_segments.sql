@@ -9,11 +9,13 @@
 -- description.en: the number of purchases and their sum are cut into quintiles, and recency and
 -- description.en: frequency place a customer in a segment. Per segment: customers, revenue and its
 -- description.en: share, average check and the average LTV of a customer.
--- param: as_of date | Дата, от которой считается давность покупки; без неё — сегодня
--- param.en: as_of | Date that recency counts from; today without it
+-- param: as_of date | Дата, на которую строятся сегменты: покупки после неё не учитываются; без неё — сегодня
+-- param.en: as_of | Date the segments are built as of: later purchases do not count; today without it
 WITH purchases AS (
     SELECT customer_id AS customer, date AS day, coalesce(amount, 0) AS amount
     FROM purchases
+    -- Purchases after the date do not exist yet, as of that date.
+    WHERE date <= coalesce($as_of, CAST(period_start('today') AS DATE))
 ),
 customers AS (
     SELECT

@@ -10,8 +10,8 @@
 -- description.en: segment: customers, revenue and its share, average check and the average LTV of
 -- description.en: a customer (the sum of their purchases). The customer is the deal's company, else
 -- description.en: its contact; a purchase is a won deal.
--- param: as_of date | Дата, от которой считается давность покупки; без неё — сегодня
--- param.en: as_of | Date that recency counts from; today without it
+-- param: as_of date | Дата, на которую строятся сегменты: покупки после неё не учитываются; без неё — сегодня
+-- param.en: as_of | Date the segments are built as of: later purchases do not count; today without it
 -- chart: bar segment revenue
 WITH purchases AS (
     SELECT
@@ -20,6 +20,8 @@ WITH purchases AS (
         coalesce(budget, 0) AS amount
     FROM deals
     WHERE outcome = 'won' AND closed_at IS NOT NULL
+      -- Purchases after the date do not exist yet, as of that date.
+      AND CAST(closed_at AS DATE) <= coalesce($as_of, CAST(period_start('today') AS DATE))
 ),
 customers AS (
     SELECT

@@ -3,12 +3,14 @@
 -- description: тренд выручки по месяцам (метод наименьших квадратов), умноженный на сезонный
 -- description: коэффициент месяца — среднее отношение выручки этого календарного месяца к тренду.
 -- description: Сезонность учитывается, когда истории не меньше 24 полных месяцев, иначе прогноз —
--- description: только тренд. Неполный последний месяц в расчёт не входит.
+-- description: только тренд. Первый месяц истории и неполный последний в расчёт не входят: в
+-- description: первом есть лишь сделки, закрытые вскоре после начала истории.
 -- description.en: Revenue forecast for the next months from the history of won deals. Method: the
 -- description.en: linear trend of monthly revenue (least squares) times the month's seasonal factor,
 -- description.en: the mean ratio of that calendar month's revenue to the trend. Seasonality counts
 -- description.en: with at least 24 complete months of history, else the forecast is the trend alone.
--- description.en: An incomplete last month is left out.
+-- description.en: The first month of the history and an incomplete last month are left out: the
+-- description.en: first holds only the deals closed soon after the history starts.
 -- param: horizon int 1..24 = 3 | На сколько месяцев вперёд, от 1 до 24
 -- param.en: horizon | How many months ahead, 1 to 24
 -- chart: line month forecast
@@ -34,6 +36,8 @@ history AS (
         date_part('month', month) AS calendar_month
     FROM monthly, last_day
     WHERE CAST(month + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) <= last_day.day
+      -- The first month holds only the deals closed soon after the history starts.
+      AND month > (SELECT min(month) FROM monthly)
 ),
 fit AS (
     SELECT

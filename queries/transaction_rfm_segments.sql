@@ -9,8 +9,8 @@
 -- description.en: their sum are cut into quintiles, and recency and frequency place a customer in a
 -- description.en: segment. Per segment: customers, revenue and its share, average check and the
 -- description.en: average LTV of a customer.
--- param: as_of date | Дата, от которой считается давность покупки; без неё — сегодня
--- param.en: as_of | Date that recency counts from; today without it
+-- param: as_of date | Дата, на которую строятся сегменты: покупки после неё не учитываются; без неё — сегодня
+-- param.en: as_of | Date the segments are built as of: later purchases do not count; today without it
 WITH purchases AS (
     SELECT
         CAST(customer_id AS VARCHAR) AS customer,
@@ -18,6 +18,8 @@ WITH purchases AS (
         coalesce(price, 0) AS amount
     FROM transactions
     WHERE completed_at IS NOT NULL AND NOT coalesce(is_deleted, false)
+      -- Purchases after the date do not exist yet, as of that date.
+      AND CAST(completed_at AS DATE) <= coalesce($as_of, CAST(period_start('today') AS DATE))
 ),
 customers AS (
     SELECT

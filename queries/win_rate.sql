@@ -18,6 +18,6 @@ SELECT
 FROM deals
 WHERE outcome IN ('won', 'lost')
   [[AND in_period(closed_at, $period)]]
-  [[AND pipeline = $pipeline]]
+  [[AND lower(pipeline) = lower($pipeline)]]
 GROUP BY pipeline
 ORDER BY pipeline;

@@ -295,6 +295,8 @@ def check_rfm_segments(deals, result, as_of_text):
     for deal in deals:
         if deal["outcome"] != "won" or deal["closed_day"] is None or deal["customer"] is None:
             continue
+        if deal["closed_day"] > as_of:
+            continue
         c = customers[deal["customer"]]
         c["last"] = max(c["last"] or deal["closed_day"], deal["closed_day"])
         c["count"] += 1
@@ -403,9 +405,10 @@ def check_sales_forecast(deals, result, horizon):
             monthly[(day.year, day.month)] += float(deal["budget"] or 0)
             last = max(last or day, day)
     history = {}
+    first = min(monthly)
     for (year, month), revenue in monthly.items():
         following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-        if following - timedelta(days=1) <= last:
+        if following - timedelta(days=1) <= last and (year, month) != first:
             history[year * 12 + month] = (month, revenue)
     ts = list(history)
     mean_t = sum(ts) / len(ts)

@@ -566,12 +566,21 @@ pub async fn run_sql_text(
         )));
     }
     let statements = engine.parse(sql).map_err(|e| from_sql(&e, sql, l))?;
+    let mut shown = false;
     for statement in statements {
         let result = tokio::select! {
             result = engine.execute(statement) => result,
             () = crate::progress::query_ticker(engine, l) => continue,
         }
         .map_err(|e| from_sql(&e, sql, l))?;
+        if result.schema.fields().is_empty() {
+            continue;
+        }
+        // A blank line keeps two CSV or Markdown tables apart.
+        if shown && matches!(view.format, OutputFormat::Csv | OutputFormat::Markdown) {
+            writeln!(crate::failure::Stdout).map_err(|e| from_io(e, "<stdout>", l))?;
+        }
+        shown = true;
         print_query_result(&result, view, l).map_err(|e| from_engine(&e, l))?;
     }
     Ok(())
@@ -720,31 +729,31 @@ async fn run_all(
     // Values are checked once, before any report runs: a wrong period would fail them all.
     let all_given = given_params(&args.period, &args.compare, &args.params, l)?;
     for (name, value) in &all_given {
-        let taker = library.reports().iter().find_map(|report| {
-            report
-                .params
-                .iter()
-                .find(|param| &param.name == name)
-                .map(|param| (report, param.kind))
-        });
-        match taker {
-            None => {
-                return Err(Failure::User(
-                    l.format("run-all-param-unused", &[("name", Arg::from(name))]),
-                ));
-            }
-            Some((report, kind)) if kind.value(value).is_none() => {
+        let takers: Vec<(&crmsql_engine::Report, &crmsql_engine::ParamSpec)> = library
+            .reports()
+            .iter()
+            .filter_map(|report| {
+                report
+                    .params
+                    .iter()
+                    .find(|param| &param.name == name)
+                    .map(|param| (report, param))
+            })
+            .collect();
+        if takers.is_empty() {
+            return Err(Failure::User(
+                l.format("run-all-param-unused", &[("name", Arg::from(name))]),
+            ));
+        }
+        // Every report that takes the value must accept it, range included.
+        for (report, param) in takers {
+            if let Err(problem) = param.check(value) {
                 let error = crmsql_engine::EngineError::Param {
                     report: report.name.clone(),
-                    problem: crmsql_engine::ParamProblem::Invalid {
-                        name: name.clone(),
-                        kind,
-                        value: value.clone(),
-                    },
+                    problem,
                 };
                 return Err(from_engine(&error, l));
             }
-            Some(_) => {}
         }
     }
     let output_dir = args.output_dir.display().to_string();

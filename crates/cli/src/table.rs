@@ -146,7 +146,7 @@ fn render_columns(
                     ArrayFormatter::try_new(batch.column(index), &options).ok()
                 })
                 .collect();
-            let cells = picked
+            let cells: Vec<String> = picked
                 .iter()
                 .flatten()
                 .map(|&row| {
@@ -164,6 +164,14 @@ fn render_columns(
                     clip(&text, style.max_cell_width)
                 })
                 .collect();
+            let cells = if matches!(
+                field.data_type(),
+                DataType::Float16 | DataType::Float32 | DataType::Float64
+            ) {
+                same_decimals(cells, style.lang)
+            } else {
+                cells
+            };
             Column {
                 name: field.name().clone(),
                 align: if kind.is_number() {
@@ -173,6 +181,48 @@ fn render_columns(
                 },
                 cells,
             }
+        })
+        .collect()
+}
+
+/// Gives the numbers of a floating-point column the same number of decimals, up to four, so
+/// that they line up: `33,5` and `185,71` become `33,50` and `185,71`. A negative zero loses its
+/// sign.
+fn same_decimals(cells: Vec<String>, lang: Lang) -> Vec<String> {
+    let mark = match lang {
+        Lang::Ru => ',',
+        Lang::En => '.',
+    };
+    let decimals = |cell: &str| cell.split_once(mark).map_or(0, |(_, f)| f.chars().count());
+    let plain = |cell: &str| {
+        cell.chars()
+            .all(|c| c.is_ascii_digit() || c == mark || c == '-' || c == '\u{202F}' || c == ',')
+    };
+    let wanted = cells
+        .iter()
+        .filter(|cell| plain(cell))
+        .map(|cell| decimals(cell))
+        .max()
+        .unwrap_or(0)
+        .min(4);
+    cells
+        .into_iter()
+        .map(|cell| {
+            if !plain(&cell) {
+                return cell;
+            }
+            let has = decimals(&cell);
+            let mut cell = if has > wanted {
+                cell
+            } else if has == 0 && wanted > 0 {
+                format!("{cell}{mark}{}", "0".repeat(wanted))
+            } else {
+                format!("{cell}{}", "0".repeat(wanted - has))
+            };
+            if cell.starts_with('-') && cell[1..].chars().all(|c| c == '0' || c == mark) {
+                cell.remove(0);
+            }
+            cell
         })
         .collect()
 }
@@ -551,13 +601,13 @@ mod tests {
         // Numbers align right with grouped digits and a decimal comma; identifiers stay whole.
         assert!(
             lines[3].contains(&format!(
-                "│ 31000000 │ Менеджер 0 │ 1{NNBSP}234{NNBSP}567,89 │   0,0 │ 04.10.2024 │ 12.01.2026 09:00:00 │"
+                "│ 31000000 │ Менеджер 0 │ 1{NNBSP}234{NNBSP}567,89 │  0,00 │ 04.10.2024 │ 12.01.2026 09:00:00 │"
             )),
             "{text}"
         );
         assert!(lines[5].contains("│ 31000002 │ NULL       │"), "{text}");
         assert!(
-            lines[5].contains(&format!("3{NNBSP}703{NNBSP}703,67 │   0,5 │")),
+            lines[5].contains(&format!("3{NNBSP}703{NNBSP}703,67 │  0,50 │")),
             "{text}"
         );
     }
@@ -599,6 +649,19 @@ mod tests {
         );
         assert_eq!(lines[2], "manager │ Менед…");
         assert_eq!(lines[7], "─[ запись 2 ]─");
+    }
+
+    #[test]
+    fn floats_line_up() {
+        let cells = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            same_decimals(cells(&["33,5", "185,71", "0,0", "-0,0", "NULL"]), Lang::Ru),
+            cells(&["33,50", "185,71", "0,00", "0,00", "NULL"])
+        );
+        assert_eq!(
+            same_decimals(cells(&["1,234.5", "2.25"]), Lang::En),
+            cells(&["1,234.50", "2.25"])
+        );
     }
 
     #[test]

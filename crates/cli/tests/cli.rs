@@ -383,7 +383,7 @@ fn reports_match_independent_recomputation() {
     let profitability = format!("2025-01-01,2025-12-31:{costs},{spend},{expenses}");
     let fit = format!("2025:{spend}");
     // Each run: the report, what the recomputation needs to know of the run, and its options.
-    let runs: [(&str, &str, &[&str]); 27] = [
+    let runs: [(&str, &str, &[&str]); 28] = [
         ("avg_check_by_month", "", &[]),
         ("pipeline_stages", "", &[]),
         ("sales_by_manager", "", &[]),
@@ -414,6 +414,12 @@ fn reports_match_independent_recomputation() {
             "rfm_segments",
             "2026-01-12",
             &["--param", "as_of=2026-01-12"],
+        ),
+        // As of a day inside the history: later purchases do not count.
+        (
+            "rfm_segments",
+            "2024-12-31",
+            &["--param", "as_of=2024-12-31"],
         ),
         ("channel_roi", &roi_march, &["--period", "2025-03"]),
         (
@@ -841,7 +847,8 @@ fn sql_from_stdin_and_file() {
         .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
-    assert_eq!(stdout(&output), "n\n4\ns\n650000.50\n");
+    // A blank line keeps the two results apart.
+    assert_eq!(stdout(&output), "n\n4\n\ns\n650000.50\n");
 
     let script = home.path().join("script.sql");
     std::fs::write(&script, "-- comment\nSELECT max(id) AS top\nFROM deals;").unwrap();
@@ -1580,7 +1587,7 @@ fn report_parameters_typed_and_bound() {
     let page = run(crmsql(home.path()).args(["reports", "show", "pipeline_stages"]));
     assert!(page.status.success());
     assert!(stdout(&page).contains("--param pipeline (text, необязательный): Воронка"));
-    assert!(stdout(&page).contains("[[WHERE pipeline = $pipeline]]"));
+    assert!(stdout(&page).contains("[[WHERE lower(pipeline) = lower($pipeline)]]"));
 }
 
 /// Runs SQL on the default warehouse and returns the rows.

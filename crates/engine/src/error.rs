@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crmsql_i18n::{Arg, Localize, Localizer, io_error_text};
+use crmsql_i18n::{Arg, Lang, Localize, Localizer, io_error_text};
 use crmsql_schema::WarehouseError;
 use datafusion::error::DataFusionError;
 
@@ -33,6 +33,8 @@ pub enum HeaderProblem {
     UnknownParamEn(String),
     /// A `-- chart:` line that is not `bar|line [LABEL_COLUMN [VALUE_COLUMN]]`.
     BadChart(String),
+    /// A `-- check:` line without `| message`, or a `-- check.en:` line with no check above.
+    BadCheck(String),
 }
 
 impl HeaderProblem {
@@ -66,6 +68,7 @@ impl HeaderProblem {
                 ("report-unknown-param-en", value.clone(), None)
             }
             HeaderProblem::BadChart(value) => ("report-bad-chart", value.clone(), None),
+            HeaderProblem::BadCheck(value) => ("report-bad-check", value.clone(), None),
         }
     }
 }
@@ -263,6 +266,16 @@ impl Localize for EngineError {
                     ),
                     ParamProblem::UnclosedClause => {
                         l.format("param-unclosed", &[("report", report)])
+                    }
+                    ParamProblem::Check { russian, english } => {
+                        let message = match (l.lang(), english) {
+                            (Lang::En, Some(english)) => english,
+                            _ => russian,
+                        };
+                        l.format(
+                            "param-check",
+                            &[("report", report), ("message", Arg::from(message))],
+                        )
                     }
                 }
             }

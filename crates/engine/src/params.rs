@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::error::HeaderProblem;
 use datafusion::common::ScalarValue;
@@ -110,7 +110,9 @@ impl ParamType {
             ParamType::Date => {
                 let date = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
                     .or_else(|_| NaiveDate::parse_from_str(trimmed, "%d.%m.%Y"))
-                    .ok()?;
+                    .ok()
+                    // The years the warehouse holds dates for.
+                    .filter(|date| (1900..=2200).contains(&date.year()))?;
                 let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
                 ScalarValue::Date32(Some(i32::try_from((date - epoch).num_days()).ok()?))
             }
@@ -245,6 +247,33 @@ impl ParamSpec {
     }
 }
 
+impl ParamSpec {
+    /// Checks a value as a run gives it: its type and its range.
+    pub fn check(&self, text: &str) -> Result<(), ParamProblem> {
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        if self.kind.value(text).is_none() {
+            return Err(ParamProblem::Invalid {
+                name: self.name.clone(),
+                kind: self.kind,
+                value: text.to_owned(),
+            });
+        }
+        match self.range {
+            Some((low, high)) if !in_range(self.kind, text, self.range) => {
+                Err(ParamProblem::OutOfRange {
+                    name: self.name.clone(),
+                    value: text.to_owned(),
+                    low,
+                    high,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Returns whether a number given as text lies in `range`; true without a range.
 fn in_range(kind: ParamType, text: &str, range: Option<(f64, f64)>) -> bool {
     let Some((low, high)) = range else {
@@ -290,6 +319,11 @@ pub enum ParamProblem {
     Undeclared { name: String },
     /// A `[[` opens an optional clause that no `]]` closes.
     UnclosedClause,
+    /// A `-- check:` of the report found the values inconsistent.
+    Check {
+        russian: String,
+        english: Option<String>,
+    },
 }
 
 /// SQL text with optional clauses settled, and the values to bind to its parameters.
@@ -313,6 +347,10 @@ pub fn prepare(
                 known: specs.iter().map(|s| s.name.clone()).collect(),
             });
         };
+        // An empty value is no value: the default applies and optional clauses drop out.
+        if text.trim().is_empty() {
+            continue;
+        }
         let Some(value) = spec.kind.value(text) else {
             return Err(ParamProblem::Invalid {
                 name: name.clone(),

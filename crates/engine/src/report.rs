@@ -125,6 +125,15 @@ fn has_query(text: &str) -> bool {
     })
 }
 
+/// A condition the parameter values of a run must meet, with the message that explains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportCheck {
+    /// A SQL expression over the parameters; false stops the run, NULL lets it go.
+    pub expression: String,
+    pub message_ru: String,
+    pub message_en: Option<String>,
+}
+
 /// A saved report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
@@ -135,6 +144,9 @@ pub struct Report {
     pub params: Vec<ParamSpec>,
     /// The chart of `-- chart: bar|line LABEL_COLUMN VALUE_COLUMN`, as written.
     pub chart: Option<String>,
+    /// Conditions on the parameter values, `-- check: EXPRESSION | message`, checked before the
+    /// report runs.
+    pub checks: Vec<ReportCheck>,
     pub sql: String,
     pub origin: ReportOrigin,
 }
@@ -153,6 +165,7 @@ impl Report {
         let mut description_en = Vec::new();
         let mut params = Vec::new();
         let mut chart = None;
+        let mut checks = Vec::new();
         for (index, line) in text.lines().enumerate() {
             let trimmed = line.trim();
             if trimmed.is_empty() {
@@ -183,6 +196,28 @@ impl Report {
                     name = Some(value.to_owned());
                 }
                 "description" => description_ru.push(value.to_owned()),
+                "check" => {
+                    let Some((expression, message)) = value.split_once('|') else {
+                        return Err(header_error(
+                            index + 1,
+                            HeaderProblem::BadCheck(value.to_owned()),
+                        ));
+                    };
+                    checks.push(ReportCheck {
+                        expression: expression.trim().to_owned(),
+                        message_ru: message.trim().to_owned(),
+                        message_en: None,
+                    });
+                }
+                "check.en" => {
+                    let Some(check) = checks.last_mut() else {
+                        return Err(header_error(
+                            index + 1,
+                            HeaderProblem::BadCheck(value.to_owned()),
+                        ));
+                    };
+                    check.message_en = Some(value.to_owned());
+                }
                 "chart" => {
                     let words: Vec<&str> = value.split_whitespace().collect();
                     let valid =
@@ -235,6 +270,7 @@ impl Report {
             description_en: (!description_en.is_empty()).then(|| description_en.join(" ")),
             params,
             chart,
+            checks,
             sql: text.to_owned(),
             origin,
         })
@@ -284,6 +320,7 @@ impl Report {
             description_en: None,
             params: Vec::new(),
             chart: None,
+            checks: Vec::new(),
             sql: text,
             origin: ReportOrigin::File(path.to_owned()),
         })
@@ -316,15 +353,29 @@ fn read_folder(entries: std::fs::ReadDir, broken: &mut Vec<EngineError>) -> Vec<
     for path in paths {
         match Report::load(&path) {
             Ok(report) => {
-                if let Some(first) = reports.iter().find(|r| r.name == report.name) {
-                    broken.push(EngineError::DuplicateReport {
-                        name: report.name.clone(),
-                        first: first.origin.display_path(),
-                        second: path,
-                    });
-                } else {
+                let Some(at) = reports.iter().position(|r| r.name == report.name) else {
                     reports.push(report);
-                }
+                    continue;
+                };
+                // Of two files with one report name, the one named after the report stays.
+                let named = |report: &Report| match &report.origin {
+                    ReportOrigin::File(path) => {
+                        path.file_stem().and_then(|s| s.to_str()) == Some(report.name.as_str())
+                    }
+                    ReportOrigin::Builtin(_) => false,
+                };
+                let (kept, left) = if named(&report) && !named(&reports[at]) {
+                    (report, reports.remove(at))
+                } else {
+                    let kept = reports.remove(at);
+                    (kept, report)
+                };
+                broken.push(EngineError::DuplicateReport {
+                    name: kept.name.clone(),
+                    first: kept.origin.display_path(),
+                    second: left.origin.display_path(),
+                });
+                reports.push(kept);
             }
             Err(error) => broken.push(error),
         }
@@ -422,14 +473,29 @@ impl ReportLibrary {
                 source: std::io::Error::from(std::io::ErrorKind::NotFound),
             });
         }
-        self.reports
-            .iter()
-            .find(|report| report.name == name_or_path)
-            .cloned()
-            .ok_or_else(|| EngineError::ReportNotFound {
-                name: name_or_path.to_owned(),
-                available: self.reports.iter().map(|r| r.name.clone()).collect(),
-            })
+        if let Some(report) = self.reports.iter().find(|r| r.name == name_or_path) {
+            return Ok(report.clone());
+        }
+        // A file named after the report that could not be read says why.
+        for error in &self.broken {
+            if let EngineError::ReportHeader {
+                path,
+                line,
+                problem,
+            } = error
+                && path.file_stem().and_then(|s| s.to_str()) == Some(name_or_path)
+            {
+                return Err(EngineError::ReportHeader {
+                    path: path.clone(),
+                    line: *line,
+                    problem: problem.clone(),
+                });
+            }
+        }
+        Err(EngineError::ReportNotFound {
+            name: name_or_path.to_owned(),
+            available: self.reports.iter().map(|r| r.name.clone()).collect(),
+        })
     }
 }
 
@@ -517,6 +583,14 @@ mod tests {
                 "good.sql",
                 "-- name: good\n-- description: хороший\nSELECT 9",
             ),
+            (
+                "a_dup.sql",
+                "-- name: dup\n-- description: копия\nSELECT 10",
+            ),
+            (
+                "dup.sql",
+                "-- name: dup\n-- description: свой файл\nSELECT 11",
+            ),
         ];
         for (name, text) in files {
             std::fs::write(dir.path().join(name), text)?;
@@ -526,6 +600,16 @@ mod tests {
         assert_eq!(library.resolve("same")?.description_ru, "a");
         assert_eq!(library.resolve("good")?.description_ru, "хороший");
         assert!(library.resolve("win_rate").is_ok());
+        // Of two files with one name, the one named after the report is used.
+        assert_eq!(library.resolve("dup")?.description_ru, "свой файл");
+        // A bad file named after the report says what is wrong with it.
+        assert!(matches!(
+            library.resolve("d"),
+            Err(EngineError::ReportHeader {
+                problem: HeaderProblem::BadDefault { .. },
+                ..
+            })
+        ));
         let problems: Vec<String> = library
             .broken()
             .iter()
@@ -541,6 +625,7 @@ mod tests {
                 "duplicate same",
                 "1 NoName",
                 "3 BadDefault { name: \"h\", kind: \"int\", default: \"abc\" }",
+                "duplicate dup",
                 "3 UnknownType { name: \"x\", kind: \"colour\" }",
                 "4 ParamTwice(\"x\")",
                 "1 NoQuery",

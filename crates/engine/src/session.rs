@@ -348,6 +348,33 @@ impl Engine {
                     problem,
                 }
             })?;
+        // The report's own conditions on the values come first.
+        for check in &report.checks {
+            let statements = self.parse(&format!("SELECT ({}) AS ok", check.expression))?;
+            for statement in statements {
+                let plan = self.plan(statement).await?;
+                let mut values = prepared.values.clone();
+                let used = plan.get_parameter_types()?;
+                values.retain(|name, _| used.contains_key(&format!("${name}")));
+                let result = self.run_plan(plan.with_param_values(values)?).await?;
+                let failed = result.batches.iter().any(|batch| {
+                    batch
+                        .column(0)
+                        .as_any()
+                        .downcast_ref::<datafusion::arrow::array::BooleanArray>()
+                        .is_some_and(|column| column.iter().any(|ok| ok == Some(false)))
+                });
+                if failed {
+                    return Err(EngineError::Param {
+                        report: report.name.clone(),
+                        problem: crate::params::ParamProblem::Check {
+                            russian: check.message_ru.clone(),
+                            english: check.message_en.clone(),
+                        },
+                    });
+                }
+            }
+        }
         let statements = self.parse(&prepared.sql)?;
         let mut results = Vec::new();
         for statement in statements {

@@ -154,8 +154,10 @@ report-bad-default = { $path }, line { $line }: the default "{ $value }" does no
 report-param-twice = { $path }, line { $line }: parameter { $value } is declared a second time
 report-unknown-param-en = { $path }, line { $line }: "-- param.en:" names parameter "{ $value }", which no "-- param:" line above declares
 report-bad-chart = { $path }, line { $line }: the chart line "{ $value }" cannot be read; write "-- chart: bar|line [LABEL_COLUMN [NUMBER_COLUMN]]"
+report-bad-check = { $path }, line { $line }: the check "{ $value }" cannot be read; write "-- check: CONDITION | message", and "-- check.en:" after it
+param-check = report "{ $report }": { $message }
 report-skipped = report left out: { $detail }
-report-duplicate = two reports are named "{ $name }": { $first } and { $second }
+report-duplicate = two reports are named "{ $name }": { $first } is used and { $second } left out
     hint: rename one of them in its "-- name:" line
 output-error = failed to write the result: { $detail }
 write-failed = failed to write { $path }: { $detail }

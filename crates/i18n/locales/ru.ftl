@@ -169,8 +169,10 @@ report-bad-default = { $path }, строка { $line }: значение по у
 report-param-twice = { $path }, строка { $line }: параметр { $value } объявлен второй раз
 report-unknown-param-en = { $path }, строка { $line }: в «-- param.en:» назван параметр «{ $value }», которого нет выше в строках «-- param:»
 report-bad-chart = { $path }, строка { $line }: строка графика «{ $value }» не читается; нужно «-- chart: bar|line [СТОЛБЕЦ_ПОДПИСЕЙ [СТОЛБЕЦ_ЧИСЕЛ]]»
+report-bad-check = { $path }, строка { $line }: проверка «{ $value }» не читается; нужно «-- check: УСЛОВИЕ | сообщение», а «-- check.en:» — после неё
+param-check = отчёт «{ $report }»: { $message }
 report-skipped = отчёт пропущен: { $detail }
-report-duplicate = два отчёта с именем «{ $name }»: { $first } и { $second }
+report-duplicate = два отчёта с именем «{ $name }»: используется { $first }, а { $second } пропущен
     подсказка: переименуйте один из них в строке «-- name:»
 output-error = не удалось вывести результат: { $detail }
 write-failed = не удалось записать { $path }: { $detail }
