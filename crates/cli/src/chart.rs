@@ -30,11 +30,11 @@ impl ChartKind {
     }
 }
 
-/// Why a result cannot be drawn.
+/// The reason a result cannot be drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChartProblem {
     NoRows,
-    /// No column holds numbers.
+    /// No column has numbers.
     NoNumbers,
     UnknownColumn(String),
     /// The column named for the values does not hold numbers.
@@ -453,7 +453,7 @@ pub fn html(
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n");
-    // The page marks that its chart was laid out, for whoever checks it in a browser.
+    // The page marks that its chart was laid out, for a check in a browser.
     out.push_str("<script>\nconst chart = document.querySelector('svg');\ndocument.documentElement.dataset.chart = chart && chart.getBBox().width > 0 ? 'drawn' : 'none';\n</script>\n</body>\n</html>\n");
     out
 }

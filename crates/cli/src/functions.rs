@@ -106,8 +106,13 @@ pub fn list_functions(engine: &Engine, pattern: &str, l: &Localizer) -> Vec<Stri
             "functions-builtin-heading",
             &[("pattern", Arg::from(pattern))],
         ));
-        for (_, syntax) in builtin {
-            lines.push(format!("  {syntax}"));
+        for (name, syntax) in builtin {
+            // An alias shows the function it stands for.
+            if syntax.starts_with(&format!("{name}(")) {
+                lines.push(format!("  {syntax}"));
+            } else {
+                lines.push(format!("  {name} → {syntax}"));
+            }
         }
     }
     if lines.is_empty() {

@@ -185,6 +185,10 @@ pub fn run(
                 Ok(message) => {
                     let _ = writeln!(stderr, "{message}");
                 }
+                // Declining to save is the user's choice, not an error.
+                Err(Failure::User(message)) if message == l.text("repl-save-cancelled") => {
+                    let _ = writeln!(stderr, "{message}");
+                }
                 Err(failure) => print_failure(&failure, l),
             }
             continue;
@@ -534,7 +538,11 @@ pub fn run_command(
         "\\history" => return Err(Failure::User(l.text("repl-history-shell-only"))),
         "\\run" => {
             let mut words = argument.split_whitespace();
-            let name = words.next().unwrap_or_default();
+            let Some(name) = words.next() else {
+                // `\run` alone lists what it can run.
+                crate::app::list_reports(settings, l)?;
+                return Ok(Flow::Continue);
+            };
             // `KEY=VALUE`, or the options of `crmsql run`: `--period P`, `--compare C`,
             // `--param KEY=VALUE`.
             let mut params: Vec<String> = Vec::new();
