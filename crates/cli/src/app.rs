@@ -30,6 +30,8 @@ pub struct Settings {
     pub format_given: bool,
     pub report_folders: Vec<PathBuf>,
     pub history_file: Option<PathBuf>,
+    /// The shell's startup file given with `--init`; without it `~/.crmsqlrc`, when it exists.
+    pub init: Option<PathBuf>,
     pub lang: Lang,
     /// Rows a table shows on screen at most; `None` shows them all.
     pub max_rows: Option<usize>,
@@ -98,6 +100,7 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
         format_given: cli.format.is_some(),
         report_folders,
         history_file: cli.history_file.clone(),
+        init: cli.init.clone(),
         lang: l.lang(),
         max_rows: match cli.maxrows {
             Some(0) => None,

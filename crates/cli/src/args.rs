@@ -47,6 +47,9 @@ pub struct Cli {
     #[arg(long = "history-file", value_name = "FILE")]
     pub history_file: Option<PathBuf>,
 
+    #[arg(long = "init", value_name = "FILE")]
+    pub init: Option<PathBuf>,
+
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count, global = true)]
     pub verbose: u8,
 

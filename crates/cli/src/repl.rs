@@ -153,6 +153,7 @@ pub fn run(
     }
 
     let mut shell = Shell::new(settings);
+    run_startup(runtime, engine, settings, &mut shell, l)?;
     loop {
         let line = match editor.readline("crmsql> ") {
             Ok(line) => line,
@@ -229,6 +230,85 @@ pub fn run(
                 let _ = writeln!(stderr, "{}", l.text("repl-cancelled"));
             }
         }
+    }
+    Ok(())
+}
+
+/// Runs the startup file, `--init FILE` or `~/.crmsqlrc`, before the first prompt: backslash
+/// commands line by line and SQL statements that end with `;`. A failing line is reported with
+/// its place and the rest still runs; a missing `~/.crmsqlrc` is normal, a missing `--init` file
+/// is an error.
+fn run_startup(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    settings: &Settings,
+    shell: &mut Shell,
+    l: &Localizer,
+) -> Result<(), Failure> {
+    let (path, given) = match &settings.init {
+        Some(path) => (path.clone(), true),
+        None => match dirs::home_dir() {
+            Some(home) => (home.join(".crmsqlrc"), false),
+            None => return Ok(()),
+        },
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if !given && error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => {
+            return Err(Failure::User(l.format(
+                "read-failed",
+                &[
+                    ("path", Arg::from(path.display().to_string())),
+                    ("detail", Arg::from(crmsql_i18n::io_error_text(&error, l))),
+                ],
+            )));
+        }
+    };
+    let report = |line: usize, failure: &Failure| {
+        if let Failure::User(message) | Failure::Internal(message) = failure {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                l.format(
+                    "repl-startup-failed",
+                    &[
+                        ("path", Arg::from(path.display().to_string())),
+                        ("line", Arg::from(line)),
+                        ("detail", Arg::from(message)),
+                    ],
+                )
+            );
+        }
+    };
+    let mut statement = String::new();
+    let mut first_line = 0;
+    for (index, line) in text.lines().enumerate() {
+        if statement.is_empty() && line.trim_start().starts_with('\\') {
+            if let Err(failure) = run_command(runtime, engine, settings, shell, line.trim(), l) {
+                report(index + 1, &failure);
+            }
+            continue;
+        }
+        if statement.is_empty() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            first_line = index + 1;
+        }
+        statement.push_str(line);
+        statement.push('\n');
+        if statement_complete(&statement) {
+            if let Some(Err(failure)) = run_cancellable(runtime, engine, shell, &statement, l) {
+                report(first_line, &failure);
+            }
+            statement.clear();
+        }
+    }
+    if !statement.trim().is_empty()
+        && let Some(Err(failure)) = run_cancellable(runtime, engine, shell, &statement, l)
+    {
+        report(first_line, &failure);
     }
     Ok(())
 }

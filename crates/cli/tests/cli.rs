@@ -2323,3 +2323,63 @@ fn report_page_draws_its_chart_in_chromium() {
     assert_eq!(dom.matches("<tr>").count(), months.len() + 1, "the table");
     assert!(dom.contains("<h1>Средний чек по месяцам</h1>"), "{dom}");
 }
+
+/// The shell runs its startup file before the first prompt: commands, statements over several
+/// lines, and a failing line named by its place while the rest still runs.
+#[test]
+fn repl_runs_its_startup_file() {
+    let home = tempfile::tempdir().unwrap();
+    let init = home.path().join("init.sql");
+    std::fs::write(
+        &init,
+        "\\format csv\n-- a comment\nSELECT 40 +\n  2 AS answer;\nSELECT nosuch;\nSELECT 7 AS seven;\n",
+    )
+    .unwrap();
+    let args = format!(
+        "--warehouse {} --init {}",
+        home.path().join("wh").display(),
+        init.display()
+    );
+    std::fs::create_dir_all(home.path().join("wh")).unwrap();
+    let shown = run_repl(home.path(), &args, &[("\\q\r", 500)]).replace("\r\n", "\n");
+    assert!(shown.contains("answer\n42\n"), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "{}, строка 5: столбца «nosuch» нет",
+            init.display()
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("seven\n7\n"),
+        "the lines after a failure still run"
+    );
+    // A missing --init file is an error for the shell; -c reads no startup file.
+    let args = format!(
+        "--warehouse {} --init /nonexistent/init.sql",
+        home.path().join("wh").display()
+    );
+    let output = Command::new("script")
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("{} {args}", env!("CARGO_BIN_EXE_crmsql")),
+            "/dev/null",
+        ])
+        .env("LANG", "ru_RU.UTF-8")
+        .env_remove("CRMSQL_LANG")
+        .env("XDG_DATA_HOME", home.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("не удалось прочитать /nonexistent/init.sql"),
+        "{}",
+        stdout(&output)
+    );
+    let output =
+        run(crmsql(home.path()).args(["--init", "/nonexistent/init.sql", "-c", "SELECT 1"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+}
