@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Command, CommandFactory, Parser, Subcommand, ValueEnum};
-use crmsql_i18n::Localizer;
+use crmsql_i18n::{Arg, Localizer};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -214,6 +214,26 @@ pub fn localized_command(l: &Localizer) -> Command {
     localize(command, "", l)
 }
 
+/// Returns a placeholder in the user's language: `FILE` is `ФАЙЛ` in Russian.
+fn value_name(name: &str, l: &Localizer) -> String {
+    let id: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let id = format!("value-{id}");
+    if l.has(&id) {
+        l.text(&id)
+    } else {
+        name.to_owned()
+    }
+}
+
 fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
     let key = if prefix.is_empty() {
         "crmsql".to_owned()
@@ -228,6 +248,10 @@ fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
         ))
         .subcommand_help_heading(l.text("help-commands-heading"))
         .subcommand_value_name(l.text("help-command-value"));
+    let usage = format!("help-usage-{key}");
+    if l.has(&usage) {
+        command = command.override_usage(l.text(&usage));
+    }
     if prefix.is_empty() {
         command = command.after_help(l.text("help-crmsql-after"));
     }
@@ -257,6 +281,16 @@ fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
             if !arg.get_action().takes_values() {
                 return arg;
             }
+            // Placeholders such as FILE and DIR read in the user's language.
+            let names: Vec<String> = arg
+                .get_value_names()
+                .map(|names| names.iter().map(|name| value_name(name, l)).collect())
+                .unwrap_or_default();
+            let arg = if names.is_empty() {
+                arg
+            } else {
+                arg.value_names(names)
+            };
             // The help texts name variables, values and defaults in the user's language.
             arg.hide_env(true)
                 .hide_possible_values(true)
@@ -272,4 +306,75 @@ fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
         command = command.mut_subcommand(name.as_str(), |sub| localize(sub, &name, l));
     }
     command
+}
+
+/// Describes a command-line mistake in the user's language, with the nearest right option where
+/// clap has one and the help command to read.
+pub fn argument_error(error: &clap::Error, l: &Localizer) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind: ContextKind| -> String {
+        match error.get(kind) {
+            Some(ContextValue::String(text)) => text.clone(),
+            Some(ContextValue::Strings(texts)) => texts.join(", "),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        }
+    };
+    let arg = context(ContextKind::InvalidArg);
+    let value = context(ContextKind::InvalidValue);
+    let message = match error.kind() {
+        ErrorKind::InvalidValue if !context(ContextKind::ValidValue).is_empty() => l.format(
+            "arg-invalid-choice",
+            &[
+                ("arg", Arg::from(&arg)),
+                ("value", Arg::from(&value)),
+                ("valid", Arg::from(context(ContextKind::ValidValue))),
+            ],
+        ),
+        ErrorKind::InvalidValue if value.is_empty() => {
+            l.format("arg-missing-value", &[("arg", Arg::from(&arg))])
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => l.format(
+            "arg-invalid-value",
+            &[("arg", Arg::from(&arg)), ("value", Arg::from(&value))],
+        ),
+        ErrorKind::UnknownArgument => l.format("arg-unknown", &[("arg", Arg::from(&arg))]),
+        ErrorKind::InvalidSubcommand => l.format(
+            "arg-unknown-command",
+            &[(
+                "command",
+                Arg::from(context(ContextKind::InvalidSubcommand)),
+            )],
+        ),
+        ErrorKind::MissingRequiredArgument => l.format("arg-missing", &[("arg", Arg::from(&arg))]),
+        ErrorKind::ArgumentConflict => {
+            let prior = context(ContextKind::PriorArg);
+            if prior.is_empty() || prior == arg {
+                l.format("arg-twice", &[("arg", Arg::from(&arg))])
+            } else {
+                l.format(
+                    "arg-conflict",
+                    &[("arg", Arg::from(&arg)), ("prior", Arg::from(prior))],
+                )
+            }
+        }
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
+            l.format("arg-too-many", &[("arg", Arg::from(&arg))])
+        }
+        _ => error.kind().to_string(),
+    };
+    let mut text = message;
+    let suggested = context(ContextKind::SuggestedArg);
+    let suggested = if suggested.is_empty() {
+        context(ContextKind::SuggestedSubcommand)
+    } else {
+        suggested
+    };
+    if !suggested.is_empty() {
+        text.push('\n');
+        text.push_str(&l.format("arg-did-you-mean", &[("suggested", Arg::from(suggested))]));
+    }
+    text.push('\n');
+    text.push_str(&l.text("arg-see-help"));
+    text
 }

@@ -62,9 +62,14 @@ fn main() -> ExitCode {
 
     let matches = match args::localized_command(l).try_get_matches() {
         Ok(matches) => matches,
-        Err(error) => {
+        // Help and version go to standard output as clap writes them, in the user's language.
+        Err(error) if !error.use_stderr() => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { 1 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            report(&Failure::User(args::argument_error(&error, l)), l);
+            return ExitCode::from(1);
         }
     };
     let cli = match args::Cli::from_arg_matches(&matches) {

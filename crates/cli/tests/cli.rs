@@ -2383,3 +2383,84 @@ fn repl_runs_its_startup_file() {
         run(crmsql(home.path()).args(["--init", "/nonexistent/init.sql", "-c", "SELECT 1"]));
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+/// The help of each command, in Russian and in English, equals its snapshot in
+/// `tests/snapshots`; `CRMSQL_UPDATE_SNAPSHOTS=1` rewrites the snapshots after a deliberate
+/// change. The Russian help holds none of clap's English words.
+#[test]
+fn help_matches_snapshots_in_both_languages() {
+    let home = tempfile::tempdir().unwrap();
+    let update = std::env::var_os("CRMSQL_UPDATE_SNAPSHOTS").is_some();
+    for lang in ["ru", "en"] {
+        for command in ["", "run", "import", "run-all", "reports", "demo"] {
+            let output = run(crmsql(home.path())
+                .args(["--lang", lang])
+                .args((!command.is_empty()).then_some(command))
+                .arg("--help"));
+            assert!(output.status.success());
+            let help = stdout(&output);
+            let name = if command.is_empty() {
+                "crmsql"
+            } else {
+                command
+            };
+            let path = workspace().join(format!("tests/snapshots/help_{name}_{lang}.txt"));
+            if update {
+                std::fs::write(&path, &help).unwrap();
+                continue;
+            }
+            let snapshot = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(
+                help,
+                snapshot,
+                "{} differs; rerun with CRMSQL_UPDATE_SNAPSHOTS=1 if the change is meant",
+                path.display()
+            );
+            if lang == "ru" {
+                for english in [
+                    "Usage",
+                    "Options",
+                    "OPTIONS",
+                    "Arguments",
+                    "Commands",
+                    "<FILE>",
+                ] {
+                    assert!(!help.contains(english), "{english} in {}", path.display());
+                }
+            }
+        }
+    }
+}
+
+/// Command-line mistakes are named in the user's language, with the nearest right word.
+#[test]
+fn argument_errors_in_both_languages() {
+    let home = tempfile::tempdir().unwrap();
+    let fails = |args: &[&str]| {
+        let output = run(crmsql(home.path()).args(args));
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        stderr(&output)
+    };
+    assert!(fails(&["--format", "yaml", "-c", "SELECT 1"]).starts_with(
+        "ошибка: «yaml» не годится для --format <ФОРМАТ>: можно table, csv, json, markdown"
+    ));
+    let typo = fails(&["imprt"]);
+    assert!(
+        typo.starts_with("ошибка: неизвестная команда imprt\n"),
+        "{typo}"
+    );
+    assert!(
+        typo.contains("подсказка: возможно, имелось в виду import"),
+        "{typo}"
+    );
+    assert!(fails(&["run"]).starts_with("ошибка: не хватает <ОТЧЁТ>"));
+    assert!(
+        fails(&["demo", "--rows", "много"])
+            .starts_with("ошибка: «много» не годится для --rows <N>")
+    );
+    let english = fails(&["--lang", "en", "--formt", "csv"]);
+    assert!(
+        english.starts_with("error: unknown option --formt\nhint: perhaps --format was meant"),
+        "{english}"
+    );
+}

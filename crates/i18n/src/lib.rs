@@ -306,6 +306,49 @@ mod tests {
     }
 
     #[test]
+    fn russian_verbs_agree_with_counts() {
+        let ru = Localizer::get(Lang::Ru);
+        let progress = |rows: i64| {
+            ru.format(
+                "query-progress",
+                &[
+                    ("rows", Arg::from(rows)),
+                    ("megabytes", Arg::from("1,0")),
+                    ("seconds", Arg::from("2,0")),
+                ],
+            )
+        };
+        for (count, words) in [
+            (1, "прочитана 1 строка"),
+            (2, "прочитаны 2 строки"),
+            (5, "прочитано 5 строк"),
+            (11, "прочитано 11 строк"),
+            (21, "прочитана 21 строка"),
+            (22, "прочитаны 22 строки"),
+            (25, "прочитано 25 строк"),
+        ] {
+            assert!(progress(count).contains(words), "{}", progress(count));
+        }
+        let hidden = |shown: i64| {
+            ru.format(
+                "rows-hidden",
+                &[("count", Arg::from(1000i64)), ("shown", Arg::from(shown))],
+            )
+        };
+        for (shown, words) in [
+            (1, "показана 1 "),
+            (2, "показаны 2 "),
+            (5, "показано 5 "),
+            (11, "показано 11 "),
+            (21, "показана 21 "),
+            (22, "показаны 22 "),
+            (25, "показано 25 "),
+        ] {
+            assert!(hidden(shown).contains(words), "{}", hidden(shown));
+        }
+    }
+
+    #[test]
     fn english_row_plurals() {
         let en = Localizer::get(Lang::En);
         assert_eq!(en.format("rows", &[("count", Arg::from(1i64))]), "1 row");
