@@ -44,6 +44,17 @@ fn explain_datafusion(source: &DataFusionError, sql: &str, l: &Localizer) -> Exp
     let diagnostic = source.diagnostic();
     let mut span = diagnostic.and_then(|d| d.span);
     let root = source.find_root();
+    // A CRM function's own mistake is said in the user's language.
+    if let DataFusionError::External(inner) = root
+        && let Some(crm) = inner.downcast_ref::<crmsql_functions::CrmError>()
+    {
+        return Explained {
+            message: crmsql_engine::crm_message(crm, l),
+            span,
+            hints: Vec::new(),
+            detail: None,
+        };
+    }
     // DataFusion's first line; the ones after it list every column of the tables.
     let detail = root.to_string().lines().next().map(str::to_owned);
     let mut hints = Vec::new();

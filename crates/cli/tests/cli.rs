@@ -2197,6 +2197,21 @@ fn sql_errors_point_at_the_typo() {
         "{syntax}"
     );
 
+    // The CRM functions' own mistakes are said in the user's language, plurals included.
+    let period = sql("ru", "SELECT period_start('last_moth')");
+    assert!(
+        period.starts_with("ошибка: неизвестный период «last_moth»; можно: today, yesterday"),
+        "{period}"
+    );
+    assert_eq!(
+        sql("ru", "SELECT segment_bucket(5, [10, 20], ['a'])"),
+        "ошибка: segment_bucket: 2 границы дают 3 сегмента, а названий 1\n"
+    );
+    assert_eq!(
+        sql("en", "SELECT segment_bucket(5, [10], ['a'])"),
+        "error: segment_bucket: 1 threshold makes 2 segments, but 1 label is given\n"
+    );
+
     // The shell shows the same frame under the statement typed.
     let args = format!("--warehouse {}", warehouse.display());
     let shown = run_repl(

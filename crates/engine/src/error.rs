@@ -131,6 +131,22 @@ impl From<DataFusionError> for EngineError {
     }
 }
 
+/// Says a CRM function's mistake in the user's language. Whole numbers among its arguments stay
+/// numbers, so that the words around them take the right plural form.
+pub fn crm_message(crm: &crmsql_functions::CrmError, l: &Localizer) -> String {
+    let args: Vec<(&str, Arg)> = crm
+        .args
+        .iter()
+        .map(|(name, value)| {
+            let arg = value
+                .parse::<i64>()
+                .map_or_else(|_| Arg::from(value), Arg::from);
+            (*name, arg)
+        })
+        .collect();
+    l.format(&format!("fn-error-{}", crm.id), &args)
+}
+
 fn path_arg(path: &std::path::Path) -> Arg {
     Arg::from(path.display().to_string())
 }
@@ -139,6 +155,13 @@ impl Localize for EngineError {
     fn localize(&self, l: &Localizer) -> String {
         match self {
             EngineError::Sql { source } => {
+                // A CRM function's own mistake is said in the user's language.
+                if let DataFusionError::External(inner) = source.find_root()
+                    && let Some(crm) = inner.downcast_ref::<crmsql_functions::CrmError>()
+                {
+                    let detail = crm_message(crm, l);
+                    return l.format("sql-error", &[("detail", Arg::from(detail))]);
+                }
                 // DataFusion's own text is kept as the detail; only the frame is translated.
                 let detail = source.to_string();
                 l.format("sql-error", &[("detail", Arg::from(detail))])

@@ -10,7 +10,7 @@ pub mod params;
 pub mod report;
 mod session;
 
-pub use error::{EngineError, HeaderProblem};
+pub use error::{EngineError, HeaderProblem, crm_message};
 pub use output::OutputFormat;
 pub use params::{ParamProblem, ParamSpec, ParamType};
 pub use report::{Report, ReportLibrary};

@@ -25,6 +25,34 @@ pub use periods::{Bound, InPeriod, Period, PeriodBound};
 pub use ratios::{Ratio, RatioKind};
 pub use segments::{QuantileBucket, RfmScore, RfmSegment, SegmentBucket};
 
+/// A mistake in the arguments of a CRM function. It carries a message id and its arguments, so
+/// that the command line can say it in the user's language, and its English text for everyone
+/// else.
+#[derive(Debug)]
+pub struct CrmError {
+    /// Message id, without the `fn-error-` prefix the catalogs give it.
+    pub id: &'static str,
+    pub args: Vec<(&'static str, String)>,
+    english: String,
+}
+
+impl std::fmt::Display for CrmError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.english)
+    }
+}
+
+impl std::error::Error for CrmError {}
+
+/// Returns a CRM function's error with its message id, arguments and English text.
+pub(crate) fn crm_error(
+    id: &'static str,
+    args: Vec<(&'static str, String)>,
+    english: String,
+) -> datafusion::error::DataFusionError {
+    datafusion::error::DataFusionError::External(Box::new(CrmError { id, args, english }))
+}
+
 /// Returns a scalar function's result: one value when every argument was a single value, so
 /// that a constant expression stays constant, else the whole array.
 pub(crate) fn columnar(result: ArrayRef, args: &[ColumnarValue]) -> Result<ColumnarValue> {

@@ -13,7 +13,7 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Timestamp
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Date32Type, TimeUnit, TimestampMicrosecondType};
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility, lit,
@@ -176,9 +176,13 @@ impl Clock {
                         .map(|d| d.and_time(Default::default()))
                 });
             let Ok(wall) = wall else {
-                return plan_err!(
-                    "crmsql.now is '{text}'; give a local time such as '2025-07-15 10:00:00' or leave it empty"
-                );
+                return Err(crate::crm_error(
+                    "bad-now",
+                    vec![("value", text.to_owned())],
+                    format!(
+                        "crmsql.now is '{text}'; give a local time such as '2025-07-15 10:00:00' or leave it empty"
+                    ),
+                ));
             };
             zone.from_local_datetime(&wall)
                 .earliest()
@@ -211,13 +215,24 @@ impl Clock {
     /// Resolves a preset and an optional comparison.
     fn period(&self, preset: &str, compare: Option<&str>) -> Result<Period> {
         let Some(period) = Period::parse(preset, self.today()) else {
-            return exec_err!("unknown period '{preset}'; use one of: {PRESETS}");
+            return Err(crate::crm_error(
+                "unknown-period",
+                vec![
+                    ("preset", preset.to_owned()),
+                    ("presets", PRESETS.to_owned()),
+                ],
+                format!("unknown period '{preset}'; use one of: {PRESETS}"),
+            ));
         };
         match compare {
             None => Ok(period),
             Some(how) => match period.compared(how) {
                 Some(period) => Ok(period),
-                None => exec_err!("unknown comparison '{how}'; use 'previous' or 'year'"),
+                None => Err(crate::crm_error(
+                    "unknown-comparison",
+                    vec![("how", how.to_owned())],
+                    format!("unknown comparison '{how}'; use 'previous' or 'year'"),
+                )),
             },
         }
     }

@@ -8,7 +8,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{PartitionEvaluatorArgs, WindowUDFFieldArgs};
 use datafusion::logical_expr::{
     ColumnarValue, PartitionEvaluator, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
@@ -57,27 +57,45 @@ impl Default for SegmentBucket {
 /// Checks one row's breaks and labels; returns the breaks.
 fn checked_breaks<'a>(breaks: &'a Float64Array, labels: Option<&StringArray>) -> Result<&'a [f64]> {
     if breaks.null_count() > 0 {
-        return exec_err!("segment_bucket: a threshold is NULL; give numbers only");
+        return Err(crate::crm_error(
+            "null-threshold",
+            Vec::new(),
+            "segment_bucket: a threshold is NULL; give numbers only".to_owned(),
+        ));
     }
     let values = breaks.values().as_ref();
     if let Some(pair) = values.windows(2).find(|pair| pair[0] >= pair[1]) {
-        return exec_err!(
-            "segment_bucket: thresholds must ascend, but {} comes before {}",
-            pair[0],
-            pair[1]
-        );
+        return Err(crate::crm_error(
+            "thresholds-order",
+            vec![
+                ("first", pair[0].to_string()),
+                ("second", pair[1].to_string()),
+            ],
+            format!(
+                "segment_bucket: thresholds must ascend, but {} comes before {}",
+                pair[0], pair[1]
+            ),
+        ));
     }
     if let Some(labels) = labels
         && labels.len() != values.len() + 1
     {
         let count =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        return exec_err!(
-            "segment_bucket: {} {}, but {} given",
-            count(values.len(), "threshold makes", "thresholds make"),
-            count(values.len() + 1, "segment", "segments"),
-            count(labels.len(), "label is", "labels are")
-        );
+        return Err(crate::crm_error(
+            "label-count",
+            vec![
+                ("thresholds", values.len().to_string()),
+                ("segments", (values.len() + 1).to_string()),
+                ("labels", labels.len().to_string()),
+            ],
+            format!(
+                "segment_bucket: {} {}, but {} given",
+                count(values.len(), "threshold makes", "thresholds make"),
+                count(values.len() + 1, "segment", "segments"),
+                count(labels.len(), "label is", "labels are")
+            ),
+        ));
     }
     Ok(values)
 }
@@ -226,13 +244,19 @@ fn constant_count(args: &PartitionEvaluatorArgs) -> Result<u64> {
         .get(1)
         .and_then(|e| e.downcast_ref::<Literal>());
     let Some(literal) = literal else {
-        return exec_err!("quantile_bucket: the number of buckets must be a constant such as 5");
+        return Err(crate::crm_error(
+            "buckets-constant",
+            Vec::new(),
+            "quantile_bucket: the number of buckets must be a constant such as 5".to_owned(),
+        ));
     };
     match literal.value().cast_to(&DataType::Int64)? {
         ScalarValue::Int64(Some(n)) if (1..=1000).contains(&n) => Ok(n as u64),
-        other => {
-            exec_err!("quantile_bucket: the number of buckets must be from 1 to 1000, got {other}")
-        }
+        other => Err(crate::crm_error(
+            "buckets-range",
+            vec![("value", other.to_string())],
+            format!("quantile_bucket: the number of buckets must be from 1 to 1000, got {other}"),
+        )),
     }
 }
 
@@ -476,9 +500,13 @@ impl ScalarUDFImpl for RfmSegment {
             match digits.as_slice() {
                 [r @ 1..=5, f @ 1..=5, 1..=5] => out.push(Some(segment_name(*r, *f, english))),
                 _ => {
-                    return exec_err!(
-                        "rfm_segment: '{score}' is not an RFM score; give three digits from 1 to 5 such as '545', as rfm_score returns"
-                    );
+                    return Err(crate::crm_error(
+                        "rfm-score",
+                        vec![("value", score.to_string())],
+                        format!(
+                            "rfm_segment: '{score}' is not an RFM score; give three digits from 1 to 5 such as '545', as rfm_score returns"
+                        ),
+                    ));
                 }
             }
         }

@@ -94,6 +94,21 @@ reject-invalid-encoding = the cell is not in the file's encoding ({ $encoding })
 
 ## Queries and reports
 
+fn-error-unknown-period = unknown period '{ $preset }'; use one of: { $presets }
+fn-error-unknown-comparison = unknown comparison '{ $how }'; use 'previous' or 'year'
+fn-error-bad-now = crmsql.now is '{ $value }'; give a local time such as '2025-07-15 10:00:00' or leave it empty
+fn-error-null-threshold = segment_bucket: a threshold is NULL; give numbers only
+fn-error-thresholds-order = segment_bucket: thresholds must ascend, but { $first } comes before { $second }
+fn-error-label-count = segment_bucket: { $thresholds } { $thresholds ->
+    [one] threshold makes
+   *[other] thresholds make
+} { $segments } segments, but { $labels } { $labels ->
+    [one] label is
+   *[other] labels are
+} given
+fn-error-buckets-constant = quantile_bucket: the number of buckets must be a constant such as 5
+fn-error-buckets-range = quantile_bucket: the number of buckets must be from 1 to 1000, got { $value }
+fn-error-rfm-score = rfm_segment: '{ $value }' is not an RFM score; give three digits from 1 to 5 such as '545', as rfm_score returns
 sql-error = query failed: { $detail }
 sql-column-not-found = there is no column "{ $name }"
 sql-function-not-found = there is no function "{ $name }"

@@ -109,6 +109,23 @@ reject-invalid-encoding = ячейка не в кодировке файла ({ 
 
 ## Запросы и отчёты
 
+fn-error-unknown-period = неизвестный период «{ $preset }»; можно: { $presets }
+fn-error-unknown-comparison = неизвестное сравнение «{ $how }»: можно 'previous' (предыдущий период) или 'year' (год назад)
+fn-error-bad-now = crmsql.now = «{ $value }»: нужно местное время вида '2025-07-15 10:00:00' или пустая строка
+fn-error-null-threshold = segment_bucket: среди границ есть NULL; границы — только числа
+fn-error-thresholds-order = segment_bucket: границы должны возрастать, а { $first } стоит перед { $second }
+fn-error-label-count = segment_bucket: { $thresholds ->
+    [one] { $thresholds } граница даёт
+    [few] { $thresholds } границы дают
+   *[many] { $thresholds } границ дают
+} { $segments ->
+    [one] { $segments } сегмент
+    [few] { $segments } сегмента
+   *[many] { $segments } сегментов
+}, а названий { $labels }
+fn-error-buckets-constant = quantile_bucket: число групп должно быть постоянным, например 5
+fn-error-buckets-range = quantile_bucket: число групп — от 1 до 1000, а дано { $value }
+fn-error-rfm-score = rfm_segment: «{ $value }» — не RFM-код; нужны три цифры от 1 до 5, например '545', как возвращает rfm_score
 sql-error = запрос не выполнен: { $detail }
 sql-column-not-found = столбца «{ $name }» нет
 sql-function-not-found = функции «{ $name }» нет
