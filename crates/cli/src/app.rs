@@ -147,6 +147,14 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
         }
         None => {
             let engine = runtime.block_on(open_engine(&settings, l))?;
+            if let Some(path) = &cli.output {
+                let sql = match (&cli.sql, &cli.file) {
+                    (sql, _) if !sql.is_empty() => sql.join(";\n"),
+                    (_, Some(file)) => read_sql_file(file, l)?,
+                    _ => return Err(Failure::User(l.text("output-needs-sql"))),
+                };
+                return runtime.block_on(sql_to_file(&engine, &settings, &sql, path, l));
+            }
             if !cli.sql.is_empty() {
                 let mut shell = crate::repl::Shell::new(&settings);
                 for sql in &cli.sql {
@@ -553,6 +561,65 @@ fn show_report(settings: &Settings, name: &str, l: &Localizer) -> Result<(), Fai
     ));
     let mut stdout = crate::failure::Stdout;
     writeln!(stdout, "{text}").map_err(|e| from_io(e, "<stdout>", l))
+}
+
+/// Reads a file of SQL statements, naming the file when it cannot be read.
+fn read_sql_file(file: &Path, l: &Localizer) -> Result<String, Failure> {
+    std::fs::read_to_string(file).map_err(|error| {
+        Failure::User(l.format(
+            "read-failed",
+            &[
+                ("path", Arg::from(file.display().to_string())),
+                ("detail", Arg::from(crmsql_i18n::io_error_text(&error, l))),
+            ],
+        ))
+    })
+}
+
+/// Runs the statements of `-c` or `-f` and writes their results to one file, whole, in the
+/// format of `--format` or of the file name. Parquet and Excel files hold one result.
+async fn sql_to_file(
+    engine: &Engine,
+    settings: &Settings,
+    sql: &str,
+    path: &Path,
+    l: &Localizer,
+) -> Result<(), Failure> {
+    let format = if settings.format_given {
+        settings.format
+    } else {
+        OutputFormat::from_file_name(path).unwrap_or(settings.format)
+    };
+    let statements = engine.parse(sql).map_err(|e| from_sql(&e, sql, l))?;
+    let mut results = Vec::new();
+    for statement in statements {
+        let result = engine
+            .execute(statement)
+            .await
+            .map_err(|e| from_sql(&e, sql, l))?;
+        if !result.schema.fields().is_empty() {
+            results.push(result);
+        }
+    }
+    if format.is_binary() && results.len() > 1 {
+        return Err(Failure::User(l.format(
+            "format-one-statement",
+            &[
+                ("count", Arg::from(results.len())),
+                ("format", Arg::from(format.extension())),
+            ],
+        )));
+    }
+    let view = View::whole(format, settings.lang);
+    write_atomically(path, l, |out| {
+        for (index, result) in results.iter().enumerate() {
+            if index > 0 && matches!(format, OutputFormat::Csv | OutputFormat::Markdown) {
+                writeln!(out).map_err(|e| from_io(e, &path.display().to_string(), l))?;
+            }
+            write_query_result(out, result, &view, l).map_err(|e| from_engine(&e, l))?;
+        }
+        Ok(())
+    })
 }
 
 /// Runs every statement of `sql`, printing each result to standard output.

@@ -2479,3 +2479,29 @@ fn argument_errors_in_both_languages() {
         "{english}"
     );
 }
+
+/// `-c` and `-f` write their results to a file with `--output`, in the format of the file name.
+#[test]
+fn sql_results_to_a_file() {
+    let home = tempfile::tempdir().unwrap();
+    let book = home.path().join("answer.xlsx");
+    let output = run(crmsql(home.path())
+        .args(["-c", "SELECT 42 AS answer", "--output"])
+        .arg(&book));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(&std::fs::read(&book).unwrap()[..2], b"PK");
+    let text = home.path().join("two.csv");
+    let output = run(crmsql(home.path())
+        .args(["-c", "SELECT 1 AS a; SELECT 2 AS b", "-o"])
+        .arg(&text));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), "a\n1\n\nb\n2\n");
+    let output = run(crmsql(home.path())
+        .args(["-c", "SELECT 1; SELECT 2", "-o"])
+        .arg(home.path().join("two.parquet")));
+    assert!(
+        stderr(&output).contains("в файл parquet помещается один результат"),
+        "{}",
+        stderr(&output)
+    );
+}
