@@ -127,6 +127,20 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
     if cli.command.is_some() && (!cli.sql.is_empty() || cli.file.is_some()) {
         return Err(Failure::User(l.text("sql-with-command")));
     }
+    let outcome = run_command_line(&cli, &settings, &runtime, l);
+    // A query cancelled in the shell may still hold a worker until its operator returns; the
+    // program ends without waiting for it.
+    runtime.shutdown_background();
+    outcome
+}
+
+fn run_command_line(
+    cli: &Cli,
+    settings: &Settings,
+    runtime: &tokio::runtime::Runtime,
+    l: &Localizer,
+) -> Result<(), Failure> {
+    let settings = settings.clone();
     match &cli.command {
         Some(Commands::Import(args)) => import(&settings, args, l),
         Some(Commands::Demo(_)) if settings.format_given => {
@@ -156,12 +170,12 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
                 return runtime.block_on(sql_to_file(&engine, &settings, &sql, path, l));
             }
             if !cli.sql.is_empty() {
-                let mut shell = crate::repl::Shell::new(&settings);
+                let mut shell = crate::repl::Shell::new(&settings)?;
                 for sql in &cli.sql {
                     // `crmsql -c '\d deals'` runs a shell command, as `psql -c` does.
                     if sql.trim_start().starts_with('\\') {
                         crate::repl::run_command(
-                            &runtime,
+                            runtime,
                             &engine,
                             &settings,
                             &mut shell,
@@ -191,7 +205,7 @@ pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
                     .map_err(|error| from_io(error, "<stdin>", l))?;
                 runtime.block_on(run_sql_text(&engine, &sql, &settings.view(), l))
             } else {
-                crate::repl::run(&runtime, &engine, &settings, l)
+                crate::repl::run(runtime, &engine, &settings, l)
             }
         }
     }

@@ -51,17 +51,54 @@ pub struct Shell {
     pub last_failed: bool,
     /// The last result with columns, for `\last`.
     pub last_result: Option<QueryResult>,
+    /// The runtime statements run on. A cancelled statement's operator may keep its threads
+    /// busy until it returns, so Ctrl-C leaves that runtime to finish alone and starts a new one.
+    queries: Option<tokio::runtime::Runtime>,
+}
+
+/// Builds the runtime that statements run on.
+fn query_runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::Internal(error.to_string()))
 }
 
 impl Shell {
-    pub fn new(settings: &Settings) -> Shell {
-        Shell {
+    pub fn new(settings: &Settings) -> Result<Shell, Failure> {
+        Ok(Shell {
             view: settings.view(),
             timing: false,
             output: None,
             last_query: None,
             last_failed: false,
             last_result: None,
+            queries: Some(query_runtime()?),
+        })
+    }
+
+    /// Leaves the statement runtime to a cancelled statement and starts a fresh one.
+    fn renew_queries(&mut self) -> Result<(), Failure> {
+        if let Some(old) = self.queries.replace(query_runtime()?) {
+            old.shutdown_background();
+        }
+        Ok(())
+    }
+
+    /// Returns the handle statements are spawned on.
+    fn queries(&self) -> Result<tokio::runtime::Handle, Failure> {
+        self.queries
+            .as_ref()
+            .map(|runtime| runtime.handle().clone())
+            .ok_or_else(|| Failure::Internal("the statement runtime is gone".to_owned()))
+    }
+}
+
+impl Drop for Shell {
+    /// Leaves any statement still running to end alone, so that the program does not wait.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.queries.take() {
+            runtime.shutdown_background();
         }
     }
 }
@@ -152,7 +189,7 @@ pub fn run(
         let _ = writeln!(stderr, "{}", demo_now_note(l));
     }
 
-    let mut shell = Shell::new(settings);
+    let mut shell = Shell::new(settings)?;
     run_startup(runtime, engine, settings, &mut shell, l)?;
     loop {
         let line = match editor.readline("crmsql> ") {
@@ -321,13 +358,39 @@ fn run_cancellable(
     sql: &str,
     l: &Localizer,
 ) -> Option<Result<(), Failure>> {
-    runtime.block_on(async {
+    let outcome = runtime.block_on(async {
         tokio::select! {
             result = run_statements(engine, shell, sql, l) => Some(result),
             _ = tokio::signal::ctrl_c() => None,
             () = crate::progress::query_ticker(engine, l) => None,
         }
-    })
+    });
+    if outcome.is_none()
+        && let Err(failure) = shell.renew_queries()
+    {
+        return Some(Err(failure));
+    }
+    outcome
+}
+
+/// A running statement's task, aborted when the shell stops waiting for it.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> std::future::Future for AbortOnDrop<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
 }
 
 /// Runs each statement of `sql`, shows its result on the screen or in the `\o` file, and keeps
@@ -347,9 +410,19 @@ async fn run_statements(
     let statements = engine.parse(sql).map_err(|e| from_sql(&e, sql, l))?;
     for statement in statements {
         let started = std::time::Instant::now();
-        let result = engine
-            .execute(statement)
+        // The statement runs in a task of its own, so that Ctrl-C is heard even while an
+        // operator computes for a long time without returning; cancelling drops the task.
+        let task = {
+            let engine = engine.clone();
+            AbortOnDrop(
+                shell
+                    .queries()?
+                    .spawn(async move { engine.execute(statement).await }),
+            )
+        };
+        let result = task
             .await
+            .map_err(|error| Failure::Internal(error.to_string()))?
             .map_err(|e| from_sql(&e, sql, l))?;
         let elapsed = started.elapsed();
         show_result(shell, &result, l)?;
@@ -639,15 +712,28 @@ pub fn run_command(
             let given = crate::app::given_params(&None, &None, &params, l)?;
             let library = crate::app::load_reports(settings, l)?;
             let report = library.resolve(name).map_err(|e| from_engine(&e, l))?;
+            let task = {
+                let engine = engine.clone();
+                AbortOnDrop(
+                    shell
+                        .queries()?
+                        .spawn(async move { engine.run_report(&report, &given).await }),
+                )
+            };
             let results = runtime.block_on(async {
                 tokio::select! {
-                    results = engine.run_report(&report, &given) => Some(results),
+                    results = task => Some(results),
                     _ = tokio::signal::ctrl_c() => None,
+                    () = crate::progress::query_ticker(engine, l) => None,
                 }
             });
+            if results.is_none() {
+                shell.renew_queries()?;
+            }
             match results {
                 None => note(l.text("repl-cancelled")),
                 Some(results) => {
+                    let results = results.map_err(|error| Failure::Internal(error.to_string()))?;
                     for result in results.map_err(|e| from_engine(&e, l))? {
                         show_result(shell, &result, l)?;
                         if !result.schema.fields().is_empty() {

@@ -1089,6 +1089,13 @@ fn repl_ctrl_c_cancels_query_only() {
             ),
             ("\u{3}", 1000),
             ("SELECT 7 AS seven;\r", 800),
+            // A join that computes for long stretches without returning is cancelled too.
+            (
+                "SELECT count(*) FROM generate_series(1, 200000) a, generate_series(1, 200000) b WHERE a.value * b.value < 0;\r",
+                1500,
+            ),
+            ("\u{3}", 1000),
+            ("SELECT 8 AS eight;\r", 800),
             ("\\q\r", 300),
         ],
     );
@@ -1101,6 +1108,15 @@ fn repl_ctrl_c_cancels_query_only() {
         "a query longer than a second shows its progress"
     );
     assert!(shown.contains("seven"), "the session went on after Ctrl-C");
+    assert_eq!(
+        shown.matches("запрос отменён").count(),
+        2,
+        "both queries cancelled"
+    );
+    assert!(
+        shown.contains("eight"),
+        "the session went on after the join"
+    );
 }
 
 #[test]

@@ -136,16 +136,17 @@ impl QueryResult {
 }
 
 /// A DataFusion session with the warehouse tables and CRM functions registered.
+#[derive(Clone)]
 pub struct Engine {
     ctx: SessionContext,
     tables: Vec<TableInfo>,
     /// Tables whose files could not be opened, with the reason; the other tables still work.
-    broken: Vec<(String, EngineError)>,
+    broken: Arc<Vec<(String, EngineError)>>,
     timezone: String,
     /// The plan running now, for [`Engine::scan_progress`].
-    running: std::sync::Mutex<Option<Arc<dyn ExecutionPlan>>>,
+    running: Arc<std::sync::Mutex<Option<Arc<dyn ExecutionPlan>>>>,
     /// Keeps the files of the snapshot the session reads.
-    _snapshot: Snapshot,
+    _snapshot: Arc<Snapshot>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -201,10 +202,10 @@ impl Engine {
         Ok(Engine {
             ctx,
             tables,
-            broken,
+            broken: Arc::new(broken),
             timezone,
-            running: std::sync::Mutex::new(None),
-            _snapshot: snapshot,
+            running: Arc::new(std::sync::Mutex::new(None)),
+            _snapshot: Arc::new(snapshot),
         })
     }
 
