@@ -289,7 +289,14 @@ pub fn demo_now_note(l: &Localizer) -> String {
         "demo-now",
         &[(
             "day",
-            Arg::from(crmsql_demo::demo_now().format("%d.%m.%Y").to_string()),
+            Arg::from(
+                crmsql_demo::demo_now()
+                    .format(match l.lang() {
+                        Lang::Ru => "%d.%m.%Y",
+                        Lang::En => "%Y-%m-%d",
+                    })
+                    .to_string(),
+            ),
         )],
     )
 }
@@ -615,7 +622,7 @@ async fn sql_to_file(
             results.push(result);
         }
     }
-    if format.is_binary() && results.len() > 1 {
+    if (format.is_binary() || format == OutputFormat::Svg) && results.len() > 1 {
         return Err(Failure::User(l.format(
             "format-one-statement",
             &[
@@ -701,12 +708,12 @@ async fn run_report(
     let results = engine
         .run_report(&report, &given)
         .await
-        .map_err(|e| from_engine(&e, l))?;
+        .map_err(|e| crate::failure::from_report(&e, &report, l))?;
     let results: Vec<_> = results
         .into_iter()
         .filter(|result| !result.schema.fields().is_empty())
         .collect();
-    if settings.format.is_binary() && results.len() > 1 {
+    if (settings.format.is_binary() || settings.format == OutputFormat::Svg) && results.len() > 1 {
         return Err(Failure::User(l.format(
             "format-one-result",
             &[
@@ -952,7 +959,8 @@ async fn run_all(
                 ));
                 continue;
             }
-            Err(error) => Err(from_engine(&error, l)),
+            // The log line names the report; the error shows its line in the report.
+            Err(error) => Err(from_sql(&error, &report.sql, l)),
         };
         let line = match &outcome {
             Ok(rows) => l.format(

@@ -22,7 +22,8 @@ pub struct Cli {
         short = 'c',
         long = "command",
         value_name = "SQL",
-        conflicts_with = "file"
+        conflicts_with = "file",
+        allow_hyphen_values = true
     )]
     pub sql: Vec<String>,
 
@@ -97,7 +98,7 @@ pub enum Commands {
 
 #[derive(Debug, Args)]
 pub struct RunAllArgs {
-    #[arg(value_name = "DIR")]
+    #[arg(value_name = "REPORT_DIR")]
     pub dir: Option<PathBuf>,
 
     #[arg(long = "output-dir", value_name = "DIR", required = true)]

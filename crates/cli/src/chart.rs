@@ -117,10 +117,16 @@ pub fn series(
         return Err(ChartProblem::NoRows);
     }
     let cells = text_cells(result, lang);
-    let labels: Vec<String> = match label_index {
+    let mut labels: Vec<String> = match label_index {
         Some(index) => cells.rows.iter().map(|row| row[index].clone()).collect(),
         None => (1..=cells.rows.len()).map(|n| n.to_string()).collect(),
     };
+    // Months and days kept as timestamps read better without their midnight.
+    if labels.iter().all(|label| label.ends_with(" 00:00:00")) {
+        for label in &mut labels {
+            label.truncate(label.len() - " 00:00:00".len());
+        }
+    }
     let mut values = Vec::with_capacity(labels.len());
     for batch in &result.batches {
         let column = cast(batch.column(value_index), &DataType::Float64)
@@ -181,29 +187,37 @@ fn terminal_bars(series: &Series, width: usize, lang: Lang) -> String {
         .map(|v| v.map_or_else(|| "NULL".to_owned(), |v| number(v, lang)))
         .collect();
     let value_width = texts.iter().map(|t| t.width()).max().unwrap_or(0);
-    let room = width.saturating_sub(label_width + value_width + 4).max(10);
-    let top = series
-        .values
-        .iter()
-        .flatten()
-        .fold(0.0_f64, |top, v| top.max(v.abs()));
+    let room = width.saturating_sub(label_width + value_width + 5).max(10);
+    let present = || series.values.iter().flatten().copied();
+    let high = present().fold(0.0_f64, f64::max);
+    let low = present().fold(0.0_f64, f64::min);
+    let span = (high - low).max(f64::EPSILON);
+    // Negative values grow left of the axis, positive ones right of it.
+    let left = ((-low / span) * room as f64).round() as usize;
+    let right = room - left;
     let mut out = format!("{}\n", series.value_name);
     for ((label, value), text) in series.labels.iter().zip(&series.values).zip(&texts) {
-        let share = match value {
-            Some(v) if top > 0.0 => v.abs() / top,
-            _ => 0.0,
+        let length = |share: f64, cells: usize| (share * cells as f64 * 8.0).round() as usize;
+        let (negative, positive) = match value {
+            Some(v) if *v < 0.0 => (length(-v / -low.min(-f64::EPSILON), left), 0),
+            Some(v) => (0, length(v / high.max(f64::EPSILON), right)),
+            None => (0, 0),
         };
-        // Eighths of a cell make short bars visible.
-        let eighths = (share * room as f64 * 8.0).round() as usize;
-        let mut bar = "█".repeat(eighths / 8);
-        if !eighths.is_multiple_of(8) {
-            bar.push(['▏', '▎', '▍', '▌', '▋', '▊', '▉'][eighths % 8 - 1]);
+        let mut bar = String::new();
+        // The left side fills whole cells, ending at the axis.
+        let whole = negative.div_ceil(8).min(left);
+        bar.push_str(&" ".repeat(left - whole));
+        bar.push_str(&"█".repeat(whole));
+        bar.push('│');
+        bar.push_str(&"█".repeat(positive / 8));
+        if !positive.is_multiple_of(8) {
+            bar.push(['▏', '▎', '▍', '▌', '▋', '▊', '▉'][positive % 8 - 1]);
         }
         let label: String = clip(label, label_width);
         out.push_str(&format!(
-            "{label}{} │{bar}{} {text}\n",
+            "{label}{} {bar}{} {text}\n",
             " ".repeat(label_width.saturating_sub(label.width())),
-            " ".repeat(room.saturating_sub(bar.chars().count())),
+            " ".repeat((room + 1).saturating_sub(bar.chars().count())),
         ));
     }
     out
@@ -242,13 +256,15 @@ fn terminal_line(series: &Series, width: usize, lang: Lang) -> String {
     // Each value gets a column; a long series is averaged into the width.
     let room = width.saturating_sub(scale_width + 3).max(10);
     let columns = values.len().min(room);
+    // A short series spreads over the width.
+    let repeat = (room / columns.max(1)).clamp(1, 4);
     let column_value = |column: usize| -> f64 {
         let from = column * values.len() / columns;
         let to = ((column + 1) * values.len() / columns).max(from + 1);
         values[from..to].iter().sum::<f64>() / (to - from) as f64
     };
     let heights: Vec<usize> = (0..columns)
-        .map(|c| (((column_value(c) - low) / span) * (ROWS * 8) as f64).round() as usize)
+        .map(|c| ((((column_value(c) - low) / span) * (ROWS * 8) as f64).round() as usize).max(1))
         .collect();
     let mut out = format!("{}\n", series.value_name);
     for row in (0..ROWS).rev() {
@@ -259,22 +275,27 @@ fn terminal_line(series: &Series, width: usize, lang: Lang) -> String {
         };
         out.push_str(&format!("{scale:>scale_width$} │"));
         for height in &heights {
-            let filled = height.saturating_sub(row * 8).min(8);
-            out.push(match filled {
-                0 => ' ',
-                8 => '█',
-                n => ['▁', '▂', '▃', '▄', '▅', '▆', '▇'][n - 1],
-            });
+            // Only the cell where the value lies is marked, so the marks trace a line.
+            let top_row = (height - 1) / 8;
+            let mark = if row == top_row {
+                ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'][(height - 1) % 8]
+            } else {
+                ' '
+            };
+            for _ in 0..repeat {
+                out.push(mark);
+            }
         }
         out.push('\n');
     }
     let first = series.labels.first().cloned().unwrap_or_default();
     let last = series.labels.last().cloned().unwrap_or_default();
-    let gap = columns.saturating_sub(first.width() + last.width()).max(1);
+    let drawn = columns * repeat;
+    let gap = drawn.saturating_sub(first.width() + last.width()).max(1);
     out.push_str(&format!(
         "{} └{}\n{} {first}{}{last}\n",
         " ".repeat(scale_width),
-        "─".repeat(columns),
+        "─".repeat(drawn),
         " ".repeat(scale_width + 1),
         " ".repeat(gap)
     ));
@@ -409,6 +430,16 @@ pub fn svg(series: &Series, kind: ChartKind, title: &str, lang: Lang) -> String 
     out
 }
 
+/// Draws an image with the title and a note in place of a chart, for a result without rows.
+pub fn empty_svg(title: &str, note: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 900 140\" width=\"900\" height=\"140\" role=\"img\" font-family=\"sans-serif\" font-size=\"14\">\n<title>{}</title>\n<text x=\"20\" y=\"30\" font-size=\"15\" font-weight=\"bold\">{}</text>\n<text x=\"20\" y=\"80\" fill=\"#777\">{}</text>\n</svg>\n",
+        escape(title),
+        escape(title),
+        escape(note)
+    )
+}
+
 /// Writes a self-contained HTML page: a heading, the description, the chart (when the result
 /// has something to draw) and the table.
 pub fn html(
@@ -518,9 +549,24 @@ mod tests {
         assert_eq!(lines[0], "revenue");
         let full = lines[1].matches('█').count();
         let half = lines[2].matches('█').count();
-        assert_eq!(full, 32);
-        assert_eq!(half, 16);
+        assert_eq!(full, 31);
+        assert!(full.abs_diff(2 * half) <= 1, "{text}");
         assert!(lines[1].ends_with(" 100"), "{text}");
+    }
+
+    #[test]
+    fn negative_bars_grow_left() {
+        let data = result(&["плюс", "минус"], &[Some(100.0), Some(-50.0)]);
+        let series = series(&data, None, None, Lang::Ru).unwrap();
+        let text = terminal_chart(&series, ChartKind::Bar, 60, Lang::Ru);
+        let lines: Vec<&str> = text.lines().collect();
+        let axis = |line: &str| line.chars().position(|c| c == '│').unwrap();
+        assert_eq!(axis(lines[1]), axis(lines[2]), "{text}");
+        let plus: String = lines[1].chars().skip(axis(lines[1]) + 1).collect();
+        let minus: String = lines[2].chars().take(axis(lines[2])).collect();
+        let (plus, minus) = (plus.matches('█').count(), minus.matches('█').count());
+        assert!(plus.abs_diff(2 * minus) <= 1, "{text}");
+        assert!(lines[2].ends_with(" -50"), "{text}");
     }
 
     #[test]

@@ -111,6 +111,29 @@ pub fn from_sql(error: &EngineError, sql: &str, l: &Localizer) -> Failure {
     }
 }
 
+/// Describes an error of a saved report, with the report's file, the line at fault and a caret
+/// under it: the prepared SQL keeps the lines and columns of the report's text.
+pub fn from_report(error: &EngineError, report: &crmsql_engine::Report, l: &Localizer) -> Failure {
+    match from_sql(error, &report.sql, l) {
+        Failure::User(message)
+            if matches!(
+                error,
+                EngineError::Sql { .. } | EngineError::TableNotFound { .. }
+            ) =>
+        {
+            Failure::User(l.format(
+                "report-failed",
+                &[
+                    ("report", crmsql_i18n::Arg::from(&report.name)),
+                    ("path", crmsql_i18n::Arg::from(report.origin_text())),
+                    ("detail", crmsql_i18n::Arg::from(message)),
+                ],
+            ))
+        }
+        other => other,
+    }
+}
+
 pub fn from_import(error: &ImportError, l: &Localizer) -> Failure {
     let message = error.localize(l);
     match error {

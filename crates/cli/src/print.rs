@@ -70,8 +70,12 @@ pub fn write_query_result(
     match view.format {
         OutputFormat::Table => {}
         OutputFormat::Html => {
-            // A page without a chart still shows its table.
-            let image = drawn(result, view).ok();
+            // A page without a chart still shows its table; one row makes no chart.
+            let image = if result.row_count() > 1 {
+                drawn(result, view, l).ok()
+            } else {
+                None
+            };
             let page = chart::html(
                 result,
                 &view.title,
@@ -82,10 +86,8 @@ pub fn write_query_result(
             return out.write_all(page.as_bytes()).map_err(io);
         }
         OutputFormat::Svg => {
-            let image = drawn(result, view).map_err(|problem| EngineError::Output {
-                source: datafusion::arrow::error::ArrowError::InvalidArgumentError(chart_problem(
-                    &problem, l,
-                )),
+            let image = drawn(result, view, l).map_err(|problem| EngineError::Render {
+                message: chart_problem(&problem, l),
             })?;
             return out.write_all(image.as_bytes()).map_err(io);
         }
@@ -107,19 +109,25 @@ pub fn write_query_result(
 }
 
 /// Draws the view's chart of a result as SVG: the report's own chart, or the natural one.
-fn drawn(result: &QueryResult, view: &View) -> Result<String, chart::ChartProblem> {
+fn drawn(result: &QueryResult, view: &View, l: &Localizer) -> Result<String, chart::ChartProblem> {
     let words: Vec<&str> = view
         .chart
         .as_deref()
         .map(|spec| spec.split_whitespace().collect())
         .unwrap_or_default();
     let kind = words.first().and_then(|word| chart::ChartKind::parse(word));
-    let series = chart::series(
+    let series = match chart::series(
         result,
         words.get(1).copied(),
         words.get(2).copied(),
         view.table.lang,
-    )?;
+    ) {
+        // A period without data still gets its image, which says so.
+        Err(chart::ChartProblem::NoRows) => {
+            return Ok(chart::empty_svg(&view.title, &l.text("chart-empty")));
+        }
+        other => other?,
+    };
     let kind = kind.unwrap_or(series.natural_kind());
     Ok(chart::svg(&series, kind, &view.title, view.table.lang))
 }

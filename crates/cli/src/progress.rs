@@ -121,6 +121,10 @@ pub async fn query_ticker(engine: &crmsql_engine::Engine, l: &Localizer) {
                 "query-progress",
                 &[
                     ("rows", Arg::from(rows)),
+                    (
+                        "shown",
+                        Arg::from(crate::table::localize_number(&rows.to_string(), l.lang())),
+                    ),
                     ("megabytes", Arg::from(megabytes)),
                     ("seconds", Arg::from(seconds)),
                 ],

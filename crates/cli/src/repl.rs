@@ -44,13 +44,16 @@ pub struct Shell {
     /// Whether each statement's time is shown.
     pub timing: bool,
     /// The file results go to instead of the screen (`\o FILE`).
-    pub output: Option<(PathBuf, std::fs::File)>,
+    /// With the format the file's name calls for, when it names one.
+    pub output: Option<(PathBuf, std::fs::File, Option<OutputFormat>)>,
     /// The last query that ran, for `\save`.
     pub last_query: Option<String>,
     /// Whether the last query failed, so that `\save` does not save an older one instead.
     pub last_failed: bool,
     /// The last result with columns, for `\last`.
     pub last_result: Option<QueryResult>,
+    /// The chart the report behind the last result declares, for `\chart`.
+    last_chart: Option<String>,
     /// The runtime statements run on. A cancelled statement's operator may keep its threads
     /// busy until it returns, so Ctrl-C leaves that runtime to finish alone and starts a new one.
     queries: Option<tokio::runtime::Runtime>,
@@ -73,6 +76,7 @@ impl Shell {
             last_query: None,
             last_failed: false,
             last_result: None,
+            last_chart: None,
             queries: Some(query_runtime()?),
         })
     }
@@ -107,7 +111,9 @@ impl Drop for Shell {
 /// character outside comments and quotes is `;`.
 pub(crate) fn statement_complete(input: &str) -> bool {
     let trimmed = input.trim();
-    if trimmed.is_empty() || trimmed.starts_with('\\') {
+    // A backslash command on a line of its own runs at once, even inside an open statement.
+    let last_line = trimmed.lines().last().unwrap_or_default().trim_start();
+    if trimmed.is_empty() || trimmed.starts_with('\\') || last_line.starts_with('\\') {
         return true;
     }
     let mut last = None;
@@ -191,17 +197,32 @@ pub fn run(
 
     let mut shell = Shell::new(settings)?;
     run_startup(runtime, engine, settings, &mut shell, l)?;
+    // The open statement a backslash command interrupted, given back at the next prompt.
+    let mut pending = String::new();
     loop {
-        let line = match editor.readline("crmsql> ") {
+        let read = if pending.is_empty() {
+            editor.readline("crmsql> ")
+        } else {
+            editor.readline_with_initial("crmsql> ", (&std::mem::take(&mut pending), ""))
+        };
+        let line = match read {
             Ok(line) => line,
             // Ctrl-C at the prompt drops the line being typed, as in psql.
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
             Err(error) => return Err(Failure::Internal(error.to_string())),
         };
-        let input = line.trim();
+        let mut input = line.trim();
         if input.is_empty() {
             continue;
+        }
+        // A command typed under an unfinished statement runs, and the statement waits.
+        if let Some((statement, command)) = input.rsplit_once('\n')
+            && command.trim_start().starts_with('\\')
+            && !statement.trim_start().starts_with('\\')
+        {
+            pending = format!("{}\n", statement.trim_end());
+            input = command.trim();
         }
         let _ = editor.add_history_entry(input);
         if let Err(error) = editor.save_history(&history) {
@@ -306,7 +327,8 @@ fn run_startup(
         if let Failure::User(message) | Failure::Internal(message) = failure {
             let _ = writeln!(
                 std::io::stderr(),
-                "{}",
+                "{}: {}",
+                l.text("error-prefix"),
                 l.format(
                     "repl-startup-failed",
                     &[
@@ -439,6 +461,7 @@ async fn run_statements(
         }
         if !result.schema.fields().is_empty() {
             shell.last_result = Some(result);
+            shell.last_chart = None;
         }
     }
     Ok(())
@@ -447,12 +470,13 @@ async fn run_statements(
 /// Writes a result to the `\o` file, whole, or to the screen.
 fn show_result(shell: &mut Shell, result: &QueryResult, l: &Localizer) -> Result<(), Failure> {
     match &mut shell.output {
-        Some((path, file)) => {
+        Some((path, file, format)) => {
             let view = View {
                 table: TableStyle {
                     expanded: shell.view.table.expanded,
                     ..TableStyle::whole(shell.view.table.lang)
                 },
+                format: format.unwrap_or(shell.view.format),
                 ..shell.view.clone()
             };
             write_query_result(file, result, &view, l).map_err(|e| from_engine(&e, l))?;
@@ -690,21 +714,29 @@ pub fn run_command(
         "\\save" => return Err(Failure::User(l.text("repl-save-shell-only"))),
         "\\history" => return Err(Failure::User(l.text("repl-history-shell-only"))),
         "\\run" => {
-            let mut words = argument.split_whitespace();
+            let words = split_words(argument);
+            let mut words = words.iter().map(String::as_str);
             let Some(name) = words.next() else {
                 // `\run` alone lists what it can run.
                 crate::app::list_reports(settings, l)?;
                 return Ok(Flow::Continue);
             };
             // `KEY=VALUE`, or the options of `crmsql run`: `--period P`, `--compare C`,
-            // `--param KEY=VALUE`.
+            // `--param KEY=VALUE`. A value with spaces goes in quotes: pipeline="Новые продажи".
             let mut params: Vec<String> = Vec::new();
             while let Some(word) = words.next() {
                 match word {
-                    "--param" => params.extend(words.next().map(str::to_owned)),
-                    "--period" | "--compare" => {
-                        let key = word.trim_start_matches('-');
-                        params.push(format!("{key}={}", words.next().unwrap_or_default()));
+                    "--param" | "--period" | "--compare" => {
+                        let Some(value) = words.next() else {
+                            return Err(Failure::User(
+                                l.format("repl-run-value", &[("option", Arg::from(word))]),
+                            ));
+                        };
+                        if word == "--param" {
+                            params.push(value.to_owned());
+                        } else {
+                            params.push(format!("{}={value}", word.trim_start_matches('-')));
+                        }
                     }
                     other => params.push(other.to_owned()),
                 }
@@ -712,6 +744,7 @@ pub fn run_command(
             let given = crate::app::given_params(&None, &None, &params, l)?;
             let library = crate::app::load_reports(settings, l)?;
             let report = library.resolve(name).map_err(|e| from_engine(&e, l))?;
+            let shown = report.clone();
             let task = {
                 let engine = engine.clone();
                 AbortOnDrop(
@@ -734,10 +767,11 @@ pub fn run_command(
                 None => note(l.text("repl-cancelled")),
                 Some(results) => {
                     let results = results.map_err(|error| Failure::Internal(error.to_string()))?;
-                    for result in results.map_err(|e| from_engine(&e, l))? {
+                    for result in results.map_err(|e| crate::failure::from_report(&e, &shown, l))? {
                         show_result(shell, &result, l)?;
                         if !result.schema.fields().is_empty() {
                             shell.last_result = Some(result);
+                            shell.last_chart.clone_from(&shown.chart);
                         }
                     }
                 }
@@ -748,11 +782,11 @@ pub fn run_command(
             if path.is_empty() {
                 return Err(Failure::User(l.text("repl-include-usage")));
             }
-            let sql = std::fs::read_to_string(path).map_err(|error| {
+            let sql = std::fs::read_to_string(&path).map_err(|error| {
                 Failure::User(l.format(
                     "read-failed",
                     &[
-                        ("path", Arg::from(path)),
+                        ("path", Arg::from(&path)),
                         ("detail", Arg::from(crmsql_i18n::io_error_text(&error, l))),
                     ],
                 ))
@@ -769,14 +803,30 @@ pub fn run_command(
                     note(l.text("repl-output-screen"));
                 }
             } else {
-                let file = std::fs::File::create(path).map_err(|e| from_io(e, path, l))?;
-                shell.output = Some((PathBuf::from(path), file));
-                note(l.format("repl-output-file", &[("path", Arg::from(path))]));
+                // A `.csv`, `.json`, `.md` or `.html` file gets that format; Excel and Parquet
+                // files hold one result and are written with -o.
+                let format = OutputFormat::from_file_name(Path::new(&path));
+                if format.is_some_and(|format| format.is_binary()) {
+                    return Err(Failure::User(
+                        l.format("repl-output-binary", &[("path", Arg::from(&path))]),
+                    ));
+                }
+                let file = std::fs::File::create(&path).map_err(|e| from_io(e, &path, l))?;
+                note(l.format("repl-output-file", &[("path", Arg::from(&path))]));
+                shell.output = Some((PathBuf::from(path), file, format));
             }
         }
         "\\format" => {
             let format = OutputFormat::parse(argument)
-                .filter(|format| !format.is_binary())
+                .filter(|format| {
+                    matches!(
+                        format,
+                        OutputFormat::Table
+                            | OutputFormat::Csv
+                            | OutputFormat::Json
+                            | OutputFormat::Markdown
+                    )
+                })
                 .ok_or_else(|| {
                     Failure::User(
                         l.format("repl-format-unknown", &[("value", Arg::from(argument))]),
@@ -817,15 +867,27 @@ pub fn run_command(
             let Some(result) = &shell.last_result else {
                 return Err(Failure::User(l.text("repl-last-nothing")));
             };
-            // `\chart [bar|line] [X Y]`: the kind, then the label and value columns.
-            let mut words: Vec<&str> = argument.split_whitespace().collect();
+            // `\chart [bar|line] [X Y]`: the kind, then the label and value columns; without
+            // them, the chart the report declares.
+            let spec = match (argument.is_empty(), &shell.last_chart) {
+                (true, Some(chart)) => chart.clone(),
+                _ => argument.to_owned(),
+            };
+            let mut words: Vec<&str> = spec.split_whitespace().collect();
             let kind = words
                 .first()
                 .and_then(|w| crate::chart::ChartKind::parse(w));
             if kind.is_some() {
                 words.remove(0);
             }
-            if words.len() > 2 {
+            let is_column = |name: &str| {
+                result
+                    .schema
+                    .fields()
+                    .iter()
+                    .any(|f| f.name().eq_ignore_ascii_case(name))
+            };
+            if words.len() > 2 || (kind.is_none() && words.len() == 1 && !is_column(words[0])) {
                 return Err(Failure::User(l.text("repl-chart-usage")));
             }
             let series = crate::chart::series(
@@ -884,18 +946,56 @@ fn switch(argument: &str, current: bool, l: &Localizer) -> Result<bool, Failure>
     }
 }
 
+/// Splits a command's arguments at spaces, keeping text in single or double quotes together
+/// without its quotes: `pipeline="Новые продажи"` is one word.
+fn split_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut started = false;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => word.push(c),
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                started = true;
+            }
+            None if c.is_whitespace() => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            None => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        words.push(word);
+    }
+    words
+}
+
 /// Takes the quotes off a path typed as `'my file.sql'` or `"my file.sql"`.
-fn unquote(argument: &str) -> &str {
+fn unquote(argument: &str) -> String {
     let argument = argument.trim();
     for quote in ['\'', '"'] {
         if let Some(inner) = argument
             .strip_prefix(quote)
             .and_then(|rest| rest.strip_suffix(quote))
         {
-            return inner;
+            return inner.to_owned();
         }
     }
-    argument
+    // Completion writes a space in a path as `\ `; `~/` is the home folder.
+    let path = argument.replace("\\ ", " ");
+    match (path.strip_prefix("~/"), dirs::home_dir()) {
+        (Some(rest), Some(home)) => home.join(rest).display().to_string(),
+        _ => path,
+    }
 }
 
 /// Lists the commands closest to a mistyped one, or all commands when none is close.

@@ -197,6 +197,7 @@ fn render(explained: &Explained, sql: &str, l: &Localizer) -> String {
     if let Some(span) = explained.span.filter(|span| span.start.line > 0)
         && let Some(line) = sql.lines().nth(span.start.line as usize - 1)
     {
+        text.push('\n');
         text.push_str(&l.format(
             "sql-at",
             &[

@@ -146,7 +146,7 @@ fn render_columns(
                     ArrayFormatter::try_new(batch.column(index), &options).ok()
                 })
                 .collect();
-            let cells: Vec<String> = picked
+            let raws: Vec<Option<String>> = picked
                 .iter()
                 .flatten()
                 .map(|&row| {
@@ -156,10 +156,26 @@ fn render_columns(
                         Some(formatter) => formatter.value(at).to_string(),
                         None => String::new(),
                     };
-                    let text = if array.is_null(at) {
-                        raw
-                    } else {
-                        kind.localize(&raw, style.lang)
+                    (!array.is_null(at)).then_some(raw)
+                })
+                .collect();
+            // A column with five-digit numbers groups its four-digit ones too, so it lines up.
+            let group_four = kind == ValueKind::Number
+                && raws.iter().flatten().any(|raw| {
+                    raw.trim_start_matches('-')
+                        .split('.')
+                        .next()
+                        .is_some_and(|whole| {
+                            whole.len() > 4 && whole.bytes().all(|b| b.is_ascii_digit())
+                        })
+                });
+            let cells: Vec<String> = raws
+                .into_iter()
+                .map(|raw| {
+                    let text = match raw {
+                        None => "NULL".to_owned(),
+                        Some(raw) if group_four => group_number(&raw, style.lang, 4),
+                        Some(raw) => kind.localize(&raw, style.lang),
                     };
                     clip(&text, style.max_cell_width)
                 })
@@ -305,6 +321,12 @@ impl ValueKind {
 /// of four digits or fewer before the mark stay whole, as years do. Text that is not a plain
 /// decimal number, such as `NaN` or `1e300`, only gets the decimal mark.
 pub fn localize_number(raw: &str, lang: Lang) -> String {
+    group_number(raw, lang, 5)
+}
+
+/// Writes a number like [`localize_number`], grouping the digits of numbers with at least
+/// `from` digits before the mark.
+fn group_number(raw: &str, lang: Lang, from: usize) -> String {
     let (group, mark) = match lang {
         Lang::Ru => ('\u{202F}', ','),
         Lang::En => (',', '.'),
@@ -325,7 +347,7 @@ pub fn localize_number(raw: &str, lang: Lang) -> String {
     }
     let mut text = String::with_capacity(raw.len() + whole.len() / 3 * 3);
     text.push_str(sign);
-    if whole.len() > 4 {
+    if whole.len() >= from {
         for (index, digit) in whole.chars().enumerate() {
             if index > 0 && (whole.len() - index) % 3 == 0 {
                 text.push(group);
@@ -373,14 +395,14 @@ fn localize_timestamp(raw: &str, lang: Lang) -> Option<String> {
 
 /// Cuts a cell to `max` characters, ending it with `…`, and keeps it on one line.
 fn clip(text: &str, max: Option<usize>) -> String {
-    let one_line: String = if text.contains(['\n', '\r', '\t']) {
+    // Line breaks become spaces, and other control characters, which could steer the
+    // terminal, become `�`.
+    let one_line: String = if text.chars().any(char::is_control) {
         text.chars()
-            .map(|c| {
-                if matches!(c, '\n' | '\r' | '\t') {
-                    ' '
-                } else {
-                    c
-                }
+            .map(|c| match c {
+                '\n' | '\r' | '\t' => ' ',
+                c if c.is_control() => '\u{FFFD}',
+                c => c,
             })
             .collect()
     } else {
@@ -662,6 +684,13 @@ mod tests {
             same_decimals(cells(&["1,234.5", "2.25"]), Lang::En),
             cells(&["1,234.50", "2.25"])
         );
+    }
+
+    #[test]
+    fn columns_group_alike() {
+        assert_eq!(group_number("8900.00", Lang::Ru, 4), "8\u{202F}900,00");
+        assert_eq!(localize_number("8900.00", Lang::Ru), "8900,00");
+        assert_eq!(clip("a\u{1b}[31mb", None), "a\u{FFFD}[31mb");
     }
 
     #[test]

@@ -1701,7 +1701,7 @@ fn run_all_writes_dated_files_and_logs() {
     let log = std::fs::read_to_string(out.join("run-all.log")).unwrap();
     assert!(log.contains("отчёт won: записан"), "{log}");
     assert!(
-        log.contains("отчёт broken: ошибка: запрос не выполнен"),
+        log.contains("отчёт broken: ошибка: столбца «nope» нет\nстрока 3, столбец 8:"),
         "{log}"
     );
     assert!(
@@ -2181,7 +2181,7 @@ fn sql_errors_point_at_the_typo() {
     };
     assert_eq!(
         sql("ru", "SELECT id,\n  manger FROM deals"),
-        "ошибка: столбца «manger» нет, строка 2, столбец 3:\n      manger FROM deals\n      ^^^^^^\n\
+        "ошибка: столбца «manger» нет\nстрока 2, столбец 3:\n      manger FROM deals\n      ^^^^^^\n\
          подсказка: возможно, имелось в виду «manager»\n\
          подробности от DataFusion: Schema error: No field named manger. Did you mean 'deals.manager'?\n"
     );
@@ -2209,7 +2209,7 @@ fn sql_errors_point_at_the_typo() {
     );
     let syntax = sql("ru", "SELEC 1");
     assert!(
-        syntax.starts_with("ошибка: в запросе синтаксическая ошибка, строка 1, столбец 1:\n    SELEC 1\n    ^^^^^\n"),
+        syntax.starts_with("ошибка: в запросе синтаксическая ошибка\nстрока 1, столбец 1:\n    SELEC 1\n    ^^^^^\n"),
         "{syntax}"
     );
 
@@ -2376,7 +2376,7 @@ fn repl_runs_its_startup_file() {
     assert!(shown.contains("answer\n42\n"), "{shown}");
     assert!(
         shown.contains(&format!(
-            "{}, строка 5: столбца «nosuch» нет",
+            "ошибка: {}, строка 5: столбца «nosuch» нет",
             init.display()
         )),
         "{shown}"
@@ -2519,5 +2519,85 @@ fn sql_results_to_a_file() {
         stderr(&output).contains("в файл parquet помещается один результат"),
         "{}",
         stderr(&output)
+    );
+}
+
+/// A command typed under an unfinished statement runs and the statement waits for its `;`;
+/// `\run` takes a quoted value with spaces; `\o` writes a `.csv` file as CSV.
+#[test]
+fn repl_commands_inside_statements_quotes_and_output_files() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+    let out = home.path().join("out.csv");
+    let args = format!("--warehouse {} --format csv", warehouse.display());
+    let shown = run_repl(
+        home.path(),
+        &args,
+        &[
+            ("SELECT 40 + 2 AS a\r", 300),
+            ("\\timing\r", 400),
+            (";\r", 600),
+            ("\\run win_rate pipeline=\"Нет такой воронки\"\r", 800),
+            (&format!("\\o {}\r", out.display()), 300),
+            ("SELECT 5 AS five;\r", 500),
+            ("\\o\r", 300),
+            ("\\q\r", 300),
+        ],
+    )
+    .replace("\r\n", "\n");
+    assert!(shown.contains("Время выполнения показывается"), "{shown}");
+    assert!(
+        shown.contains("a\n42\n"),
+        "the statement ran after the command: {shown}"
+    );
+    assert!(
+        shown.contains("pipeline,won,lost,win_rate_pct,won_budget,lost_budget\n"),
+        "a quoted value with spaces: {shown}"
+    );
+    assert!(!shown.contains("КЛЮЧ=ЗНАЧЕНИЕ"), "{shown}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "five\n5\n");
+}
+
+/// A mistake in a saved report points at its line in the report file, even after a dropped
+/// optional clause on an earlier line.
+#[test]
+fn report_errors_point_into_the_report_file() {
+    let home = tempfile::tempdir().unwrap();
+    let reports = home.path().join("q");
+    std::fs::create_dir_all(&reports).unwrap();
+    std::fs::write(
+        reports.join("typo.sql"),
+        "-- name: typo\n-- description: Опечатка.\n-- param: period period\n\
+         SELECT manager FROM deals WHERE true [[AND in_period(closed_at, $period)]] AND sum(budjet) > 0\n",
+    )
+    .unwrap();
+    let output = run(crmsql(home.path())
+        .arg("--queries")
+        .arg(&reports)
+        .args(["run", "typo"]));
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    let path = reports.join("typo.sql").display().to_string();
+    assert!(
+        text.contains(&format!(
+            "ошибка: отчёт typo ({path}): столбца «budjet» нет\nстрока 4, столбец 84:\n"
+        )),
+        "{text}"
+    );
+    // The caret stands under the name in the report's own line, brackets and all.
+    let line = "SELECT manager FROM deals WHERE true [[AND in_period(closed_at, $period)]] AND sum(budjet) > 0";
+    let column = line.find("budjet").unwrap();
+    assert!(
+        text.contains(&format!("    {line}\n{}^^^^^^\n", " ".repeat(4 + column))),
+        "{text}"
     );
 }

@@ -115,6 +115,10 @@ pub enum EngineError {
         #[source]
         source: datafusion::arrow::error::ArrowError,
     },
+    /// A result cannot be shown in the chosen form, such as a chart of a result without numbers;
+    /// the message is already in the user's language.
+    #[error("{message}")]
+    Render { message: String },
     /// A run gave a report parameters it cannot take; found before any query runs.
     #[error("{}", self.localize(Localizer::english()))]
     Param {
@@ -302,6 +306,7 @@ impl Localize for EngineError {
                     }
                 }
             }
+            EngineError::Render { message } => message.clone(),
             EngineError::Warehouse(error) => error.localize(l),
         }
     }

@@ -405,8 +405,25 @@ pub fn prepare(
                 .names
                 .iter()
                 .all(|name| values.get(name).is_some_and(|v| !v.is_null()));
-        if keep {
-            out.push_str(&piece.text);
+        // Brackets and dropped clauses become spaces, so that every place in the prepared SQL
+        // is the same line and column as in the report file, for error carets.
+        let blank = |text: &str| -> String {
+            text.chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' })
+                .collect()
+        };
+        match (piece.optional, keep) {
+            (false, _) => out.push_str(&piece.text),
+            (true, true) => {
+                out.push_str("  ");
+                out.push_str(&piece.text);
+                out.push_str("  ");
+            }
+            (true, false) => {
+                out.push_str("  ");
+                out.push_str(&blank(&piece.text));
+                out.push_str("  ");
+            }
         }
     }
     // Only the parameters that the remaining SQL names are kept, and each statement binds those
@@ -562,10 +579,15 @@ mod tests {
         let sql = "SELECT 1 FROM deals WHERE in_period(closed_at, $period) [[AND manager = $manager]] AND utm_source = $channel";
         let given = [("channel".to_owned(), "yandex".to_owned())];
         let prepared = prepare(sql, &specs(), &given).unwrap();
+        // The dropped clause becomes spaces, so the rest keeps its columns for error carets.
         assert_eq!(
             prepared.sql,
-            "SELECT 1 FROM deals WHERE in_period(closed_at, $period)  AND utm_source = $channel"
+            format!(
+                "SELECT 1 FROM deals WHERE in_period(closed_at, $period) {} AND utm_source = $channel",
+                " ".repeat("[[AND manager = $manager]]".len())
+            )
         );
+        assert_eq!(prepared.sql.len(), sql.len());
         assert!(!prepared.values.contains_key("manager"));
         assert_eq!(
             prepared.values["period"],

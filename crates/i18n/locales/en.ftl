@@ -113,7 +113,7 @@ sql-error = query failed: { $detail }
 sql-column-not-found = there is no column "{ $name }"
 sql-function-not-found = there is no function "{ $name }"
 sql-syntax = the query has a syntax error
-sql-at = , line { $line }, column { $column }:
+sql-at = line { $line }, column { $column }:
 sql-did-you-mean = hint: perhaps "{ $name }" was meant
 sql-columns-are = hint: the columns are { $columns }
 sql-functions-hint = hint: \df in the shell lists crmsql's functions with descriptions, and \df PATTERN searches the built-in ones
@@ -171,6 +171,7 @@ report-unknown-param-en = { $path }, line { $line }: "-- param.en:" names parame
 report-bad-chart = { $path }, line { $line }: the chart line "{ $value }" cannot be read; write "-- chart: bar|line [LABEL_COLUMN [NUMBER_COLUMN]]"
 report-bad-check = { $path }, line { $line }: the check "{ $value }" cannot be read; write "-- check: CONDITION | message", and "-- check.en:" after it
 param-check = report "{ $report }": { $message }
+report-failed = report { $report } ({ $path }): { $detail }
 report-skipped = report left out: { $detail }
 report-duplicate = two reports are named "{ $name }": { $first } is used and { $second } left out
     hint: rename one of them in its "-- name:" line
@@ -223,10 +224,11 @@ value-name = NAME
 value-path = PATH
 value-period = PERIOD
 value-report = REPORT
+value-report-dir = REPORT_DIR
 value-stage = STAGE
 value-zone = ZONE
 help-usage-crmsql = crmsql [OPTIONS] [-c SQL | -f FILE | COMMAND]
-help-usage-import = crmsql import [OPTIONS] FILE_OR_FOLDER...
+help-usage-import = crmsql import [OPTIONS] PATH...
 help-usage-run = crmsql run [OPTIONS] REPORT
 help-usage-run-all = crmsql run-all [OPTIONS] --output-dir DIR [REPORT_DIR]
 help-usage-reports = crmsql reports [show REPORT]
@@ -326,12 +328,15 @@ repl-help = Commands:
     \?                 this help
     \q                 quit (or Ctrl-D)
     An SQL query may span several lines and ends with ";". Ctrl-C cancels the running query.
+chart-empty = No data: the result has no rows for this period
 chart-no-rows = nothing to draw: the result has no rows
 chart-no-numbers = nothing to draw: the result has no number column
 chart-unknown-column = the result has no column "{ $name }"
 chart-not-numbers = column "{ $name }" does not hold numbers: a chart's values come from a number column
 repl-chart-usage = give \chart [bar|line] [LABEL_COLUMN NUMBER_COLUMN], such as \chart bar manager revenue
 repl-startup-failed = { $path }, line { $line }: { $detail }
+repl-run-value = { $option } needs a value, such as \run sales_overview --period 2025-09
+repl-output-binary = results cannot stream into { $path }: an Excel or Parquet file holds one result; run the query with crmsql -c "…" -o { $path }
 repl-time = Time: { $seconds } s
 repl-history-shell-only = \history works in the interactive shell
 repl-include-usage = name a file: \i FILE.sql
@@ -495,7 +500,7 @@ dry-run-file-sheet = { $path } → table { $table }: Excel, sheet "{ $sheet }", 
 }
 help-demo-delimiter = Field delimiter: "," (the default, as amoCRM writes), ";" or tab
 help-demo-kopecks = Budgets with kopecks after a decimal comma (42000,50), as in files re-saved by Excel
-query-progress = running: { $rows } { $rows ->
+query-progress = running: { $shown } { $rows ->
     [one] row
    *[other] rows
 } read, { $megabytes } MB, { $seconds } s; Ctrl-C cancels

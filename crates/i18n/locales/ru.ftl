@@ -130,7 +130,7 @@ sql-error = запрос не выполнен: { $detail }
 sql-column-not-found = столбца «{ $name }» нет
 sql-function-not-found = функции «{ $name }» нет
 sql-syntax = в запросе синтаксическая ошибка
-sql-at = , строка { $line }, столбец { $column }:
+sql-at = строка { $line }, столбец { $column }:
 sql-did-you-mean = подсказка: возможно, имелось в виду «{ $name }»
 sql-columns-are = подсказка: есть столбцы { $columns }
 sql-functions-hint = подсказка: функции crmsql с описаниями показывает \df в оболочке, встроенные ищет \df ШАБЛОН
@@ -188,6 +188,7 @@ report-unknown-param-en = { $path }, строка { $line }: в «-- param.en:»
 report-bad-chart = { $path }, строка { $line }: строка графика «{ $value }» не читается; нужно «-- chart: bar|line [СТОЛБЕЦ_ПОДПИСЕЙ [СТОЛБЕЦ_ЧИСЕЛ]]»
 report-bad-check = { $path }, строка { $line }: проверка «{ $value }» не читается; нужно «-- check: УСЛОВИЕ | сообщение», а «-- check.en:» — после неё
 param-check = отчёт «{ $report }»: { $message }
+report-failed = отчёт { $report } ({ $path }): { $detail }
 report-skipped = отчёт пропущен: { $detail }
 report-duplicate = два отчёта с именем «{ $name }»: используется { $first }, а { $second } пропущен
     подсказка: переименуйте один из них в строке «-- name:»
@@ -241,10 +242,11 @@ value-name = ИМЯ
 value-path = ПУТЬ
 value-period = ПЕРИОД
 value-report = ОТЧЁТ
+value-report-dir = ПАПКА_ОТЧЁТОВ
 value-stage = ЭТАП
 value-zone = ПОЯС
 help-usage-crmsql = crmsql [ПАРАМЕТРЫ] [-c SQL | -f ФАЙЛ | КОМАНДА]
-help-usage-import = crmsql import [ПАРАМЕТРЫ] ФАЙЛ_ИЛИ_ПАПКА...
+help-usage-import = crmsql import [ПАРАМЕТРЫ] ПУТЬ...
 help-usage-run = crmsql run [ПАРАМЕТРЫ] ОТЧЁТ
 help-usage-run-all = crmsql run-all [ПАРАМЕТРЫ] --output-dir ПАПКА [ПАПКА_ОТЧЁТОВ]
 help-usage-reports = crmsql reports [show ОТЧЁТ]
@@ -345,12 +347,15 @@ repl-help = Команды:
     \?                 эта справка
     \q                 выход (или Ctrl-D)
     SQL-запрос может занимать несколько строк и заканчивается «;». Ctrl-C отменяет выполняемый запрос.
+chart-empty = Нет данных: за этот период в результате нет строк
 chart-no-rows = рисовать нечего: в результате нет строк
 chart-no-numbers = рисовать нечего: в результате нет числового столбца
 chart-unknown-column = столбца «{ $name }» в результате нет
 chart-not-numbers = в столбце «{ $name }» не числа: значения графика берутся из числового столбца
 repl-chart-usage = укажите \chart [bar|line] [СТОЛБЕЦ_ПОДПИСЕЙ СТОЛБЕЦ_ЧИСЕЛ], например \chart bar manager revenue
 repl-startup-failed = { $path }, строка { $line }: { $detail }
+repl-run-value = после { $option } нужно значение, например \run sales_overview --period 2025-09
+repl-output-binary = в { $path } поток результатов не записать: файл Excel или Parquet хранит один результат; выполните запрос с crmsql -c "…" -o { $path }
 repl-time = Время: { $seconds } с
 repl-history-shell-only = \history работает в интерактивной оболочке
 repl-include-usage = укажите файл: \i ФАЙЛ.sql
@@ -525,9 +530,9 @@ dry-run-file-sheet = { $path } → таблица { $table }: Excel, лист «
 help-demo-delimiter = Разделитель полей: «,» (по умолчанию, как у amoCRM), «;» или tab
 help-demo-kopecks = Бюджеты с копейками через запятую (42000,50), как в файлах, пересохранённых в Excel
 query-progress = выполняется: { $rows ->
-    [one] прочитана { $rows } строка
-    [few] прочитаны { $rows } строки
-   *[many] прочитано { $rows } строк
+    [one] прочитана { $shown } строка
+    [few] прочитаны { $shown } строки
+   *[many] прочитано { $shown } строк
 }, { $megabytes } МБ, { $seconds } с; Ctrl-C — отменить
 import-progress = импорт: { $done } из { $total } МБ ({ $percent } %), { $rows ->
     [one] { $rows } строка

@@ -313,6 +313,7 @@ mod tests {
                 "query-progress",
                 &[
                     ("rows", Arg::from(rows)),
+                    ("shown", Arg::from(rows.to_string())),
                     ("megabytes", Arg::from("1,0")),
                     ("seconds", Arg::from("2,0")),
                 ],
