@@ -676,8 +676,9 @@ pub fn run_command(
             }
         }
         "\\d" => {
+            // Table names are lower case; `\d Deals` means deals.
             let columns = runtime
-                .block_on(engine.describe(argument, settings.lang))
+                .block_on(engine.describe(&argument.to_lowercase(), settings.lang))
                 .map_err(|e| from_engine(&e, l))?;
             let width = columns
                 .iter()
@@ -816,6 +817,13 @@ pub fn run_command(
                 shell.output = Some((PathBuf::from(path), file, format));
             }
         }
+        "\\format" if argument.is_empty() => note(l.format(
+            "repl-format-set",
+            &[(
+                "format",
+                Arg::from(shell.view.format.extension().replace("txt", "table")),
+            )],
+        )),
         "\\format" => {
             let format = OutputFormat::parse(argument)
                 .filter(|format| {

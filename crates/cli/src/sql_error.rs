@@ -101,6 +101,14 @@ fn explain_datafusion(source: &DataFusionError, sql: &str, l: &Localizer) -> Exp
             }
             l.text("sql-syntax")
         }
+        // Frequent mistakes get a message and a hint of their own; DataFusion's words follow.
+        other if known_mistake(&other.to_string()).is_some() => {
+            let (key, hint) = known_mistake(&other.to_string()).unwrap_or_default();
+            if !hint.is_empty() {
+                hints.push(l.text(hint));
+            }
+            l.text(key)
+        }
         _ => {
             // No message of our own: DataFusion's words are the message.
             return Explained {
@@ -117,6 +125,34 @@ fn explain_datafusion(source: &DataFusionError, sql: &str, l: &Localizer) -> Exp
         hints,
         detail,
     }
+}
+
+/// Recognizes a frequent mistake by DataFusion's words and returns the message and hint ids.
+fn known_mistake(text: &str) -> Option<(&'static str, &'static str)> {
+    const MISTAKES: &[(&str, &str, &str)] = &[
+        (
+            "must be in GROUP BY or an aggregate function",
+            "sql-group-by",
+            "sql-group-by-hint",
+        ),
+        (
+            "Divide by zero",
+            "sql-divide-by-zero",
+            "sql-divide-by-zero-hint",
+        ),
+        ("Ambiguous reference", "sql-ambiguous", "sql-ambiguous-hint"),
+        (
+            "not allowed in the WHERE clause",
+            "sql-aggregate-in-where",
+            "sql-aggregate-in-where-hint",
+        ),
+        ("Cannot coerce", "sql-types", "sql-types-hint"),
+        ("Cannot cast", "sql-cast", "sql-cast-hint"),
+    ];
+    MISTAKES
+        .iter()
+        .find(|(words, _, _)| text.contains(words))
+        .map(|(_, message, hint)| (*message, *hint))
 }
 
 /// Returns the first text between single quotes.
@@ -246,6 +282,20 @@ mod tests {
         assert_eq!(nearest("BUDGT", names.into_iter()), Some("budget"));
         assert_eq!(nearest("revenue", names.into_iter()), None);
         assert_eq!(nearest("x", names.into_iter()), None);
+    }
+
+    #[test]
+    fn frequent_mistakes_are_known() {
+        assert_eq!(
+            known_mistake("Arrow error: Divide by zero error"),
+            Some(("sql-divide-by-zero", "sql-divide-by-zero-hint"))
+        );
+        assert_eq!(
+            known_mistake("Error during planning: Column in SELECT must be in GROUP BY or an aggregate function: x")
+                .map(|(message, _)| message),
+            Some("sql-group-by")
+        );
+        assert_eq!(known_mistake("something else"), None);
     }
 
     #[test]
