@@ -433,7 +433,7 @@ async fn run_statements(
     for statement in statements {
         let started = std::time::Instant::now();
         // The statement runs in a task of its own, so that Ctrl-C is heard even while an
-        // operator computes for a long time without returning; cancelling drops the task.
+        // operator computes for a long time without returning. Cancelling drops the task.
         let task = {
             let engine = engine.clone();
             AbortOnDrop(

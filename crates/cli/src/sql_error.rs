@@ -8,7 +8,7 @@ use datafusion::common::{SchemaError, Span};
 use datafusion::error::DataFusionError;
 use unicode_width::UnicodeWidthStr;
 
-/// What the message says of an error, and where it is.
+/// The message of an error and its place.
 struct Explained {
     message: String,
     span: Option<Span>,
@@ -44,7 +44,7 @@ fn explain_datafusion(source: &DataFusionError, sql: &str, l: &Localizer) -> Exp
     let diagnostic = source.diagnostic();
     let mut span = diagnostic.and_then(|d| d.span);
     let root = source.find_root();
-    // A CRM function's own mistake is said in the user's language.
+    // A CRM function's own mistake is named in the user's language.
     if let DataFusionError::External(inner) = root
         && let Some(crm) = inner.downcast_ref::<crmsql_functions::CrmError>()
     {

@@ -1,6 +1,6 @@
 //! Result tables for people. Numbers are grouped by thousands with the reader's decimal mark and
 //! aligned right, and dates follow the reader's order. A long result is cut to its first and last
-//! rows and a long cell to a width; wide rows can be shown one record per block.
+//! rows, and a long cell to a width. Wide rows can be shown one record per block.
 
 use std::io::Write;
 
