@@ -38,6 +38,8 @@ pub struct Settings {
     /// Characters a table cell shows on screen at most.
     pub max_cell_width: Option<usize>,
     pub pager: PagerMode,
+    /// Bytes of memory a query may hold before it spills to disk (`--memory-limit`).
+    pub memory_limit: Option<usize>,
 }
 
 /// Rows a table shows on a terminal unless `--maxrows` gives another limit.
@@ -108,6 +110,7 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
             None => terminal.then_some(SCREEN_ROWS),
         },
         max_cell_width: terminal.then_some(SCREEN_CELL_WIDTH),
+        memory_limit: cli.memory_limit.as_deref().and_then(parse_size),
         pager: match cli.pager {
             Some(PagerArg::On) => PagerMode::On,
             Some(PagerArg::Off) => PagerMode::Off,
@@ -117,8 +120,34 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
 }
 
 /// Runs the command given on the command line.
+/// Reads a size such as `512M`, `1G`, `1.5GiB` or a number of bytes.
+pub fn parse_size(text: &str) -> Option<usize> {
+    let text = text.trim().replace(',', ".");
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" | "к" | "кб" => 1024.0,
+        "m" | "mb" | "mib" | "м" | "мб" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" | "г" | "гб" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = number * scale;
+    (bytes.is_finite() && bytes >= 1.0).then_some(bytes as usize)
+}
+
 pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
     let settings = settings(&cli, l);
+    if let Some(text) = &cli.memory_limit
+        && settings.memory_limit.is_none()
+    {
+        return Err(Failure::User(
+            l.format("memory-limit-invalid", &[("value", Arg::from(text))]),
+        ));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -229,7 +258,10 @@ pub async fn open_engine(settings: &Settings, l: &Localizer) -> Result<Engine, F
             let _ = writeln!(std::io::stderr(), "{}: {warning}", l.text("warning-prefix"));
         }
     }
-    let engine = Engine::open(&warehouse)
+    let options = crmsql_engine::EngineOptions {
+        memory_limit: settings.memory_limit,
+    };
+    let engine = Engine::open_with(&warehouse, &options)
         .await
         .map_err(|e| from_engine(&e, l))?;
     engine.set_language(l.lang());
@@ -1069,4 +1101,21 @@ fn write_atomically(
     }
     temp.persist(path).map_err(|e| from_io(e.error, &name, l))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_with_units() {
+        assert_eq!(parse_size("512M"), Some(512 << 20));
+        assert_eq!(parse_size("1G"), Some(1 << 30));
+        assert_eq!(parse_size("1,5GiB"), Some(3 << 29));
+        assert_eq!(parse_size("2048"), Some(2048));
+        assert_eq!(parse_size("64 мб"), Some(64 << 20));
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("много"), None);
+        assert_eq!(parse_size("5T"), None);
+    }
 }

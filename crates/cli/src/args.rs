@@ -45,6 +45,14 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, value_name = "auto|on|off")]
     pub pager: Option<PagerArg>,
 
+    #[arg(
+        long = "memory-limit",
+        global = true,
+        env = "CRMSQL_MEMORY_LIMIT",
+        value_name = "SIZE"
+    )]
+    pub memory_limit: Option<String>,
+
     #[arg(long, global = true, env = "CRMSQL_QUERIES", value_name = "DIR")]
     pub queries: Option<PathBuf>,
 

@@ -103,11 +103,18 @@ fn explain_datafusion(source: &DataFusionError, sql: &str, l: &Localizer) -> Exp
         }
         // Frequent mistakes get a message and a hint of their own; DataFusion's words follow.
         other if known_mistake(&other.to_string()).is_some() => {
-            let (key, hint) = known_mistake(&other.to_string()).unwrap_or_default();
+            let text = other.to_string();
+            let (key, hint) = known_mistake(&text).unwrap_or_default();
             if !hint.is_empty() {
                 hints.push(l.text(hint));
             }
-            l.text(key)
+            // The memory pool names its size, which is the limit the query hit.
+            let limit = text
+                .split("pool_size: ")
+                .nth(1)
+                .and_then(|rest| rest.split(')').next())
+                .unwrap_or_default();
+            l.format(key, &[("limit", Arg::from(limit))])
         }
         _ => {
             // No message of our own: DataFusion's words are the message.
@@ -140,6 +147,7 @@ fn known_mistake(text: &str) -> Option<(&'static str, &'static str)> {
             "sql-divide-by-zero",
             "sql-divide-by-zero-hint",
         ),
+        ("Resources exhausted", "sql-memory", "sql-memory-hint"),
         ("Ambiguous reference", "sql-ambiguous", "sql-ambiguous-hint"),
         (
             "not allowed in the WHERE clause",

@@ -2601,3 +2601,61 @@ fn report_errors_point_into_the_report_file() {
         "{text}"
     );
 }
+
+/// `--memory-limit` bounds a query: an aggregation over more groups than fit spills to disk and
+/// still gives the right answer, and a join that cannot spill fails with a message that names
+/// the limit.
+#[test]
+fn memory_limit_spills_and_names_the_limit() {
+    let home = tempfile::tempdir().unwrap();
+    let grouped = "SELECT count(*) AS groups, sum(n) AS rows FROM \
+                   (SELECT v % 300000 AS g, count(*) AS n FROM generate_series(1, 3000000) t(v) GROUP BY 1)";
+    let run_sql = |limit: Option<&str>, sql: &str| {
+        let mut command = crmsql(home.path());
+        if let Some(limit) = limit {
+            command.args(["--memory-limit", limit]);
+        }
+        run(command.args(["--format", "csv", "-c", sql]))
+    };
+    let output = run_sql(Some("4M"), grouped);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = parse_csv(&stdout(&output));
+    assert_eq!(rows[0]["groups"], "300000");
+    assert_eq!(rows[0]["rows"], "3000000");
+
+    let spills = |limit: Option<&str>| -> u64 {
+        let output = run_sql(
+            limit,
+            "EXPLAIN ANALYZE SELECT v % 300000 AS g, count(*) FROM generate_series(1, 3000000) t(v) GROUP BY 1",
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+            .split("spill_count=")
+            .skip(1)
+            .filter_map(|rest| {
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+            })
+            .sum()
+    };
+    assert!(
+        spills(Some("4M")) > 0,
+        "the aggregation spilled under 4 MiB"
+    );
+    assert_eq!(spills(None), 0, "no spilling without a limit");
+
+    let output = run_sql(
+        Some("1M"),
+        "SELECT count(*) FROM generate_series(1, 1000000) a JOIN generate_series(1, 1000000) b ON a.value = b.value",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output)
+            .starts_with("ошибка: запросу не хватило памяти: предел --memory-limit — 1024.0 KB"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run_sql(Some("много"), "SELECT 1");
+    assert!(stderr(&output).contains("«много» не годится для --memory-limit"));
+}

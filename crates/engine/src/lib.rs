@@ -14,4 +14,4 @@ pub use error::{EngineError, HeaderProblem, crm_message};
 pub use output::OutputFormat;
 pub use params::{ParamProblem, ParamSpec, ParamType};
 pub use report::{Report, ReportLibrary};
-pub use session::{ColumnInfo, Engine, QueryResult, TableInfo};
+pub use session::{ColumnInfo, Engine, EngineOptions, QueryResult, TableInfo};

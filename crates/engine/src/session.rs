@@ -23,6 +23,13 @@ use datafusion::sql::sqlparser::dialect::GenericDialect;
 
 use crate::error::EngineError;
 
+/// How a session is set up.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// Bytes of memory queries may hold; beyond it, sorts and aggregations spill to disk.
+    pub memory_limit: Option<usize>,
+}
+
 /// Table of the warehouse with its row count from the import metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableInfo {
@@ -164,6 +171,14 @@ impl Engine {
     /// The session keeps the snapshot open: an import that runs meanwhile does not change what the
     /// session reads, and the files it reads are kept until the session ends.
     pub async fn open(warehouse: &Warehouse) -> Result<Engine, EngineError> {
+        Engine::open_with(warehouse, &EngineOptions::default()).await
+    }
+
+    /// Opens a session over the warehouse with `options`, such as a memory limit.
+    pub async fn open_with(
+        warehouse: &Warehouse,
+        options: &EngineOptions,
+    ) -> Result<Engine, EngineError> {
         let snapshot = warehouse.snapshot()?;
         let mut tables = Vec::with_capacity(snapshot.tables.len());
         let mut timezone = crmsql_import::DEFAULT_TIMEZONE.to_owned();
@@ -185,7 +200,21 @@ impl Engine {
         config.options_mut().execution.time_zone = Some(timezone.clone());
         // Errors then carry where in the statement they are, for the caret under it.
         config.options_mut().sql_parser.collect_spans = true;
-        let ctx = SessionContext::new_with_config(config);
+        let ctx = match options.memory_limit {
+            // Sorts and aggregations that would pass the limit spill to the temporary folder;
+            // the pool names its largest users when a query still cannot fit.
+            Some(limit) => {
+                let pool = datafusion::execution::memory_pool::TrackConsumersPool::new(
+                    datafusion::execution::memory_pool::FairSpillPool::new(limit),
+                    std::num::NonZeroUsize::new(3).unwrap_or(std::num::NonZeroUsize::MIN),
+                );
+                let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+                    .with_memory_pool(Arc::new(pool))
+                    .build_arc()?;
+                SessionContext::new_with_config_rt(config, runtime)
+            }
+            None => SessionContext::new_with_config(config),
+        };
         crmsql_functions::register_all(&ctx, &timezone);
 
         let mut broken = Vec::new();

@@ -129,6 +129,8 @@ sql-types = values of types that do not mix in one expression
 sql-types-hint = hint: cast one of them, such as CAST(x AS DOUBLE) or CAST(x AS DATE)
 sql-cast = a value does not convert to the type needed
 sql-cast-hint = hint: check the value; a date is written as '2025-07-01', a number without spaces
+sql-memory = the query ran out of memory: the --memory-limit is { $limit }
+sql-memory-hint = hint: raise --memory-limit or narrow the query (a period, a filter); sorts and aggregations spill to disk, while joins keep one side in memory
 sql-detail = details from DataFusion: { $detail }
 table-not-found = there is no table "{ $name }"; tables: { $available }
 table-hint-purchases =     hint: a purchase history is imported with: crmsql import FILE --table purchases
@@ -207,6 +209,7 @@ demo-warehouse-created = The warehouse { $path } was empty, so the demo export w
     To work with your own data, import an amoCRM export: crmsql import FILE.csv
 
 demo-format = crmsql demo writes an amoCRM export as CSV; --format does not apply to it
+memory-limit-invalid = "{ $value }" will not do for --memory-limit: give a size such as 512M or 2G
 demo-now = On demo data, periods such as last_month count from { $day }, the day of the demo export.
 
 help-crmsql = crmsql: SQL analytics over amoCRM exports: average check, pipelines, managers, channels.
@@ -257,6 +260,7 @@ help-arg-format = Result format: table, csv, json, markdown, html (a page with a
 help-arg-lang = Language of messages and help: ru or en; defaults to the locale, otherwise Russian
 help-arg-maxrows = Rows of a table shown on a terminal, the first and the last (40 by default; 0 shows all). Files and pipes get every row
 help-arg-pager = Page long and wide results on a terminal with $PAGER (else less): auto when they do not fit, on always, off never
+help-arg-memory_limit = Memory a query may take, such as 1G; beyond it, sorts and aggregations spill to disk. Also the CRMSQL_MEMORY_LIMIT variable
 help-arg-queries = Folder of saved reports (*.sql); also the CRMSQL_QUERIES variable and the ./queries folder
 help-arg-verbose = Verbose log on stderr (-v progress, -vv debugging)
 help-crmsql-sql = Run SQL (several statements separated by ";") and exit; may be repeated
