@@ -75,6 +75,38 @@ ORDER BY pipeline, CASE outcome WHEN 'open' THEN 0 WHEN 'won' THEN 1 ELSE 2 END,
 ) TO '/dev/stdout' (FORMAT csv, HEADER);
 SQL
 
+# Customer segments: thirds of purchase sum and of average check, where a value's group counts
+# the values below it, as quantile_bucket does (rank() - 1 of them).
+cat > "$work/duckdb_customer_segments.sql" <<SQL
+COPY (
+WITH customers AS (
+    SELECT coalesce(nullif(company, ''), nullif(contact, '')) AS customer,
+           count(*) AS purchases, sum(coalesce(budget, 0)) AS total
+    FROM read_parquet('$deals')
+    WHERE outcome = 'won' AND coalesce(nullif(company, ''), nullif(contact, '')) IS NOT NULL
+    GROUP BY 1
+),
+levels AS (
+    SELECT purchases, total,
+           (rank() OVER (ORDER BY total) - 1) * 3 // count(*) OVER () + 1 AS sum_group,
+           CASE WHEN purchases < 2 THEN 1 WHEN purchases < 4 THEN 2 ELSE 3 END AS count_group,
+           (rank() OVER (ORDER BY CAST(total AS DOUBLE) / purchases) - 1) * 3 // count(*) OVER () + 1 AS check_group
+    FROM customers
+)
+SELECT CASE sum_group WHEN 3 THEN 'большая' WHEN 2 THEN 'средняя' ELSE 'малая' END AS purchase_sum,
+       CASE count_group WHEN 3 THEN '4 и больше' WHEN 2 THEN '2–3' ELSE '1' END AS purchase_count,
+       CASE check_group WHEN 3 THEN 'высокий' WHEN 2 THEN 'средний' ELSE 'низкий' END AS avg_check_level,
+       count(*) AS customers,
+       sum(total) AS revenue,
+       round(100.0 * sum(total) / sum(sum(total)) OVER (), 2) AS revenue_share_pct,
+       round(sum(total) / sum(purchases), 2) AS avg_check,
+       round(avg(total), 2) AS ltv
+FROM levels
+GROUP BY sum_group, count_group, check_group
+ORDER BY sum_group DESC, count_group DESC, check_group DESC
+) TO '/dev/stdout' (FORMAT csv, HEADER);
+SQL
+
 # Runs a command under GNU time, keeping its output, and prints "seconds peak_kib".
 measure() {
     local out=$1
@@ -91,7 +123,7 @@ cat $deals > /dev/null
 
 status=0
 printf '%-22s %10s %10s %7s %12s %12s %s\n' report crmsql_s duckdb_s ratio crmsql_mib duckdb_mib values
-for report in avg_check_by_month sales_by_manager pipeline_stages; do
+for report in avg_check_by_month sales_by_manager pipeline_stages customer_segments; do
     options=()
     if [ "$report" = sales_by_manager ]; then
         options=(--period 2024-Q3)
