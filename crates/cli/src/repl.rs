@@ -323,6 +323,21 @@ fn run_startup(
             )));
         }
     };
+    run_script(runtime, engine, settings, shell, &path, &text, l);
+    Ok(())
+}
+
+/// Runs a script: backslash commands line by line and SQL statements up to their `;`. A failing
+/// line is reported with the file and its line, and the rest still runs.
+fn run_script(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    settings: &Settings,
+    shell: &mut Shell,
+    path: &Path,
+    text: &str,
+    l: &Localizer,
+) {
     let report = |line: usize, failure: &Failure| {
         if let Failure::User(message) | Failure::Internal(message) = failure {
             let _ = writeln!(
@@ -358,8 +373,14 @@ fn run_startup(
         statement.push_str(line);
         statement.push('\n');
         if statement_complete(&statement) {
-            if let Some(Err(failure)) = run_cancellable(runtime, engine, shell, &statement, l) {
-                report(first_line, &failure);
+            match run_cancellable(runtime, engine, shell, &statement, l) {
+                Some(Err(failure)) => report(first_line, &failure),
+                // Ctrl-C stops the whole script.
+                None => {
+                    let _ = writeln!(std::io::stderr(), "{}", l.text("repl-cancelled"));
+                    return;
+                }
+                Some(Ok(())) => {}
             }
             statement.clear();
         }
@@ -369,7 +390,6 @@ fn run_startup(
     {
         report(first_line, &failure);
     }
-    Ok(())
 }
 
 /// Runs SQL until it ends or Ctrl-C cancels it; `None` when cancelled.
@@ -792,10 +812,8 @@ pub fn run_command(
                     ],
                 ))
             })?;
-            match run_cancellable(runtime, engine, shell, &sql, l) {
-                Some(result) => result?,
-                None => note(l.text("repl-cancelled")),
-            }
+            // A file runs as a script: its commands too, and past a failing statement.
+            run_script(runtime, engine, settings, shell, Path::new(&path), &sql, l);
         }
         "\\o" => {
             let path = unquote(argument);

@@ -2659,3 +2659,35 @@ fn memory_limit_spills_and_names_the_limit() {
     let output = run_sql(Some("много"), "SELECT 1");
     assert!(stderr(&output).contains("«много» не годится для --memory-limit"));
 }
+
+/// `\i` runs a file as a script: its commands, its statements, and past a failing one.
+#[test]
+fn repl_includes_a_script() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("wh")).unwrap();
+    let script = home.path().join("inc.sql");
+    std::fs::write(
+        &script,
+        "\\format csv\nSELECT 1 AS a;\nSELECT nosuch;\nSELECT 2 AS b;\n",
+    )
+    .unwrap();
+    let args = format!("--warehouse {}", home.path().join("wh").display());
+    let shown = run_repl(
+        home.path(),
+        &args,
+        &[
+            (&format!("\\i {}\r", script.display()), 800),
+            ("\\q\r", 300),
+        ],
+    )
+    .replace("\r\n", "\n");
+    assert!(shown.contains("a\n1\n"), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "{}, строка 3: столбца «nosuch» нет",
+            script.display()
+        )),
+        "{shown}"
+    );
+    assert!(shown.contains("b\n2\n"), "the script went on: {shown}");
+}
