@@ -326,23 +326,23 @@ repl-save-failed = nothing to save: the last query failed; fix it, run it and ty
 repl-save-builtin = { $name } is a built-in report; the saved one will take its place in crmsql run { $name }. Save it? (yes/no):{" "}
 repl-save-shell-only = \save works in the interactive shell: start crmsql, run a query, then type \save NAME
 repl-help = Commands:
-    \d                 list tables
-    \d TABLE           columns of a table with types and descriptions
-    \df [PATTERN]      crmsql's functions with descriptions; with a pattern, built-in ones too
-    \reports           saved reports
-    \run REPORT [K=V]  run a report with parameters, such as \run sales_overview period=2025-09
-    \save NAME         save the last query as report NAME
-    \i FILE            run the queries of a file
-    \o [FILE]          send results to a file; without a name, back to the screen
-    \format FORMAT     output format: table, csv, json or markdown
-    \timing [on|off]   show how long queries take
-    \x [on|off]        each record as a block, a line per column
-    \pager auto|on|off page long results: when they do not fit, always or never
-    \last              the whole last result, nothing left out
-    \chart [bar|line] [X Y]  chart of the last result: bars or a line; X labels, Y numbers
-    \history           query history
-    \?                 this help
-    \q                 quit (or Ctrl-D)
+    \d                        list tables
+    \d TABLE                  columns of a table with types and descriptions
+    \df [PATTERN]             crmsql's functions with descriptions; with a pattern, built-in ones too
+    \reports                  saved reports
+    \run REPORT [K=V]         run a report with parameters, such as \run sales_overview period=2025-09
+    \save NAME                save the last query as report NAME
+    \i FILE                   run a file: its queries and commands
+    \o [FILE]                 send results to a file; without a name, back to the screen
+    \format FORMAT            output format: table, csv, json or markdown
+    \timing [on|off]          show how long queries take
+    \x [on|off]               each record as a block, a line per column
+    \pager auto|on|off        page long results: when they do not fit, always or never
+    \last                     the whole last result, nothing left out
+    \chart [bar|line] [X Y]   chart of the last result: bars or a line; X labels, Y numbers
+    \history                  query history
+    \?                        this help
+    \q                        quit (or Ctrl-D)
     An SQL query may span several lines and ends with ";". Ctrl-C cancels the running query.
 chart-empty = No data: the result has no rows for this period
 chart-no-rows = nothing to draw: the result has no rows
