@@ -623,6 +623,14 @@ fn empty_default_warehouse_gets_demo() {
         );
     }
 
+    // The standard tables' columns are described in the user's language.
+    let described = run(crmsql(home.path()).args(["-c", "\\d ad_spend"]));
+    assert!(
+        stdout(&described).contains("рекламный канал; сравнивается с utm_source сделок"),
+        "{}",
+        stdout(&described)
+    );
+
     // `demo --output-dir` writes the same files as the committed account.
     let folder = home.path().join("account");
     let output = run(crmsql(home.path())

@@ -453,10 +453,17 @@ impl Engine {
                 let known = (table == "deals")
                     .then(|| known_column(field.name()))
                     .flatten();
-                let description = known.map(|k| match lang {
-                    Lang::Ru => k.description_ru.to_owned(),
-                    Lang::En => k.description_en.to_owned(),
-                });
+                let description = known
+                    .map(|k| match lang {
+                        Lang::Ru => k.description_ru.to_owned(),
+                        Lang::En => k.description_en.to_owned(),
+                    })
+                    .or_else(|| {
+                        // The standard tables' columns are described in the message catalogs.
+                        let l = crmsql_i18n::Localizer::get(lang);
+                        let id = format!("column-{table}-{}", field.name());
+                        l.has(&id).then(|| l.text(&id))
+                    });
                 ColumnInfo {
                     name: field.name().clone(),
                     data_type: sql_type_name(field.data_type()),

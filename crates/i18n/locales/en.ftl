@@ -525,3 +525,19 @@ import-progress = importing: { $done } of { $total } MB ({ $percent }%), { $rows
    *[other] rows
 }, { $rate } MB/s
 import-key-column-missing = key column "{ $column }" given with --key is missing from { $path } (columns: { $columns }); the warehouse was not changed
+
+column-ad_spend-date = day of the spend
+column-ad_spend-channel = ad channel; matched to the deals' utm_source without case
+column-ad_spend-campaign = ad campaign
+column-ad_spend-spend = spend of the day
+column-ad_spend-clicks = clicks
+column-ad_spend-impressions = impressions
+column-expenses-month = month of the expense, its first day
+column-expenses-category = expense item: salaries, rent, software…
+column-expenses-amount = amount for the month
+column-product_costs-product = product; matched to the deals' product field without case
+column-product_costs-cost_pct = cost as a percentage of the price
+column-purchases-customer_id = customer
+column-purchases-date = day of the purchase
+column-purchases-quantity = units in the purchase
+column-purchases-amount = amount of the purchase

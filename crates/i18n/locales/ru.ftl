@@ -556,3 +556,19 @@ import-progress = импорт: { $done } из { $total } МБ ({ $percent } %),
    *[many] { $rows } строк
 }, { $rate } МБ/с
 import-key-column-missing = ключевого столбца «{ $column }» из --key нет в { $path } (столбцы: { $columns }); хранилище не изменено
+
+column-ad_spend-date = день расхода
+column-ad_spend-channel = рекламный канал; сравнивается с utm_source сделок без учёта регистра
+column-ad_spend-campaign = рекламная кампания
+column-ad_spend-spend = расход за день
+column-ad_spend-clicks = клики
+column-ad_spend-impressions = показы
+column-expenses-month = месяц расхода, первое число
+column-expenses-category = статья расходов: зарплаты, аренда, программы…
+column-expenses-amount = сумма за месяц
+column-product_costs-product = товар; сравнивается с полем «Товар» сделок без учёта регистра
+column-product_costs-cost_pct = себестоимость в процентах цены
+column-purchases-customer_id = покупатель
+column-purchases-date = день покупки
+column-purchases-quantity = число единиц в покупке
+column-purchases-amount = сумма покупки
