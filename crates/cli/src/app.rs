@@ -534,19 +534,46 @@ pub fn load_reports(settings: &Settings, l: &Localizer) -> Result<ReportLibrary,
 pub fn list_reports(settings: &Settings, l: &Localizer) -> Result<(), Failure> {
     let library = load_reports(settings, l)?;
     let mut stdout = crate::failure::Stdout;
+    // On a terminal, text wraps between words under its column; pipes get whole lines.
+    let width = std::io::stdout()
+        .is_terminal()
+        .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .flatten();
     for report in library.reports() {
-        writeln!(
-            stdout,
-            "{:<24} {}",
-            report.name,
-            report.description(settings.lang)
-        )
-        .map_err(|e| from_io(e, "<stdout>", l))?;
-        for line in param_lines(report, settings.lang, l) {
-            writeln!(stdout, "{:<24} {line}", "").map_err(|e| from_io(e, "<stdout>", l))?;
+        let lines = wrap(report.description(settings.lang), width, 25);
+        for (index, line) in lines.iter().enumerate() {
+            let name = if index == 0 { report.name.as_str() } else { "" };
+            writeln!(stdout, "{name:<24} {line}").map_err(|e| from_io(e, "<stdout>", l))?;
+        }
+        for param in param_lines(report, settings.lang, l) {
+            for line in wrap(&param, width, 27) {
+                writeln!(stdout, "{:<24} {line}", "").map_err(|e| from_io(e, "<stdout>", l))?;
+            }
         }
     }
     Ok(())
+}
+
+/// Cuts text into lines that fit `width` columns after an indent of `indent`, between words; a
+/// word longer than the room stays whole. Without a width the text stays one line.
+fn wrap(text: &str, width: Option<usize>, indent: usize) -> Vec<String> {
+    let Some(room) = width.map(|w| w.saturating_sub(indent).max(20)) else {
+        return vec![text.to_owned()];
+    };
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+        if !line.is_empty() && needed > room {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
 }
 
 /// Describes each parameter of a report on one line: how to give it, its type, its default and
@@ -1106,6 +1133,24 @@ fn write_atomically(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_between_words() {
+        assert_eq!(
+            wrap("раз два три четыре", Some(36), 25),
+            ["раз два три четыре"]
+        );
+        let text = "раз два три четыре пять шесть семь восемь девять десять";
+        assert_eq!(
+            wrap(text, Some(45), 25),
+            [
+                "раз два три четыре",
+                "пять шесть семь",
+                "восемь девять десять"
+            ]
+        );
+        assert_eq!(wrap("a b", None, 25), ["a b"]);
+    }
 
     #[test]
     fn sizes_read_with_units() {
