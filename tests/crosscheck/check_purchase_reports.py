@@ -87,7 +87,12 @@ def check_purchase_segments(customers, result):
              {3: "высокий", 2: "средний", 1: "низкий"})
     segments = defaultdict(lambda: [0, 0, Decimal(0)])
     for c in customers.values():
-        count = 1 if c["count"] < 2 else 2 if c["count"] < 4 else 3
+        if c["count"] < 2:
+            count = 1
+        elif c["count"] < 4:
+            count = 2
+        else:
+            count = 3
         levels = (bucket(totals, c["sum"], 3), count, bucket(checks, c["sum"] / c["count"], 3))
         segment = segments[tuple(names[i][levels[i]] for i in range(3))]
         segment[0] += 1

@@ -332,7 +332,11 @@ def third(values, value):
 
 def count_level(count):
     """The purchase count's level: 1 for one purchase, 2 for two or three, 3 for four or more."""
-    return 1 if count < 2 else 2 if count < 4 else 3
+    if count < 2:
+        return 1
+    if count < 4:
+        return 2
+    return 3
 
 
 def check_customer_segments(deals, result, month):

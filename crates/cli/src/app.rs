@@ -217,15 +217,7 @@ fn run_command_line(
                 }
                 Ok(())
             } else if let Some(file) = &cli.file {
-                let sql = std::fs::read_to_string(file).map_err(|error| {
-                    Failure::User(l.format(
-                        "read-failed",
-                        &[
-                            ("path", Arg::from(file.display().to_string())),
-                            ("detail", Arg::from(crmsql_i18n::io_error_text(&error, l))),
-                        ],
-                    ))
-                })?;
+                let sql = read_sql_file(file, l)?;
                 runtime.block_on(run_sql_text(&engine, &sql, &settings.view(), l))
             } else if !std::io::stdin().is_terminal() {
                 let mut sql = String::new();
@@ -644,7 +636,7 @@ fn show_report(settings: &Settings, name: &str, l: &Localizer) -> Result<(), Fai
 }
 
 /// Reads a file of SQL statements, naming the file when it cannot be read.
-fn read_sql_file(file: &Path, l: &Localizer) -> Result<String, Failure> {
+pub fn read_sql_file(file: &Path, l: &Localizer) -> Result<String, Failure> {
     std::fs::read_to_string(file).map_err(|error| {
         Failure::User(l.format(
             "read-failed",

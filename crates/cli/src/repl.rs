@@ -81,6 +81,17 @@ impl Shell {
         })
     }
 
+    /// Returns the shell's view with every row and cell whole, for `\last` and `\o` files.
+    fn whole_view(&self) -> View {
+        View {
+            table: TableStyle {
+                expanded: self.view.table.expanded,
+                ..TableStyle::whole(self.view.table.lang)
+            },
+            ..self.view.clone()
+        }
+    }
+
     /// Leaves the statement runtime to a cancelled statement and starts a fresh one.
     fn renew_queries(&mut self) -> Result<(), Failure> {
         if let Some(old) = self.queries.replace(query_runtime()?) {
@@ -489,15 +500,12 @@ async fn run_statements(
 
 /// Writes a result to the `\o` file, whole, or to the screen.
 fn show_result(shell: &mut Shell, result: &QueryResult, l: &Localizer) -> Result<(), Failure> {
+    let whole = shell.whole_view();
     match &mut shell.output {
         Some((path, file, format)) => {
             let view = View {
-                table: TableStyle {
-                    expanded: shell.view.table.expanded,
-                    ..TableStyle::whole(shell.view.table.lang)
-                },
-                format: format.unwrap_or(shell.view.format),
-                ..shell.view.clone()
+                format: format.unwrap_or(whole.format),
+                ..whole
             };
             write_query_result(file, result, &view, l).map_err(|e| from_engine(&e, l))?;
             file.flush()
@@ -803,15 +811,7 @@ pub fn run_command(
             if path.is_empty() {
                 return Err(Failure::User(l.text("repl-include-usage")));
             }
-            let sql = std::fs::read_to_string(&path).map_err(|error| {
-                Failure::User(l.format(
-                    "read-failed",
-                    &[
-                        ("path", Arg::from(&path)),
-                        ("detail", Arg::from(crmsql_i18n::io_error_text(&error, l))),
-                    ],
-                ))
-            })?;
+            let sql = crate::app::read_sql_file(Path::new(&path), l)?;
             // A file runs as a script: its commands too, and past a failing statement.
             run_script(runtime, engine, settings, shell, Path::new(&path), &sql, l);
         }
@@ -934,14 +934,8 @@ pub fn run_command(
         }
         "\\last" => match &shell.last_result {
             Some(result) => {
-                let view = View {
-                    table: TableStyle {
-                        expanded: shell.view.table.expanded,
-                        ..TableStyle::whole(shell.view.table.lang)
-                    },
-                    ..shell.view.clone()
-                };
-                print_query_result(result, &view, l).map_err(|e| from_engine(&e, l))?;
+                print_query_result(result, &shell.whole_view(), l)
+                    .map_err(|e| from_engine(&e, l))?;
             }
             None => return Err(Failure::User(l.text("repl-last-nothing"))),
         },
@@ -1045,7 +1039,7 @@ fn nearest_commands(command: &str) -> Vec<&'static str> {
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

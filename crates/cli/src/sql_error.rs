@@ -8,6 +8,8 @@ use datafusion::common::{SchemaError, Span};
 use datafusion::error::DataFusionError;
 use unicode_width::UnicodeWidthStr;
 
+use crate::repl::edit_distance;
+
 /// The message of an error and its place.
 struct Explained {
     message: String,
@@ -211,24 +213,6 @@ fn nearest<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a s
         .filter(|(distance, _)| *distance <= limit)
         .min()
         .map(|(_, candidate)| candidate)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            current.push(
-                (previous[j] + cost)
-                    .min(previous[j + 1] + 1)
-                    .min(current[j] + 1),
-            );
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 fn render(explained: &Explained, sql: &str, l: &Localizer) -> String {
