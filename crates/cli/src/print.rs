@@ -11,7 +11,7 @@ use crate::chart;
 use crate::pager::PagerMode;
 use crate::table::{TableStyle, write_table};
 
-/// How results are shown: the format, and for tables their layout.
+/// The presentation of results: the format, and for tables their layout.
 #[derive(Debug, Clone)]
 pub struct View {
     pub format: OutputFormat,
@@ -52,7 +52,7 @@ pub fn print_query_result(
     })
 }
 
-/// Writes one result. Tables get a row-count footer that says how many rows were left out;
+/// Writes one result. Tables get a row-count footer that counts the rows left out, and
 /// statements that return no columns (`CREATE VIEW`, `SET`) print nothing.
 pub fn write_query_result(
     out: &mut dyn Write,
@@ -122,7 +122,7 @@ fn drawn(result: &QueryResult, view: &View, l: &Localizer) -> Result<String, cha
         words.get(2).copied(),
         view.table.lang,
     ) {
-        // A period without data still gets its image, which says so.
+        // A period without data still gets an image with a note that there is no data.
         Err(chart::ChartProblem::NoRows) => {
             return Ok(chart::empty_svg(&view.title, &l.text("chart-empty")));
         }

@@ -715,7 +715,7 @@ fn output_formats() {
     );
     assert!(english.trim_end().ends_with("(2 rows)"), "{english}");
 
-    // `--maxrows` cuts a table and the footer says how many rows it left out.
+    // `--maxrows` cuts a table, and the footer counts the rows left out.
     let cut = run(crmsql(home.path())
         .arg("--warehouse")
         .arg(&warehouse)
@@ -2221,7 +2221,7 @@ fn sql_errors_point_at_the_typo() {
         "{syntax}"
     );
 
-    // The CRM functions' own mistakes are said in the user's language, plurals included.
+    // The CRM functions' own mistakes are in the user's language, plurals included.
     let period = sql("ru", "SELECT period_start('last_moth')");
     assert!(
         period.starts_with("ошибка: неизвестный период «last_moth»; можно: today, yesterday"),
@@ -2425,7 +2425,7 @@ fn repl_runs_its_startup_file() {
 
 /// The help of each command, in Russian and in English, equals its snapshot in
 /// `tests/snapshots`; `CRMSQL_UPDATE_SNAPSHOTS=1` rewrites the snapshots after a deliberate
-/// change. The Russian help holds none of clap's English words.
+/// change. The Russian help contains none of clap's English words.
 #[test]
 fn help_matches_snapshots_in_both_languages() {
     let home = tempfile::tempdir().unwrap();
@@ -2502,6 +2502,17 @@ fn argument_errors_in_both_languages() {
         english.starts_with("error: unknown option --formt\nhint: perhaps --format was meant"),
         "{english}"
     );
+    let demo = fails(&["--format", "csv", "demo"]);
+    assert!(
+        demo.starts_with("ошибка: crmsql demo пишет выгрузку amoCRM в CSV"),
+        "{demo}"
+    );
+
+    // SQL that starts with a comment is SQL, not an option.
+    let output =
+        run(crmsql(home.path()).args(["--format", "csv", "-c", "-- выручка\nSELECT 1 AS a"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "a\n1\n");
 }
 
 /// `-c` and `-f` write their results to a file with `--output`, in the format of the file name.
@@ -2601,7 +2612,7 @@ fn report_errors_point_into_the_report_file() {
         )),
         "{text}"
     );
-    // The caret stands under the name in the report's own line, brackets and all.
+    // The caret is under the name in the report's own line, brackets and all.
     let line = "SELECT manager FROM deals WHERE true [[AND in_period(closed_at, $period)]] AND sum(budjet) > 0";
     let column = line.find("budjet").unwrap();
     assert!(
@@ -2611,7 +2622,7 @@ fn report_errors_point_into_the_report_file() {
 }
 
 /// `--memory-limit` bounds a query: an aggregation over more groups than fit spills to disk and
-/// still gives the right answer, and a join that cannot spill fails with a message that names
+/// still gives the right result, and a join that cannot spill fails with a message that names
 /// the limit.
 #[test]
 fn memory_limit_spills_and_names_the_limit() {

@@ -1,8 +1,9 @@
 //! Deterministic generator of a demo amoCRM account.
 //!
-//! The account has a deals export in amoCRM's older header set (comma-separated UTF-8 with CRLF
-//! line ends, quoted multi-line notes, repeated phones in one cell) and the tables an analyst keeps
-//! beside it: ad spend per channel and day, monthly expenses, and the cost share of each product.
+//! The account has a deals export in amoCRM's older header set: comma-separated UTF-8 with CRLF
+//! line ends, quoted multi-line notes and repeated phones in one cell. Beside it are the tables an
+//! analyst keeps: ad spend per channel and day, monthly expenses, and the cost share of each
+//! product.
 //! Three years of deals with seasons and growth, a dozen managers, two pipelines, paid and free
 //! channels, and customers who come back. From 1 July 2025 the two weak ad channels get no budget
 //! and their money goes to the three channels that return about four times their cost, and the
@@ -183,26 +184,32 @@ const MANAGERS: &[(&str, f64)] = &[
     ("Алексей Фёдоров", 0.75),
 ];
 
-/// An ad channel's budget: the campaign name in the spend file, the return on spend before and
-/// from the reallocation day (revenue over spend, less one; `None` when the channel is switched
-/// off), and the cost of a click and the click-through rate.
+/// An ad channel's budget and the figures its spend file is made from.
 struct Ad {
+    /// Campaign name in the spend file.
     campaign: &'static str,
+    /// Return on spend (revenue over spend, less one) before and from the reallocation day;
+    /// `None` when the channel is switched off.
     roi: (f64, Option<f64>),
+    /// Cost of a click, in roubles.
     cpc: f64,
+    /// Click-through rate.
     ctr: f64,
 }
 
-/// A deal channel: `Источник`, utm_source and utm_medium; its share of new deals before and from
-/// the reallocation day; how often its deals are won and how large they are against the average
-/// (before and from that day); and its ad budget, if it is paid.
+/// A deal channel and how its deals are drawn before and from the reallocation day.
 struct Channel {
+    /// The deal's `Источник`.
     source: &'static str,
     utm_source: &'static str,
     utm_medium: &'static str,
+    /// Share of new deals before and from the reallocation day.
     weight: (u64, u64),
+    /// How often its deals are won, against the average.
     win: f64,
+    /// How large its deals are against the average, before and from the reallocation day.
     check: (f64, f64),
+    /// The ad budget of a paid channel.
     ad: Option<Ad>,
 }
 

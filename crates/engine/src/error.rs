@@ -84,7 +84,7 @@ pub enum EngineError {
     TableNotFound {
         name: String,
         available: Vec<String>,
-        /// Where the statement names the table, when it came from a statement.
+        /// The place where the statement names the table, when the error came from a statement.
         span: Option<datafusion::common::Span>,
     },
     #[error("{}", self.localize(Localizer::english()))]
@@ -159,7 +159,7 @@ impl Localize for EngineError {
     fn localize(&self, l: &Localizer) -> String {
         match self {
             EngineError::Sql { source } => {
-                // A CRM function's own mistake is said in the user's language.
+                // A CRM function's own mistake is written in the user's language.
                 if let DataFusionError::External(inner) = source.find_root()
                     && let Some(crm) = inner.downcast_ref::<crmsql_functions::CrmError>()
                 {

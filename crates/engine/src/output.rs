@@ -164,7 +164,7 @@ pub fn write_result(
             out.write_all(&buffer).map_err(io_error)?;
         }
         OutputFormat::Html | OutputFormat::Svg => {
-            // Pages and charts are drawn by the command line, which knows the report's title
+            // Pages and charts are drawn by the command line, because it has the report's title
             // and the reader's language.
             return Err(output_error(ArrowError::NotYetImplemented(format!(
                 "{} output is written by the command line",

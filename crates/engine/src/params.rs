@@ -111,7 +111,7 @@ impl ParamType {
                 let date = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
                     .or_else(|_| NaiveDate::parse_from_str(trimmed, "%d.%m.%Y"))
                     .ok()
-                    // The years the warehouse holds dates for.
+                    // The years the warehouse accepts in dates.
                     .filter(|date| (1900..=2200).contains(&date.year()))?;
                 let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
                 ScalarValue::Date32(Some(i32::try_from((date - epoch).num_days()).ok()?))

@@ -476,7 +476,7 @@ impl ReportLibrary {
         if let Some(report) = self.reports.iter().find(|r| r.name == name_or_path) {
             return Ok(report.clone());
         }
-        // A file named after the report that could not be read says why.
+        // A file named after the report that could not be read gives its own error.
         for error in &self.broken {
             if let EngineError::ReportHeader {
                 path,
@@ -602,7 +602,7 @@ mod tests {
         assert!(library.resolve("win_rate").is_ok());
         // Of two files with one name, the one named after the report is used.
         assert_eq!(library.resolve("dup")?.description_ru, "свой файл");
-        // A bad file named after the report says what is wrong with it.
+        // A bad file named after the report gives its own error.
         assert!(matches!(
             library.resolve("d"),
             Err(EngineError::ReportHeader {

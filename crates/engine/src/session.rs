@@ -23,7 +23,7 @@ use datafusion::sql::sqlparser::dialect::GenericDialect;
 
 use crate::error::EngineError;
 
-/// How a session is set up.
+/// Settings of a session.
 #[derive(Debug, Clone, Default)]
 pub struct EngineOptions {
     /// Bytes of memory queries may hold; beyond it, sorts and aggregations spill to disk.
@@ -254,7 +254,7 @@ impl Engine {
         self.update_options(|options| options.now = now.to_owned());
     }
 
-    /// Returns whether every table holds demo data.
+    /// Returns whether every table contains demo data.
     pub fn is_demo(&self) -> bool {
         !self.tables.is_empty() && self.tables.iter().all(|table| table.demo)
     }
@@ -492,7 +492,7 @@ impl Engine {
     }
 }
 
-/// Returns the table a planning error says is missing, without its catalog and schema.
+/// Returns the table that a planning error names as missing, without its catalog and schema.
 fn missing_table(error: &datafusion::error::DataFusionError) -> Option<String> {
     let text = error.find_root().to_string();
     let start = text.find("table '")? + "table '".len();

@@ -26,8 +26,8 @@ pub use ratios::{Ratio, RatioKind};
 pub use segments::{QuantileBucket, RfmScore, RfmSegment, SegmentBucket};
 
 /// A mistake in the arguments of a CRM function. It carries a message id and its arguments, so
-/// that the command line can say it in the user's language, and its English text for everyone
-/// else.
+/// that the command line can write it in the user's language, and its English text for other
+/// callers.
 #[derive(Debug)]
 pub struct CrmError {
     /// Message id, without the `fn-error-` prefix the catalogs give it.

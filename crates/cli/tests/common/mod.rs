@@ -41,7 +41,7 @@ pub fn fixture(name: &str) -> PathBuf {
     workspace().join("tests/fixtures").join(name)
 }
 
-/// The demo account's folder: the deals export, ad spend, expenses and product costs.
+/// Returns the demo account's folder: the deals export, ad spend, expenses and product costs.
 pub fn demo_folder() -> PathBuf {
     workspace().join("data/demo")
 }
