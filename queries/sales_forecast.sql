@@ -14,61 +14,79 @@
 -- param: horizon int 1..24 = 3 | На сколько месяцев вперёд, от 1 до 24
 -- param.en: horizon | How many months ahead, 1 to 24
 -- chart: line month forecast
-WITH won AS (
-    SELECT closed_at, coalesce(budget, 0) AS amount
+WITH monthly AS (
+    -- Each step below reads the one before it once, so the deals are scanned once: the fit and
+    -- the seasonal factors come from window functions over the monthly history.
+    SELECT
+        date_trunc('month', closed_at) AS month,
+        sum(coalesce(budget, 0)) AS revenue,
+        max(CAST(closed_at AS DATE)) AS last_day
     FROM deals
     WHERE outcome = 'won' AND closed_at IS NOT NULL
-),
-last_day AS (
-    SELECT max(CAST(closed_at AS DATE)) AS day FROM won
-),
-monthly AS (
-    SELECT date_trunc('month', closed_at) AS month, sum(amount) AS revenue
-    FROM won
     GROUP BY 1
+),
+bounded AS (
+    SELECT
+        month,
+        revenue,
+        max(last_day) OVER () AS data_end,
+        min(month) OVER () AS first_month
+    FROM monthly
 ),
 history AS (
     -- Only complete months: the data reach the month's last day.
     SELECT
-        month,
         CAST(revenue AS DOUBLE) AS revenue,
         date_part('year', month) * 12 + date_part('month', month) AS t,
         date_part('month', month) AS calendar_month
-    FROM monthly, last_day
-    WHERE CAST(month + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) <= last_day.day
+    FROM bounded
+    WHERE CAST(month + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) <= data_end
       -- The first month holds only the deals closed soon after the history starts.
-      AND month > (SELECT min(month) FROM monthly)
+      AND month > first_month
 ),
-fit AS (
+fitted AS (
     SELECT
-        regr_slope(revenue, t) AS slope,
-        regr_intercept(revenue, t) AS intercept,
-        max(t) AS last_t,
-        count(*) AS months
+        revenue,
+        t,
+        calendar_month,
+        regr_slope(revenue, t) OVER () AS slope,
+        regr_intercept(revenue, t) OVER () AS intercept,
+        max(t) OVER () AS last_t,
+        count(*) OVER () AS months
     FROM history
 ),
 season AS (
-    SELECT calendar_month, avg(revenue / (intercept + slope * t)) AS factor
-    FROM history, fit
+    SELECT
+        calendar_month,
+        avg(revenue / (intercept + slope * t)) AS factor,
+        max(slope) AS slope,
+        max(intercept) AS intercept,
+        max(last_t) AS last_t,
+        max(months) AS months
+    FROM fitted
     GROUP BY calendar_month
 ),
 future AS (
-    -- Month number t = year * 12 + month, so t - 1 splits into the year and the month.
+    -- Month number t = year * 12 + month, so t - 1 splits into the year and the month. Each
+    -- step takes the factor of its calendar month; a month missing from the history has none.
     SELECT
         step,
-        CAST(floor((last_t + step - 1) / 12) AS BIGINT) AS year,
-        CAST(last_t + step - 1 - floor((last_t + step - 1) / 12) * 12 + 1 AS BIGINT) AS calendar_month,
-        intercept + slope * (last_t + step) AS trend,
-        months
-    FROM fit, unnest(range(1, 25)) AS steps(step)
+        CAST(floor((max(last_t) + step - 1) / 12) AS BIGINT) AS year,
+        CAST(max(last_t) + step - 1 - floor((max(last_t) + step - 1) / 12) * 12 + 1 AS BIGINT) AS calendar_month,
+        max(intercept) + max(slope) * (max(last_t) + step) AS trend,
+        max(factor) FILTER (
+            WHERE calendar_month = last_t + step - 1 - floor((last_t + step - 1) / 12) * 12 + 1
+        ) AS factor,
+        max(months) AS months
+    FROM season, unnest(range(1, 25)) AS steps(step)
     WHERE step <= $horizon
+    GROUP BY step
 )
 SELECT
-    to_char(make_date(future.year, future.calendar_month, 1), '%Y-%m') AS month,
-    round(future.trend * CASE WHEN future.months >= 24 THEN coalesce(season.factor, 1) ELSE 1 END, 2) AS forecast,
-    round(future.trend, 2) AS trend,
-    round(CASE WHEN future.months >= 24 THEN coalesce(season.factor, 1) ELSE 1 END, 4) AS seasonal_factor,
-    future.months AS history_months
+    to_char(make_date(year, calendar_month, 1), '%Y-%m') AS month,
+    round(trend * CASE WHEN months >= 24 THEN coalesce(factor, 1) ELSE 1 END, 2) AS forecast,
+    round(trend, 2) AS trend,
+    round(CASE WHEN months >= 24 THEN coalesce(factor, 1) ELSE 1 END, 4) AS seasonal_factor,
+    months AS history_months
 FROM future
-LEFT JOIN season ON season.calendar_month = future.calendar_month
-ORDER BY future.step;
+ORDER BY step;

@@ -478,30 +478,44 @@ fn demo(args: &DemoArgs, l: &Localizer) -> Result<(), Failure> {
         ..Default::default()
     };
     if let Some(folder) = &args.output_dir {
-        let account = crmsql_demo::generate_account(&config)
+        // The export is streamed to its file, so an account of any size fits in memory.
+        std::fs::create_dir_all(folder)
             .map_err(|e| from_io(e, &folder.display().to_string(), l))?;
+        let export = folder.join(crmsql_demo::export_file_name(&config));
+        let tally = write_export_file(&config, &export, l)?;
+        let account = crmsql_demo::DemoAccount {
+            deals: tally.deals(),
+            files: crmsql_demo::side_files(&config, &tally),
+        };
         let paths = write_account(&account, folder, l)?;
         let mut stdout = crate::failure::Stdout;
-        for path in paths {
+        for path in std::iter::once(&export).chain(&paths) {
             writeln!(stdout, "{}", path.display()).map_err(|e| from_io(e, "<stdout>", l))?;
         }
         return Ok(());
     }
     match &args.output {
-        Some(path) => {
-            let name = path.display().to_string();
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(path).map_err(|e| from_io(e, &name, l))?,
-            );
-            crmsql_demo::generate(&config, &mut file).map_err(|e| from_io(e, &name, l))?;
-            file.flush().map_err(|e| from_io(e, &name, l))
-        }
+        Some(path) => write_export_file(&config, path, l).map(|_| ()),
         None => {
             let mut stdout = std::io::BufWriter::new(crate::failure::Stdout);
             crmsql_demo::generate(&config, &mut stdout).map_err(|e| from_io(e, "<stdout>", l))?;
             stdout.flush().map_err(|e| from_io(e, "<stdout>", l))
         }
     }
+}
+
+/// Writes a generated deals export to `path` and returns its tally.
+fn write_export_file(
+    config: &crmsql_demo::DemoConfig,
+    path: &Path,
+    l: &Localizer,
+) -> Result<crmsql_demo::Tally, Failure> {
+    let name = path.display().to_string();
+    let mut file =
+        std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| from_io(e, &name, l))?);
+    let tally = crmsql_demo::generate(config, &mut file).map_err(|e| from_io(e, &name, l))?;
+    file.flush().map_err(|e| from_io(e, &name, l))?;
+    Ok(tally)
 }
 
 /// Loads the report library and warns about each report file left out of it.
@@ -728,6 +742,24 @@ pub async fn run_sql_text(
     Ok(())
 }
 
+/// Prints the plans with metrics that `EXPLAIN ANALYZE` returns, as the indented text they are.
+fn print_plans(results: &[crmsql_engine::QueryResult], l: &Localizer) -> Result<(), Failure> {
+    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+    let mut stdout = crate::failure::Stdout;
+    let options = FormatOptions::default();
+    for batch in results.iter().flat_map(|result| &result.batches) {
+        let Some(plan) = batch.column_by_name("plan") else {
+            continue;
+        };
+        let plan = ArrayFormatter::try_new(plan.as_ref(), &options)
+            .map_err(|e| from_engine(&crmsql_engine::EngineError::Output { source: e }, l))?;
+        for row in 0..batch.num_rows() {
+            writeln!(stdout, "{}", plan.value(row)).map_err(|e| from_io(e, "<stdout>", l))?;
+        }
+    }
+    Ok(())
+}
+
 async fn run_report(
     engine: &Engine,
     settings: &Settings,
@@ -756,10 +788,15 @@ async fn run_report(
             &[("format", Arg::from(settings.format.extension()))],
         )));
     }
-    let results = engine
-        .run_report(&report, &given)
-        .await
-        .map_err(|e| crate::failure::from_report(&e, &report, l))?;
+    let results = if args.explain {
+        engine.explain_report(&report, &given).await
+    } else {
+        engine.run_report(&report, &given).await
+    }
+    .map_err(|e| crate::failure::from_report(&e, &report, l))?;
+    if args.explain {
+        return print_plans(&results, l);
+    }
     let results: Vec<_> = results
         .into_iter()
         .filter(|result| !result.schema.fields().is_empty())

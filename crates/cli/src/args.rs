@@ -197,6 +197,9 @@ pub struct RunArgs {
 
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
+
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]
@@ -258,6 +261,8 @@ fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
             "{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
             l.text("help-usage-heading")
         ))
+        // An option typed on the command line replaces the same option from the settings file.
+        .args_override_self(true)
         .subcommand_help_heading(l.text("help-commands-heading"))
         .subcommand_value_name(l.text("help-command-value"));
     let usage = format!("help-usage-{key}");
@@ -275,7 +280,7 @@ fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
     for id in ids {
         let help_id = match id.as_str() {
             "help" | "version" | "warehouse" | "format" | "lang" | "maxrows" | "pager"
-            | "queries" | "verbose" => {
+            | "memory_limit" | "queries" | "verbose" => {
                 format!("help-arg-{id}")
             }
             _ => format!("help-{key}-{id}"),

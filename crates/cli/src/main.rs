@@ -5,6 +5,7 @@ mod app;
 mod args;
 mod chart;
 mod complete;
+mod config;
 mod failure;
 mod functions;
 mod pager;
@@ -14,6 +15,7 @@ mod repl;
 mod sql_error;
 mod table;
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -22,19 +24,48 @@ use crmsql_i18n::{Lang, Localizer};
 
 use crate::failure::Failure;
 
-/// Finds `--lang X` or `--lang=X` anywhere in the arguments, before clap runs, so that help and
+/// Finds the last `--lang X` or `--lang=X` in the arguments, before clap runs, so that help and
 /// argument errors are already in that language.
-fn language_from_args() -> Option<Lang> {
-    let args: Vec<String> = std::env::args().collect();
+fn language_from_args(args: &[OsString]) -> Option<Lang> {
+    let args: Vec<String> = args
+        .iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let mut lang = None;
     for (index, arg) in args.iter().enumerate() {
         if let Some(value) = arg.strip_prefix("--lang=") {
-            return Lang::parse(value);
-        }
-        if arg == "--lang" {
-            return args.get(index + 1).and_then(|value| Lang::parse(value));
+            lang = Lang::parse(value);
+        } else if arg == "--lang" {
+            lang = args.get(index + 1).and_then(|value| Lang::parse(value));
         }
     }
-    None
+    lang
+}
+
+/// Puts the settings file's arguments between the program name and the typed arguments, less
+/// the options whose environment variable is set. Returns the arguments and how many came from
+/// the file.
+fn with_config(config: Option<&config::Config>) -> (Vec<OsString>, usize) {
+    let mut typed = std::env::args_os();
+    let mut args: Vec<OsString> = typed.next().into_iter().collect();
+    if let Some(config) = config {
+        let command = <args::Cli as clap::CommandFactory>::command();
+        let set: Vec<(String, bool)> = command
+            .get_arguments()
+            .filter(|arg| {
+                arg.get_env()
+                    .is_some_and(|name| std::env::var_os(name).is_some())
+            })
+            .filter_map(|arg| {
+                let long = arg.get_long()?.to_owned();
+                Some((long, arg.get_action().takes_values()))
+            })
+            .collect();
+        args.extend(config::without_options(&config.args, &set));
+    }
+    let from_file = args.len() - 1;
+    args.extend(typed);
+    (args, from_file)
 }
 
 fn init_logging(verbose: u8) {
@@ -57,10 +88,29 @@ fn init_logging(verbose: u8) {
 }
 
 fn main() -> ExitCode {
-    let lang = language_from_args().unwrap_or_else(Lang::from_env);
+    let config = config::load();
+    let (all, from_file) = with_config(config.as_ref().ok().and_then(Option::as_ref));
+    let lang = language_from_args(&all).unwrap_or_else(Lang::from_env);
     let l = Localizer::get(lang);
+    let config = match config {
+        Ok(config) => config,
+        Err(error) => {
+            let message = l.format(
+                "config-unreadable",
+                &[
+                    ("path", error.path.display().to_string().into()),
+                    (
+                        "detail",
+                        crmsql_i18n::io_error_text(&error.source, l).into(),
+                    ),
+                ],
+            );
+            report(&Failure::User(message), l);
+            return ExitCode::from(1);
+        }
+    };
 
-    let matches = match args::localized_command(l).try_get_matches() {
+    let matches = match args::localized_command(l).try_get_matches_from(&all) {
         Ok(matches) => matches,
         // Help and version go to standard output as clap writes them, in the user's language.
         Err(error) if !error.use_stderr() => {
@@ -68,7 +118,23 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(error) => {
-            report(&Failure::User(args::argument_error(&error, l)), l);
+            let mut message = args::argument_error(&error, l);
+            // When the file's arguments fail on their own, the mistake is in the file.
+            if let Some(config) = &config
+                && from_file > 0
+                && args::localized_command(l)
+                    .try_get_matches_from(&all[..=from_file])
+                    .is_err()
+            {
+                message = l.format(
+                    "config-invalid",
+                    &[
+                        ("path", config.path.display().to_string().into()),
+                        ("detail", message.into()),
+                    ],
+                );
+            }
+            report(&Failure::User(message), l);
             return ExitCode::from(1);
         }
     };

@@ -2438,6 +2438,11 @@ fn help_matches_snapshots_in_both_languages() {
                 .arg("--help"));
             assert!(output.status.success());
             let help = stdout(&output);
+            // A message id in place of its text means the catalog lacks the entry.
+            assert!(
+                !help.contains(" help-"),
+                "a message id in the help of {command:?}: {help}"
+            );
             let name = if command.is_empty() {
                 "crmsql"
             } else {
@@ -2463,6 +2468,7 @@ fn help_matches_snapshots_in_both_languages() {
                     "Arguments",
                     "Commands",
                     "<FILE>",
+                    "<SIZE>",
                 ] {
                     assert!(!help.contains(english), "{english} in {}", path.display());
                 }
@@ -2677,6 +2683,70 @@ fn memory_limit_spills_and_names_the_limit() {
     );
     let output = run_sql(Some("много"), "SELECT 1");
     assert!(stderr(&output).contains("«много» не годится для --memory-limit"));
+}
+
+/// The settings file holds options for every run: its memory limit makes an aggregation spill,
+/// a typed option or the variable wins over it, and a bad line names the file.
+#[test]
+fn settings_file_sets_the_memory_limit() {
+    let home = tempfile::tempdir().unwrap();
+    let folder = home.path().join(".config/crmsql");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("config"),
+        "# limits for the shared server\n--memory-limit=4M\n\n--maxrows\n5\n",
+    )
+    .unwrap();
+    let explain = "EXPLAIN ANALYZE SELECT v % 300000 AS g, count(*) FROM generate_series(1, 3000000) t(v) GROUP BY 1";
+    let spills = |command: &mut std::process::Command| -> u64 {
+        let output = run(command.args(["--format", "csv", "-c", explain]));
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+            .split("spill_count=")
+            .skip(1)
+            .filter_map(|rest| {
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+            })
+            .sum()
+    };
+    assert!(
+        spills(&mut crmsql(home.path())) > 0,
+        "the file's limit holds"
+    );
+    assert_eq!(
+        spills(crmsql(home.path()).args(["--memory-limit", "1G"])),
+        0,
+        "a typed limit wins"
+    );
+    assert_eq!(
+        spills(crmsql(home.path()).env("CRMSQL_MEMORY_LIMIT", "1G")),
+        0,
+        "the variable wins"
+    );
+    assert!(
+        spills(crmsql(home.path()).env("CRMSQL_CONFIG", "")) == 0,
+        "an empty CRMSQL_CONFIG turns the file off"
+    );
+
+    std::fs::write(folder.join("config"), "--memory-limt=4M\n").unwrap();
+    let output = run(crmsql(home.path()).args(["-c", "SELECT 1"]));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("в файле настроек"), "{message}");
+    assert!(message.contains("crmsql/config"), "{message}");
+    assert!(message.contains("--memory-limit"), "{message}");
+
+    let output = run(crmsql(home.path())
+        .env("CRMSQL_CONFIG", home.path().join("missing.conf"))
+        .args(["-c", "SELECT 1"]));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("не удалось прочитать файл настроек") && message.contains("missing.conf"),
+        "{message}"
+    );
 }
 
 /// `\i` runs a file as a script: its commands, its statements, and past a failing one.

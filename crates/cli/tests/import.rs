@@ -1667,7 +1667,7 @@ fn period_filter_reads_one_year() {
     );
     assert_eq!(count, all);
 
-    // Columns of a few repeated values have dictionaries and statistics; columns of mostly
+    // Columns of a few repeated values have dictionaries and statistics; text columns of mostly
     // distinct values, such as the contacts' phones, have neither.
     use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
     let file = std::fs::read_dir(warehouse.join("data/deals"))
@@ -1692,6 +1692,80 @@ fn period_filter_reads_one_year() {
         assert!(chunk(high).dictionary_page_offset().is_none(), "{high}");
         assert!(chunk(high).statistics().is_none(), "{high}");
     }
+    // IDs and times are mostly distinct too: no dictionary, but statistics for period filters.
+    for distinct in ["id", "created_at", "updated_at"] {
+        assert!(
+            chunk(distinct).dictionary_page_offset().is_none(),
+            "{distinct}"
+        );
+        assert!(chunk(distinct).statistics().is_some(), "{distinct}");
+    }
+}
+
+/// A saved report over one month reads only the file of that month's year: `run --explain`
+/// shows the plan with the scan's metrics.
+#[test]
+fn one_month_report_reads_one_file() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    // The demo account's deals span 2023 to January 2026: one file per year of creation.
+    assert!(
+        import(home.path(), &warehouse, &[&demo_export()])
+            .status
+            .success()
+    );
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .arg("--queries")
+        .arg(workspace().join("queries"))
+        .args([
+            "run",
+            "sales_by_manager",
+            "--period",
+            "2024-06",
+            "--explain",
+        ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let plan = stdout(&output);
+    // The plan is printed as indented text, one operator a line.
+    assert!(
+        plan.lines()
+            .any(|line| line.trim_start().starts_with("DataSourceExec:")),
+        "{plan}"
+    );
+    let (files, files_matched) = pruning(&plan, "files_ranges_pruned_statistics");
+    assert_eq!(files, 4, "{plan}");
+    assert_eq!(files_matched, 1, "{plan}");
+    // The rows read are those of 2024 alone, well under half of the deals.
+    let scan = plan
+        .lines()
+        .find(|line| line.trim_start().starts_with("DataSourceExec:"))
+        .unwrap();
+    let read = count_metric(scan, "output_rows");
+    let all = query(home.path(), &warehouse, "SELECT count(*) AS n FROM deals");
+    let all: f64 = all[0]["n"].parse().unwrap();
+    assert!(read > 100.0 && read * 2.0 < all, "{read} of {all}: {plan}");
+}
+
+/// Reads a count such as `output_rows=3.06 K` from a line of EXPLAIN ANALYZE output.
+fn count_metric(line: &str, name: &str) -> f64 {
+    let start = line
+        .find(&format!("{name}="))
+        .unwrap_or_else(|| panic!("{name} in {line}"));
+    let value = line[start + name.len() + 1..]
+        .split([',', ']'])
+        .next()
+        .unwrap()
+        .trim();
+    let (number, unit) = value.split_once(' ').unwrap_or((value, ""));
+    let scale = match unit {
+        "" => 1.0,
+        "K" => 1e3,
+        "M" => 1e6,
+        other => panic!("unit {other} in {line}"),
+    };
+    number.parse::<f64>().unwrap() * scale
 }
 
 #[test]

@@ -956,23 +956,30 @@ fn write_export(config: &DemoConfig, deals: &[Deal], out: &mut dyn Write) -> std
     writer.flush()
 }
 
-/// Writes a deals export of `config.rows` deals to `out` and returns the number of deals.
+/// Writes a deals export of `config.rows` deals to `out` and returns its tally, from which
+/// [`side_files`] makes the rest of the account.
 ///
 /// Deals are listed newest first, as amoCRM lists them, and get increasing IDs by creation time.
 /// Up to [`SORTED_ROWS_LIMIT`] deals are drawn on random days and made in time order, so that
 /// customers come back after a purchase. Larger exports spread the deals evenly over the days and
 /// are written as they are made, so memory stays small whatever the size.
-pub fn generate(config: &DemoConfig, out: &mut dyn Write) -> std::io::Result<u64> {
+pub fn generate(config: &DemoConfig, out: &mut dyn Write) -> std::io::Result<Tally> {
     if config.rows > SORTED_ROWS_LIMIT {
         return generate_streaming(config, out);
     }
-    write_export(config, &make_deals(config), out)?;
-    Ok(config.rows)
+    let deals = make_deals(config);
+    write_export(config, &deals, out)?;
+    let mut tally = Tally::new(config);
+    for deal in &deals {
+        tally.add(deal);
+    }
+    Ok(tally)
 }
 
-fn generate_streaming(config: &DemoConfig, out: &mut dyn Write) -> std::io::Result<u64> {
+fn generate_streaming(config: &DemoConfig, out: &mut dyn Write) -> std::io::Result<Tally> {
     let mut rng = Rng(config.seed);
     let days = (config.export_day - config.start).num_days().max(1) as u64;
+    let mut tally = Tally::new(config);
     let mut writer = export_writer(config, out);
     writer.write_record(HEADER)?;
     for index in (0..config.rows).rev() {
@@ -981,45 +988,127 @@ fn generate_streaming(config: &DemoConfig, out: &mut dyn Write) -> std::io::Resu
         let mut deal = make_deal(&mut rng, config, day, None);
         deal.cells[0] = (31_000_000 + index * 7).to_string();
         writer.write_record(&deal.cells)?;
+        tally.add(&deal);
     }
     writer.flush()?;
-    Ok(config.rows)
+    Ok(tally)
 }
 
-/// Makes the whole demo account: the deals export, ad spend, expenses and product costs.
+/// Makes the whole demo account in memory: the deals export, ad spend, expenses and product
+/// costs.
 pub fn generate_account(config: &DemoConfig) -> std::io::Result<DemoAccount> {
-    let deals = make_deals(config);
     let mut export = Vec::new();
-    write_export(config, &deals, &mut export)?;
+    let tally = generate(config, &mut export)?;
+    let mut files = vec![DemoFile {
+        name: export_file_name(config),
+        bytes: export,
+    }];
+    files.extend(side_files(config, &tally));
     Ok(DemoAccount {
-        deals: deals.len() as u64,
-        files: vec![
-            DemoFile {
-                name: format!("amocrm_export_leads_{}.csv", config.export_day),
-                bytes: export,
-            },
-            DemoFile {
-                name: AD_SPEND_FILE_NAME.to_owned(),
-                bytes: ad_spend(config, &deals),
-            },
-            DemoFile {
-                name: EXPENSES_FILE_NAME.to_owned(),
-                bytes: expenses(config, &deals),
-            },
-            DemoFile {
-                name: PRODUCT_COSTS_FILE_NAME.to_owned(),
-                bytes: product_costs(),
-            },
-        ],
+        deals: tally.deals(),
+        files,
     })
 }
 
-/// Returns whether a deal was won and closed in `[from, to)`.
-fn won_between(deal: &Deal, from: NaiveDate, to: NaiveDate) -> bool {
-    deal.won
-        && deal
-            .closed
-            .is_some_and(|c| c.date() >= from && c.date() < to)
+/// Returns the file name of the deals export, after the day of the export.
+pub fn export_file_name(config: &DemoConfig) -> String {
+    format!("amocrm_export_leads_{}.csv", config.export_day)
+}
+
+/// Makes the files beside the deals export: ad spend, expenses and product costs.
+pub fn side_files(config: &DemoConfig, tally: &Tally) -> Vec<DemoFile> {
+    vec![
+        DemoFile {
+            name: AD_SPEND_FILE_NAME.to_owned(),
+            bytes: ad_spend(config, tally),
+        },
+        DemoFile {
+            name: EXPENSES_FILE_NAME.to_owned(),
+            bytes: expenses(config, tally),
+        },
+        DemoFile {
+            name: PRODUCT_COSTS_FILE_NAME.to_owned(),
+            bytes: product_costs(),
+        },
+    ]
+}
+
+/// What the files beside the export are made from, gathered deal by deal so that an export of
+/// any size can be streamed: per channel, the leads of each day and the won revenue of each
+/// closing day.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    start: NaiveDate,
+    deals: u64,
+    /// Leads per channel and day of creation, counted from `start`.
+    leads: Vec<Vec<u64>>,
+    /// Won revenue per channel and day of closing, counted from `start`.
+    won: Vec<Vec<u64>>,
+    /// Won revenue per channel over the whole time, closed or not.
+    won_total: Vec<u64>,
+}
+
+impl Tally {
+    fn new(config: &DemoConfig) -> Tally {
+        let days = (config.export_day - config.start).num_days().max(1) as usize;
+        Tally {
+            start: config.start,
+            deals: 0,
+            leads: vec![vec![0; days]; CHANNELS.len()],
+            won: vec![vec![0; days]; CHANNELS.len()],
+            won_total: vec![0; CHANNELS.len()],
+        }
+    }
+
+    /// Returns the number of deals in the export.
+    pub fn deals(&self) -> u64 {
+        self.deals
+    }
+
+    fn day(&self, day: NaiveDate) -> Option<usize> {
+        usize::try_from((day - self.start).num_days()).ok()
+    }
+
+    fn add(&mut self, deal: &Deal) {
+        self.deals += 1;
+        if let Some(day) = self.day(deal.created.date())
+            && let Some(count) = self.leads[deal.channel].get_mut(day)
+        {
+            *count += 1;
+        }
+        if deal.won {
+            self.won_total[deal.channel] += deal.budget;
+            if let Some(day) = deal.closed.and_then(|c| self.day(c.date()))
+                && let Some(sum) = self.won[deal.channel].get_mut(day)
+            {
+                *sum += deal.budget;
+            }
+        }
+    }
+
+    /// Returns the won revenue of `channel`, or of all channels, closed in `[from, to)`.
+    fn revenue(&self, channel: Option<usize>, from: NaiveDate, to: NaiveDate) -> u64 {
+        let from = self.day(from.max(self.start)).unwrap_or(0);
+        let to = self.day(to.max(self.start)).unwrap_or(0);
+        self.won
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| channel.is_none_or(|c| c == *index))
+            .map(|(_, days)| {
+                days[from.min(days.len())..to.min(days.len())]
+                    .iter()
+                    .sum::<u64>()
+            })
+            .sum()
+    }
+
+    /// Returns the leads of `channel` created on `day`.
+    fn leads_on(&self, channel: usize, day: NaiveDate) -> u64 {
+        self.day(day)
+            .and_then(|d| self.leads[channel].get(d))
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 /// Ad spend per channel and day, as an ad account's statistics export (`;`, decimal comma).
@@ -1028,15 +1117,15 @@ fn won_between(deal: &Deal, from: NaiveDate, to: NaiveDate) -> bool {
 /// take a tenth, so the ROI reports find the channel's return over any run of months. The
 /// month's spend is spread over its days by the leads the channel brought on each. The weak
 /// channels spend nothing from the reallocation day.
-fn ad_spend(config: &DemoConfig, deals: &[Deal]) -> Vec<u8> {
+fn ad_spend(config: &DemoConfig, tally: &Tally) -> Vec<u8> {
     let mut rng = Rng(config.seed ^ 0x00AD_5EED);
     let mut rows: Vec<(NaiveDate, usize, i64, u64, u64)> = Vec::new();
     for (index, channel) in CHANNELS.iter().enumerate() {
         let Some(ad) = &channel.ad else { continue };
-        let mine: Vec<&Deal> = deals.iter().filter(|d| d.channel == index).collect();
         // Spend per lead over the whole time, for a month without sales.
-        let revenue_total: u64 = mine.iter().filter(|d| d.won).map(|d| d.budget).sum();
-        let per_lead = revenue_total as f64 * 100.0 / (1.0 + ad.roi.0) / mine.len().max(1) as f64;
+        let leads_total: u64 = tally.leads[index].iter().sum();
+        let per_lead =
+            tally.won_total[index] as f64 * 100.0 / (1.0 + ad.roi.0) / leads_total.max(1) as f64;
         let mut month = config.start;
         while month < config.export_day {
             let next = (month.with_day(1).unwrap_or(month) + chrono::Months::new(1))
@@ -1048,18 +1137,10 @@ fn ad_spend(config: &DemoConfig, deals: &[Deal]) -> Vec<u8> {
             };
             if let Some(roi) = roi {
                 let days = (next - month).num_days();
-                let revenue: u64 = mine
-                    .iter()
-                    .filter(|d| won_between(d, month, next))
-                    .map(|d| d.budget)
-                    .sum();
-                let mut leads = vec![0u64; days as usize];
-                for deal in &mine {
-                    let offset = (deal.created.date() - month).num_days();
-                    if (0..days).contains(&offset) {
-                        leads[offset as usize] += 1;
-                    }
-                }
+                let revenue = tally.revenue(Some(index), month, next);
+                let leads: Vec<u64> = (0..days)
+                    .map(|offset| tally.leads_on(index, month + Duration::days(offset)))
+                    .collect();
                 let total = if revenue > 0 {
                     let roi = roi * (0.9 + 0.2 * rng.unit());
                     (revenue as f64 * 100.0 / (1.0 + roi)).round() as i64
@@ -1114,18 +1195,14 @@ fn ad_spend(config: &DemoConfig, deals: &[Deal]) -> Vec<u8> {
 }
 
 /// Monthly expenses other than goods and ads, for each complete month before the export.
-fn expenses(config: &DemoConfig, deals: &[Deal]) -> Vec<u8> {
+fn expenses(config: &DemoConfig, tally: &Tally) -> Vec<u8> {
     let mut rng = Rng(config.seed ^ 0x0E4E_115E);
     let mut out = String::from("Месяц;Статья;Сумма\n");
     let mut month = config.start.with_day(1).unwrap_or(config.start);
     let end = config.export_day.with_day(1).unwrap_or(config.export_day);
     while month < end {
         let next = month + chrono::Months::new(1);
-        let revenue: u64 = deals
-            .iter()
-            .filter(|d| won_between(d, month, next))
-            .map(|d| d.budget)
-            .sum();
+        let revenue = tally.revenue(None, month, next);
         let year = i64::from(month.year() - 2023).max(0);
         let seats = MANAGERS.len() as u64;
         let items: [(&str, u64); 5] = [
@@ -1235,6 +1312,40 @@ mod tests {
             .filter(|d| CHANNELS[d.channel].weight.1 == 0)
             .count();
         assert_eq!(late_weak, 0);
+    }
+
+    #[test]
+    fn streamed_exports_get_spend_that_follows_revenue() -> std::io::Result<()> {
+        let config = DemoConfig {
+            rows: 6000,
+            ..DemoConfig::default()
+        };
+        let mut export = Vec::new();
+        let tally = generate_streaming(&config, &mut export)?;
+        assert_eq!(tally.deals(), 6000);
+        let files = side_files(&config, &tally);
+        let spend = String::from_utf8_lossy(&files[0].bytes).into_owned();
+        let before = reallocation_day();
+        for (index, channel) in CHANNELS.iter().enumerate() {
+            let Some(ad) = &channel.ad else { continue };
+            let mut kopecks = 0i64;
+            for line in spend.lines().skip(1) {
+                let cells: Vec<&str> = line.split(';').collect();
+                let day = NaiveDate::parse_from_str(cells[0], "%d.%m.%Y").unwrap_or_default();
+                if cells[1] == channel.utm_source && day < before {
+                    kopecks += cells[3].replace(',', "").parse::<i64>().unwrap_or(0);
+                }
+            }
+            let revenue = tally.revenue(Some(index), config.start, before) as f64 * 100.0;
+            let roi = revenue / kopecks as f64 - 1.0;
+            assert!(
+                (roi - ad.roi.0).abs() < 0.15 * (1.0 + ad.roi.0),
+                "{}: {roi} against {}",
+                channel.utm_source,
+                ad.roi.0
+            );
+        }
+        Ok(())
     }
 
     #[test]

@@ -15,7 +15,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::execution::context::SessionConfig;
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParser, Statement};
@@ -371,6 +371,26 @@ impl Engine {
         report: &crate::Report,
         given: &[(String, String)],
     ) -> Result<Vec<QueryResult>, EngineError> {
+        self.run_report_as(report, given, false).await
+    }
+
+    /// Runs a saved report as [`Engine::run_report`] does, but returns for each statement its
+    /// plan with the metrics of the run (`EXPLAIN ANALYZE`): rows and time per operator, and
+    /// the files, row groups and pages that statistics let the scans skip.
+    pub async fn explain_report(
+        &self,
+        report: &crate::Report,
+        given: &[(String, String)],
+    ) -> Result<Vec<QueryResult>, EngineError> {
+        self.run_report_as(report, given, true).await
+    }
+
+    async fn run_report_as(
+        &self,
+        report: &crate::Report,
+        given: &[(String, String)],
+        analyze: bool,
+    ) -> Result<Vec<QueryResult>, EngineError> {
         let prepared =
             crate::params::prepare(&report.sql, &report.params, given).map_err(|problem| {
                 EngineError::Param {
@@ -417,6 +437,13 @@ impl Engine {
                 let used = plan.get_parameter_types()?;
                 values.retain(|name, _| used.contains_key(&format!("${name}")));
                 plan.with_param_values(values)?
+            };
+            let plan = if analyze {
+                LogicalPlanBuilder::from(plan)
+                    .explain(false, true)?
+                    .build()?
+            } else {
+                plan
             };
             results.push(self.run_plan(plan).await?);
         }

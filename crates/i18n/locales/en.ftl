@@ -191,6 +191,9 @@ report-duplicate = two reports are named "{ $name }": { $first } is used and { $
     hint: rename one of them in its "-- name:" line
 output-error = failed to write the result: { $detail }
 write-failed = failed to write { $path }: { $detail }
+config-unreadable = cannot read the settings file { $path }: { $detail }; fix the CRMSQL_CONFIG variable, or set it empty to run without the file
+config-invalid = in the settings file { $path }: { $detail }
+    hint: the file holds command-line options, one argument a line, such as --memory-limit=2G; options of one command (-c, --period) do not belong there
 format-needs-file = the { $format } format is written to a file: give --output FILE
 format-one-result = a { $format } file holds one result, but report "{ $report }" returned { $count }; keep one SELECT in the report or choose csv or json
 write-no-folder = cannot write { $path }: the folder { $folder } does not exist; create it or name a file in an existing folder
@@ -213,7 +216,7 @@ memory-limit-invalid = "{ $value }" will not do for --memory-limit: give a size 
 demo-now = On demo data, periods such as last_month count from { $day }, the day of the demo export.
 
 help-crmsql = crmsql: SQL analytics over amoCRM exports: average check, pipelines, managers, channels.
-help-crmsql-after = Without -c and -f, crmsql opens the interactive shell (REPL); SQL can also come on standard input.
+help-crmsql-after = Without -c and -f, crmsql opens the interactive shell (REPL); SQL can also come on standard input. Options for every run, such as --memory-limit=2G, can be kept in ~/.config/crmsql/config (or the file named by CRMSQL_CONFIG), one argument a line.
     Without --warehouse and CRMSQL_WAREHOUSE, the warehouse in the user's data folder is used; an empty one is filled with demo data.
 arg-invalid-choice = "{ $value }" will not do for { $arg }: choose { $valid }
 arg-missing-value = { $arg } needs a value
@@ -240,6 +243,7 @@ value-path = PATH
 value-period = PERIOD
 value-report = REPORT
 value-report-dir = REPORT_DIR
+value-size = SIZE
 value-stage = STAGE
 value-zone = ZONE
 help-usage-crmsql = crmsql [OPTIONS] [-c SQL | -f FILE | COMMAND]
@@ -283,6 +287,7 @@ help-run-output = Write the result to a file instead of standard output
 help-run-period = Period of the report: last_month, this_quarter, last_30_days, 2025-07, 2025-07-01..2025-07-31 and so on (the period parameter)
 help-run-compare = Period to compare with: previous, or year for the same period a year earlier (the compare parameter)
 help-run-params = Value of a report parameter, KEY=VALUE; may be repeated
+help-run-explain = Instead of the result, show how the report ran: the plan with rows and time per step, and how many files, row groups and pages were skipped
 run-all-done = report { $report }: wrote { $path } ({ $rows ->
     [one] { $rows } row
    *[other] { $rows } rows

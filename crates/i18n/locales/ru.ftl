@@ -208,6 +208,9 @@ report-duplicate = два отчёта с именем «{ $name }»: испол
     подсказка: переименуйте один из них в строке «-- name:»
 output-error = не удалось вывести результат: { $detail }
 write-failed = не удалось записать { $path }: { $detail }
+config-unreadable = не удалось прочитать файл настроек { $path }: { $detail }; исправьте переменную CRMSQL_CONFIG или задайте её пустой, чтобы работать без файла
+config-invalid = в файле настроек { $path }: { $detail }
+    подсказка: в файле — параметры командной строки, по одному аргументу в строке, например --memory-limit=2G; параметрам одной команды (-c, --period) там не место
 format-needs-file = формат { $format } записывается в файл: укажите --output ФАЙЛ
 format-one-result = в файл { $format } помещается один результат, а отчёт «{ $report }» вернул { $count }; оставьте в отчёте один SELECT или выберите csv или json
 write-no-folder = не удалось записать { $path }: папки { $folder } нет; создайте её или укажите файл в существующей папке
@@ -231,7 +234,7 @@ memory-limit-invalid = «{ $value }» не годится для --memory-limit:
 demo-now = На демо-данных периоды вроде last_month отсчитываются от { $day }, дня демо-выгрузки.
 
 help-crmsql = crmsql — SQL-аналитика по выгрузкам amoCRM: средний чек, воронки, менеджеры, каналы.
-help-crmsql-after = Без -c и -f открывается интерактивная оболочка (REPL); SQL можно подать и на стандартный ввод.
+help-crmsql-after = Без -c и -f открывается интерактивная оболочка (REPL); SQL можно подать и на стандартный ввод. Параметры для каждого запуска, например --memory-limit=2G, можно записать в ~/.config/crmsql/config (или в файл из переменной CRMSQL_CONFIG), по одному аргументу в строке.
     Без --warehouse и CRMSQL_WAREHOUSE используется хранилище в папке данных пользователя; пустое заполняется демо-данными.
 arg-invalid-choice = «{ $value }» не годится для { $arg }: можно { $valid }
 arg-missing-value = для { $arg } нужно значение
@@ -258,6 +261,7 @@ value-path = ПУТЬ
 value-period = ПЕРИОД
 value-report = ОТЧЁТ
 value-report-dir = ПАПКА_ОТЧЁТОВ
+value-size = РАЗМЕР
 value-stage = ЭТАП
 value-zone = ПОЯС
 help-usage-crmsql = crmsql [ПАРАМЕТРЫ] [-c SQL | -f ФАЙЛ | КОМАНДА]
@@ -301,6 +305,7 @@ help-run-output = Записать результат в файл вместо �
 help-run-period = Период отчёта: last_month, this_quarter, last_30_days, 2025-07, 2025-07-01..2025-07-31 и т. п. (параметр period)
 help-run-compare = С чем сравнить период: previous — с предыдущим, year — с тем же периодом годом раньше (параметр compare)
 help-run-params = Значение параметра отчёта, КЛЮЧ=ЗНАЧЕНИЕ; можно повторять
+help-run-explain = Вместо результата показать, как выполнялся отчёт: план со строками и временем каждого шага и сколько файлов, групп строк и страниц пропущено
 run-all-done = отчёт { $report }: записан { $path } ({ $rows ->
     [one] { $rows } строка
     [few] { $rows } строки

@@ -34,10 +34,19 @@ pub(crate) fn writer_properties() -> WriterProperties {
     writer_properties_with_plain(&[])
 }
 
-/// Settings like [`writer_properties`] where the columns named in `plain` hold mostly distinct
-/// text, such as notes and phones: they get neither a dictionary nor statistics, which would
-/// cost time on every value and help neither the size nor a filter.
-pub(crate) fn writer_properties_with_plain(plain: &[ColumnPath]) -> WriterProperties {
+/// What a column of mostly distinct values holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Distinct {
+    /// Text such as notes and phones: neither a dictionary nor statistics, which would cost
+    /// time on every value and help neither the size nor a filter.
+    Text,
+    /// IDs and times: no dictionary, but statistics, which filters on periods use.
+    Number,
+}
+
+/// Settings like [`writer_properties`] for a table whose columns in `plain` hold mostly
+/// distinct values.
+pub(crate) fn writer_properties_with_plain(plain: &[(ColumnPath, Distinct)]) -> WriterProperties {
     let level = ZstdLevel::try_new(1).unwrap_or_default();
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(level))
@@ -56,10 +65,12 @@ pub(crate) fn writer_properties_with_plain(plain: &[ColumnPath]) -> WriterProper
         builder = builder
             .set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::Page);
     }
-    for column in plain {
-        builder = builder
-            .set_column_dictionary_enabled(column.clone(), false)
-            .set_column_statistics_enabled(column.clone(), EnabledStatistics::None);
+    for (column, distinct) in plain {
+        builder = builder.set_column_dictionary_enabled(column.clone(), false);
+        if *distinct == Distinct::Text {
+            builder =
+                builder.set_column_statistics_enabled(column.clone(), EnabledStatistics::None);
+        }
     }
     builder.build()
 }

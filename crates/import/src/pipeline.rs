@@ -21,8 +21,9 @@ use crmsql_schema::warehouse::{DataFile, SourceMeta};
 use datafusion::arrow::array::{
     Array, ListArray, StringArray, TimestampMicrosecondArray, UInt32Array,
 };
+use datafusion::arrow::buffer::ScalarBuffer;
 use datafusion::arrow::compute::take_record_batch;
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_writer::{
@@ -34,7 +35,7 @@ use datafusion::parquet::schema::types::ColumnPath;
 use crate::deals::{DealPlan, RowReject, record_text};
 use crate::detect::Encoding;
 use crate::error::ImportError;
-use crate::output::writer_properties_with_plain;
+use crate::output::{Distinct, writer_properties_with_plain};
 use crate::rejects::{Reject, RejectsWriter};
 
 /// Bytes of a block handed to a worker; each block becomes one row group.
@@ -866,12 +867,12 @@ pub(crate) fn convert(
 /// from those of a few repeated ones.
 const SAMPLE_BYTES: u64 = 4 << 20;
 
-/// Returns the text columns whose values in the first records are mostly distinct: each value
-/// appears fewer than four times on average.
+/// Returns the text and number columns whose values in the first records are mostly distinct:
+/// each value appears fewer than four times on average.
 fn mostly_distinct_columns(
     source: &ParallelSource<'_>,
     plan: &DealPlan,
-) -> Result<Vec<ColumnPath>, ImportError> {
+) -> Result<Vec<(ColumnPath, Distinct)>, ImportError> {
     let mut sample = Vec::new();
     File::open(source.path)
         .and_then(|mut file| {
@@ -926,17 +927,39 @@ fn mostly_distinct_columns(
                 ColumnPath::from(field.name().as_str()),
             )
         };
-        let Some(texts) = texts else {
-            continue;
-        };
-        let mut distinct: HashSet<&str, ahash::RandomState> = HashSet::default();
-        distinct.extend(texts.iter().flatten());
-        let values = texts.len() - texts.null_count();
-        if values > 0 && distinct.len() * 4 > values {
-            plain.push(path);
+        if let Some(texts) = texts {
+            let mut distinct: HashSet<&str, ahash::RandomState> = HashSet::default();
+            distinct.extend(texts.iter().flatten());
+            if mostly_distinct(distinct.len(), texts.len() - texts.null_count()) {
+                plain.push((path, Distinct::Text));
+            }
+        } else if matches!(
+            column.data_type(),
+            DataType::Int64 | DataType::Timestamp(TimeUnit::Microsecond, _)
+        ) {
+            // IDs and times: a dictionary of mostly distinct numbers only costs time.
+            let data = column.to_data();
+            let numbers =
+                ScalarBuffer::<i64>::new(data.buffers()[0].clone(), data.offset(), data.len());
+            let mut distinct: HashSet<i64, ahash::RandomState> = HashSet::default();
+            distinct.extend(
+                numbers
+                    .iter()
+                    .enumerate()
+                    .filter(|(row, _)| column.is_valid(*row))
+                    .map(|(_, value)| *value),
+            );
+            if mostly_distinct(distinct.len(), column.len() - column.null_count()) {
+                plain.push((path, Distinct::Number));
+            }
         }
     }
     Ok(plain)
+}
+
+/// Returns whether values repeat fewer than four times on average.
+fn mostly_distinct(distinct: usize, values: usize) -> bool {
+    values > 0 && distinct * 4 > values
 }
 
 fn work(

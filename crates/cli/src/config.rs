@@ -1,0 +1,112 @@
+//! The settings file: command-line options kept for every run, one argument a line.
+//!
+//! The file is `$CRMSQL_CONFIG`, or `crmsql/config` in the user's configuration folder
+//! (`~/.config/crmsql/config` on Linux). Its arguments go before those typed, so an option typed
+//! on the command line wins over the same option in the file. Blank lines and lines starting
+//! with `#` are skipped, and the rest are trimmed.
+//!
+//! ```text
+//! # crmsql settings
+//! --memory-limit=2G
+//! --warehouse=/data/crm
+//! --lang
+//! en
+//! ```
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// The arguments read from the settings file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub args: Vec<OsString>,
+}
+
+/// An error reading the settings file.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// Reads the settings file. A file named by `CRMSQL_CONFIG` must exist, and an empty
+/// `CRMSQL_CONFIG` turns the file off; the default file may be missing.
+pub fn load() -> Result<Option<Config>, ConfigError> {
+    let (path, required) = match std::env::var_os("CRMSQL_CONFIG") {
+        Some(path) if path.is_empty() => return Ok(None),
+        Some(path) => (PathBuf::from(path), true),
+        None => match dirs::config_dir() {
+            Some(folder) => (folder.join("crmsql").join("config"), false),
+            None => return Ok(None),
+        },
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if !required && error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None);
+        }
+        Err(source) => return Err(ConfigError { path, source }),
+    };
+    Ok(Some(Config {
+        args: parse(&text),
+        path,
+    }))
+}
+
+/// Returns the arguments of the file's text: one a line, without blank and comment lines.
+pub fn parse(text: &str) -> Vec<OsString> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(OsString::from)
+        .collect()
+}
+
+/// Removes the file's options whose variable is set in the environment, because a variable
+/// such as `CRMSQL_MEMORY_LIMIT` is meant to win over the file. `set` lists the long names of the
+/// options whose variable is set, each with whether it takes a value.
+pub fn without_options(args: &[OsString], set: &[(String, bool)]) -> Vec<OsString> {
+    let mut kept = Vec::with_capacity(args.len());
+    let mut skip_value = false;
+    for arg in args {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        let text = arg.to_string_lossy();
+        let Some(name) = text.strip_prefix("--") else {
+            kept.push(arg.clone());
+            continue;
+        };
+        let (name, inline) = match name.split_once('=') {
+            Some((name, _)) => (name, true),
+            None => (name, false),
+        };
+        match set.iter().find(|(long, _)| long == name) {
+            Some((_, takes_value)) => skip_value = *takes_value && !inline,
+            None => kept.push(arg.clone()),
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_argument_a_line() {
+        let text = "# limits\n--memory-limit=2G\n\n  --lang  \r\nen\n#--pager=off\n";
+        assert_eq!(parse(text), ["--memory-limit=2G", "--lang", "en"]);
+    }
+
+    #[test]
+    fn variables_win_over_the_file() {
+        let args = parse("--memory-limit\n2G\n--lang=en\n--warehouse=/w\n--pager=off");
+        let set = [
+            ("memory-limit".to_owned(), true),
+            ("warehouse".to_owned(), true),
+        ];
+        assert_eq!(without_options(&args, &set), ["--lang=en", "--pager=off"]);
+    }
+}
