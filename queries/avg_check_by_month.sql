@@ -9,16 +9,20 @@
 -- param: pipeline text | Воронка; без неё — все воронки
 -- param.en: pipeline | Pipeline; all pipelines without it
 -- chart: line month avg_check
-SELECT
-    to_char(date_trunc('month', closed_at), '%Y-%m') AS month,
-    count(*) AS deals_won,
-    sum(budget) AS revenue,
-    -- A won deal without a budget counts as a zero sale, so avg_check equals revenue / deals_won.
-    round(avg_check(coalesce(budget, 0)), 2) AS avg_check
-FROM deals
-WHERE outcome = 'won'
-  AND closed_at IS NOT NULL
-  [[AND in_period(closed_at, $period)]]
-  [[AND lower(pipeline) = lower($pipeline)]]
-GROUP BY 1
-ORDER BY 1;
+-- Deals are grouped by the month's first moment, and only the few groups get a text label.
+SELECT to_char(month_start, '%Y-%m') AS month, deals_won, revenue, avg_check
+FROM (
+    SELECT
+        date_trunc('month', closed_at) AS month_start,
+        count(*) AS deals_won,
+        sum(budget) AS revenue,
+        -- A won deal without a budget counts as a zero sale, so avg_check = revenue / deals_won.
+        round(avg_check(coalesce(budget, 0)), 2) AS avg_check
+    FROM deals
+    WHERE outcome = 'won'
+      AND closed_at IS NOT NULL
+      [[AND in_period(closed_at, $period)]]
+      [[AND lower(pipeline) = lower($pipeline)]]
+    GROUP BY 1
+) months
+ORDER BY month_start;

@@ -11,19 +11,23 @@
 -- param.en: period | Period; last year by default
 -- chart: line month profit
 WITH sales AS (
-    SELECT
-        to_char(date_trunc('month', d.closed_at), '%Y-%m') AS month,
-        sum(coalesce(d.budget, 0)) AS revenue,
-        sum(coalesce(d.budget, 0) * coalesce(c.cost_pct, 0) / 100) AS cost_of_goods
-    FROM deals d
-    -- One share per product: names differing only in case would count a sale twice.
-    LEFT JOIN (
-        SELECT lower(trim(product)) AS product, max(cost_pct) AS cost_pct
-        FROM product_costs
+    -- Deals are grouped by the month's first moment, and only the few groups get a text label.
+    SELECT to_char(month_start, '%Y-%m') AS month, revenue, cost_of_goods
+    FROM (
+        SELECT
+            date_trunc('month', d.closed_at) AS month_start,
+            sum(coalesce(d.budget, 0)) AS revenue,
+            sum(coalesce(d.budget, 0) * coalesce(c.cost_pct, 0) / 100) AS cost_of_goods
+        FROM deals d
+        -- One share per product: names differing only in case would count a sale twice.
+        LEFT JOIN (
+            SELECT lower(trim(product)) AS product, max(cost_pct) AS cost_pct
+            FROM product_costs
+            GROUP BY 1
+        ) c ON c.product = lower(trim(d.product))
+        WHERE d.outcome = 'won' AND in_period(d.closed_at, $period)
         GROUP BY 1
-    ) c ON c.product = lower(trim(d.product))
-    WHERE d.outcome = 'won' AND in_period(d.closed_at, $period)
-    GROUP BY 1
+    ) monthly
 ),
 ads AS (
     SELECT to_char(date, '%Y-%m') AS month, sum(spend) AS ad_spend

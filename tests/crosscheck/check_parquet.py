@@ -28,7 +28,7 @@ def main():
         [f"{folder}/*.parquet"],
     ).fetchone()
     codecs = [row[0] for row in con.execute(
-        "SELECT DISTINCT compression FROM parquet_metadata(?)", [f"{folder}/*.parquet"]
+        "SELECT DISTINCT compression FROM parquet_metadata(?) ORDER BY 1", [f"{folder}/*.parquet"]
     ).fetchall()]
     print(json.dumps({"files": files, "rows": rows, "budget": budget, "won": won, "codecs": codecs}))
     return 0

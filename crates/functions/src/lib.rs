@@ -10,6 +10,7 @@ mod options;
 mod periods;
 mod ratios;
 mod segments;
+mod text;
 
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ pub use options::CrmOptions;
 pub use periods::{Bound, InPeriod, Period, PeriodBound};
 pub use ratios::{Ratio, RatioKind};
 pub use segments::{QuantileBucket, RfmScore, RfmSegment, SegmentBucket};
+pub use text::Lower;
 
 /// A mistake in the arguments of a CRM function. It carries a message id and its arguments, so
 /// that the command line can write it in the user's language, and its English text for other
@@ -111,4 +113,6 @@ pub fn register_all(ctx: &SessionContext, zone: &str) {
     for function in window_functions() {
         ctx.register_udwf(function.as_ref().clone());
     }
+    // Replaces DataFusion's `lower` with one that returns the same text faster.
+    ctx.register_udf(ScalarUDF::new_from_impl(Lower::new()));
 }

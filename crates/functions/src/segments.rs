@@ -163,6 +163,11 @@ impl ScalarUDFImpl for SegmentBucket {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        if let [ColumnarValue::Array(values), rest @ ..] = args.args.as_slice()
+            && rest.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)))
+        {
+            return constant_breaks(values, rest).map(ColumnarValue::Array);
+        }
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let values = cast(&arrays[0], &DataType::Float64)?;
         let values = values.as_primitive::<Float64Type>();
@@ -212,6 +217,50 @@ impl ScalarUDFImpl for SegmentBucket {
         };
         crate::columnar(result, &args.args)
     }
+}
+
+/// Computes `segment_bucket` for a column of values with constant breaks and labels, the usual
+/// case: the breaks are read and checked once instead of once a row.
+fn constant_breaks(values: &ArrayRef, constants: &[ColumnarValue]) -> Result<ArrayRef> {
+    let values = cast(values, &DataType::Float64)?;
+    let values = values.as_primitive::<Float64Type>();
+    let breaks = cast(&constants[0].to_array(1)?, &float_list())?;
+    let breaks: &ListArray = breaks.as_list();
+    let labels = match constants.get(1) {
+        Some(labels) => Some(cast(&labels.to_array(1)?, &text_list())?),
+        None => None,
+    };
+    let labels: Option<&ListArray> = labels.as_ref().map(|l| l.as_list());
+    let Some(labels) = labels else {
+        if breaks.is_null(0) {
+            return Ok(Arc::new(Int64Array::new_null(values.len())));
+        }
+        let row_breaks = breaks.value(0);
+        let row_breaks = checked_breaks(row_breaks.as_primitive(), None)?;
+        let out: Int64Array = values
+            .iter()
+            .map(|value| value.map(|v| row_breaks.partition_point(|t| *t <= v) as i64 + 1))
+            .collect();
+        return Ok(Arc::new(out));
+    };
+    if breaks.is_null(0) || labels.is_null(0) {
+        return Ok(Arc::new(StringArray::new_null(values.len())));
+    }
+    let row_labels = labels.value(0);
+    let row_labels = row_labels.as_string::<i32>();
+    let row_breaks = breaks.value(0);
+    let row_breaks = checked_breaks(row_breaks.as_primitive(), Some(row_labels))?;
+    let out: StringArray = values
+        .iter()
+        .map(|value| {
+            let value = value?;
+            let segment = row_breaks.partition_point(|t| *t <= value);
+            row_labels
+                .is_valid(segment)
+                .then(|| row_labels.value(segment))
+        })
+        .collect();
+    Ok(Arc::new(out))
 }
 
 /// The non-NULL values of a partition, sorted, to find how many are below a given value.

@@ -42,10 +42,14 @@ pub(crate) enum Distinct {
     Text,
     /// IDs and times: no dictionary, but statistics, which filters on periods use.
     Number,
+    /// Text of a few repeated names, such as stages and managers: a dictionary and statistics
+    /// but no compression. The dictionary indices take a few bits a row, so zstd saves little,
+    /// while a reader would make a zstd context for every column chunk it opens.
+    Few,
 }
 
 /// Settings like [`writer_properties`] for a table whose columns in `plain` hold mostly
-/// distinct values.
+/// distinct values or a few names.
 pub(crate) fn writer_properties_with_plain(plain: &[(ColumnPath, Distinct)]) -> WriterProperties {
     let level = ZstdLevel::try_new(1).unwrap_or_default();
     let mut builder = WriterProperties::builder()
@@ -66,11 +70,15 @@ pub(crate) fn writer_properties_with_plain(plain: &[(ColumnPath, Distinct)]) -> 
             .set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::Page);
     }
     for (column, distinct) in plain {
-        builder = builder.set_column_dictionary_enabled(column.clone(), false);
-        if *distinct == Distinct::Text {
-            builder =
-                builder.set_column_statistics_enabled(column.clone(), EnabledStatistics::None);
-        }
+        builder = match distinct {
+            Distinct::Text => builder
+                .set_column_dictionary_enabled(column.clone(), false)
+                .set_column_statistics_enabled(column.clone(), EnabledStatistics::None),
+            Distinct::Number => builder.set_column_dictionary_enabled(column.clone(), false),
+            Distinct::Few => {
+                builder.set_column_compression(column.clone(), Compression::UNCOMPRESSED)
+            }
+        };
     }
     builder.build()
 }

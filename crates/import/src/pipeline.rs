@@ -867,8 +867,8 @@ pub(crate) fn convert(
 /// from those of a few repeated ones.
 const SAMPLE_BYTES: u64 = 4 << 20;
 
-/// Returns the text and number columns whose values in the first records are mostly distinct:
-/// each value appears fewer than four times on average.
+/// Returns the text and number columns whose values in the first records are mostly distinct
+/// (each value appears fewer than four times on average), and the text columns of a few names.
 fn mostly_distinct_columns(
     source: &ParallelSource<'_>,
     plan: &DealPlan,
@@ -932,6 +932,8 @@ fn mostly_distinct_columns(
             distinct.extend(texts.iter().flatten());
             if mostly_distinct(distinct.len(), texts.len() - texts.null_count()) {
                 plain.push((path, Distinct::Text));
+            } else if distinct.len() <= FEW_VALUES {
+                plain.push((path, Distinct::Few));
             }
         } else if matches!(
             column.data_type(),
@@ -956,6 +958,9 @@ fn mostly_distinct_columns(
     }
     Ok(plain)
 }
+
+/// Most distinct values a text column of names such as stages and managers has in the sample.
+const FEW_VALUES: usize = 256;
 
 /// Returns whether values repeat fewer than four times on average.
 fn mostly_distinct(distinct: usize, values: usize) -> bool {
