@@ -221,47 +221,31 @@ PY
 # for the time to the first prompt and the time to the exit after `\q`.
 measure_repl() {
     rm -f "$work/history.txt"
-    (cd "$work" && python3 - "$runs" "$work" "${isolated[@]}" /usr/bin/time -f '%M %U %S' \
+    (cd "$work" && PYTHONPATH="$root/tests/bench" python3 - "$runs" "$work" "${isolated[@]}" \
+        /usr/bin/time -f '%M %U %S' \
         -o "$work/time.txt" "$crmsql" --warehouse "$warehouse" \
         --history-file "$work/history.txt" <<'PY'
-import os
-import pty
-import select
 import statistics
 import sys
 import time
 
+from pty_repl import drive
+
 runs, work, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-os.environ["TERM"] = "xterm"
 
 
 def once():
     started = time.perf_counter()
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execvp(command[0], command)
-    seen, prompt = b"", None
-    while True:
-        ready, _, _ = select.select([fd], [], [], 30)
-        if not ready:
-            os.kill(pid, 9)
-            sys.exit("no prompt within 30 s")
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-        # The line editor may query the cursor position, and a terminal replies to it.
-        if b"\x1b[6n" in chunk:
-            os.write(fd, b"\x1b[1;1R")
+    prompt = None
+
+    def on_output(piece, seen, write):
+        nonlocal prompt
         if prompt is None and b"crmsql> " in seen:
             prompt = time.perf_counter()
-            os.write(fd, b"\\q\r")
-    _, status = os.waitpid(pid, 0)
+            write(b"\\q\r")
+
+    status, seen = drive(command, on_output, 30, "no prompt within 30 s")
     ended = time.perf_counter()
-    os.close(fd)
     if prompt is None or status != 0:
         sys.exit(f"the REPL ended without a prompt or failed:\n{seen.decode(errors='replace')}")
     rss, user, system = open(f"{work}/time.txt").read().split()[-3:]
@@ -302,15 +286,15 @@ if command -v strace > /dev/null; then
     # A new history file, because the line editor's hints from older sessions would print
     # later marks early.
     rm -f "$work/strace-history.txt"
-    (cd "$work" && python3 - "$work" "${isolated[@]}" strace -f -qq -y \
+    (cd "$work" && PYTHONPATH="$root/tests/bench" python3 - "$work" "${isolated[@]}" \
+        strace -f -qq -y \
         -e trace=openat,pread64,write -s 4096 -o "$work/strace-repl.txt" "$crmsql" \
         --warehouse "$warehouse" --history-file "$work/strace-history.txt" <<'PY'
 import collections
-import os
-import pty
 import re
-import select
 import sys
+
+from pty_repl import drive
 
 work, command = sys.argv[1], sys.argv[2:]
 lines = [b"select 'mark-1';", b"select count(*) from deals;", b"select 'mark-2';",
@@ -318,28 +302,16 @@ lines = [b"select 'mark-1';", b"select count(*) from deals;", b"select 'mark-2';
          b"select 'mark-4';", b"select sum(budget) from deals;", b"select 'mark-5';", b"\\q"]
 parts = ["start-up and first prompt", "select count(*) from deals", "  again",
          "select sum(budget) from deals", "  again"]
-os.environ["TERM"] = "xterm"
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(command[0], command)
-while True:
-    ready, _, _ = select.select([fd], [], [], 60)
-    if not ready:
-        os.kill(pid, 9)
-        sys.exit("the REPL under strace did not answer within 60 s")
-    try:
-        chunk = os.read(fd, 65536)
-    except OSError:
-        break
-    if not chunk:
-        break
-    if b"\x1b[6n" in chunk:
-        os.write(fd, b"\x1b[1;1R")
+
+
+def on_output(piece, seen, write):
     # The line editor turns on bracketed paste each time it starts reading a line, so the next
     # line is sent then, after the result of the previous one.
-    if b"\x1b[?2004h" in chunk and lines:
-        os.write(fd, lines.pop(0) + b"\r")
-os.waitpid(pid, 0)
+    if b"\x1b[?2004h" in piece and lines:
+        write(lines.pop(0) + b"\r")
+
+
+drive(command, on_output, 60, "the REPL under strace did not answer within 60 s")
 
 # With -y strace prints the file behind each descriptor. A call interrupted by another
 # thread's call ends on a later "resumed" line of the same thread.
