@@ -2659,15 +2659,7 @@ fn memory_limit_spills_and_names_the_limit() {
             "EXPLAIN ANALYZE SELECT v % 300000 AS g, count(*) FROM generate_series(1, 3000000) t(v) GROUP BY 1",
         );
         assert!(output.status.success(), "{}", stderr(&output));
-        stdout(&output)
-            .split("spill_count=")
-            .skip(1)
-            .filter_map(|rest| {
-                rest.split(|c: char| !c.is_ascii_digit())
-                    .next()
-                    .and_then(|n| n.parse::<u64>().ok())
-            })
-            .sum()
+        total_spills(&stdout(&output))
     };
     assert!(
         spills(Some("4M")) > 0,
@@ -2690,7 +2682,19 @@ fn memory_limit_spills_and_names_the_limit() {
     assert!(stderr(&output).contains("«много» не годится для --memory-limit"));
 }
 
-/// The settings file holds options for every run: its memory limit makes an aggregation spill,
+/// Adds up the `spill_count` metrics of an EXPLAIN ANALYZE plan.
+fn total_spills(plan: &str) -> u64 {
+    plan.split("spill_count=")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+        })
+        .sum()
+}
+
+/// The settings file contains options for every run: its memory limit makes an aggregation spill,
 /// a typed option or the variable wins over it, and a bad line names the file.
 #[test]
 fn settings_file_sets_the_memory_limit() {
@@ -2706,15 +2710,7 @@ fn settings_file_sets_the_memory_limit() {
     let spills = |command: &mut std::process::Command| -> u64 {
         let output = run(command.args(["--format", "csv", "-c", explain]));
         assert!(output.status.success(), "{}", stderr(&output));
-        stdout(&output)
-            .split("spill_count=")
-            .skip(1)
-            .filter_map(|rest| {
-                rest.split(|c: char| !c.is_ascii_digit())
-                    .next()
-                    .and_then(|n| n.parse::<u64>().ok())
-            })
-            .sum()
+        total_spills(&stdout(&output))
     };
     assert!(
         spills(&mut crmsql(home.path())) > 0,

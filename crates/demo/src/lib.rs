@@ -1033,9 +1033,9 @@ pub fn side_files(config: &DemoConfig, tally: &Tally) -> Vec<DemoFile> {
     ]
 }
 
-/// What the files beside the export are made from, gathered deal by deal so that an export of
-/// any size can be streamed: per channel, the leads of each day and the won revenue of each
-/// closing day.
+/// Running totals from which the files beside the export are made, gathered deal by deal so
+/// that an export of any size can be streamed: per channel, the leads of each day and the won
+/// revenue of each closing day.
 #[derive(Debug, Clone)]
 pub struct Tally {
     start: NaiveDate,

@@ -34,7 +34,7 @@ pub(crate) fn writer_properties() -> WriterProperties {
     writer_properties_with_plain(&[])
 }
 
-/// What a column of mostly distinct values holds.
+/// Kind of a column that gets its own Parquet settings: mostly distinct values, or a few names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Distinct {
     /// Text such as notes and phones: neither a dictionary nor statistics, which would cost
