@@ -80,12 +80,21 @@ by_channel AS (
     ) c ON s.channel = c.channel
 ),
 with_total AS (
-    SELECT 0 AS part, * FROM by_channel
-    UNION ALL
+    -- Each channel row is counted twice: once on its own and once in the total, so that the
+    -- deals are read once. A second reference to by_channel would read them again.
     SELECT
-        1, '(все каналы)', sum(spend_before), sum(spend_after), sum(deals_before),
-        sum(deals_after), sum(revenue_before), sum(revenue_after), sum(paid_before), sum(paid_after)
-    FROM by_channel
+        p.part,
+        CASE WHEN p.part = 0 THEN b.channel ELSE '(все каналы)' END AS channel,
+        sum(b.spend_before) AS spend_before,
+        sum(b.spend_after) AS spend_after,
+        sum(b.deals_before) AS deals_before,
+        sum(b.deals_after) AS deals_after,
+        sum(b.revenue_before) AS revenue_before,
+        sum(b.revenue_after) AS revenue_after,
+        sum(b.paid_before) AS paid_before,
+        sum(b.paid_after) AS paid_after
+    FROM by_channel b CROSS JOIN (VALUES (0), (1)) AS p(part)
+    GROUP BY 1, 2
 )
 SELECT
     channel,

@@ -42,20 +42,26 @@ other AS (
     GROUP BY 1
 ),
 months AS (
-    SELECT month FROM sales UNION SELECT month FROM ads UNION SELECT month FROM other
+    -- Each source is read once: a second reference to a table expression would read it again.
+    SELECT
+        coalesce(sales.month, ads.month, other.month) AS month,
+        sales.revenue,
+        sales.cost_of_goods,
+        ads.ad_spend,
+        other.expenses
+    FROM sales
+    FULL JOIN ads ON ads.month = sales.month
+    FULL JOIN other ON other.month = coalesce(sales.month, ads.month)
 )
 SELECT
-    months.month,
-    coalesce(sales.revenue, 0) AS revenue,
-    CAST(round(coalesce(sales.cost_of_goods, 0), 2) AS DECIMAL(18, 2)) AS cost_of_goods,
-    coalesce(ads.ad_spend, 0) AS ad_spend,
-    coalesce(other.expenses, 0) AS expenses,
-    CAST(round(coalesce(sales.revenue, 0) - coalesce(sales.cost_of_goods, 0) - coalesce(ads.ad_spend, 0)
-        - coalesce(other.expenses, 0), 2) AS DECIMAL(18, 2)) AS profit,
-    round(margin(coalesce(sales.revenue, 0), coalesce(sales.cost_of_goods, 0) + coalesce(ads.ad_spend, 0)
-        + coalesce(other.expenses, 0)), 2) AS profit_pct
+    month,
+    coalesce(revenue, 0) AS revenue,
+    CAST(round(coalesce(cost_of_goods, 0), 2) AS DECIMAL(18, 2)) AS cost_of_goods,
+    coalesce(ad_spend, 0) AS ad_spend,
+    coalesce(expenses, 0) AS expenses,
+    CAST(round(coalesce(revenue, 0) - coalesce(cost_of_goods, 0) - coalesce(ad_spend, 0)
+        - coalesce(expenses, 0), 2) AS DECIMAL(18, 2)) AS profit,
+    round(margin(coalesce(revenue, 0), coalesce(cost_of_goods, 0) + coalesce(ad_spend, 0)
+        + coalesce(expenses, 0)), 2) AS profit_pct
 FROM months
-LEFT JOIN sales ON sales.month = months.month
-LEFT JOIN ads ON ads.month = months.month
-LEFT JOIN other ON other.month = months.month
-ORDER BY months.month;
+ORDER BY month;

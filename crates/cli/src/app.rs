@@ -110,7 +110,7 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
             None => terminal.then_some(SCREEN_ROWS),
         },
         max_cell_width: terminal.then_some(SCREEN_CELL_WIDTH),
-        memory_limit: cli.memory_limit.as_deref().and_then(parse_size),
+        memory_limit: cli.memory_limit.as_deref().and_then(memory_limit),
         pager: match cli.pager {
             Some(PagerArg::On) => PagerMode::On,
             Some(PagerArg::Off) => PagerMode::Off,
@@ -137,6 +137,14 @@ pub fn parse_size(text: &str) -> Option<usize> {
     };
     let bytes = number * scale;
     (bytes.is_finite() && bytes >= 1.0).then_some(bytes as usize)
+}
+
+/// Smallest memory limit: below it the engine cannot hold one batch of a query.
+const MIN_MEMORY_LIMIT: usize = 1 << 20;
+
+/// Reads the value of `--memory-limit`, at least 1 MiB.
+pub fn memory_limit(text: &str) -> Option<usize> {
+    parse_size(text).filter(|bytes| *bytes >= MIN_MEMORY_LIMIT)
 }
 
 pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
@@ -754,10 +762,79 @@ fn print_plans(results: &[crmsql_engine::QueryResult], l: &Localizer) -> Result<
         let plan = ArrayFormatter::try_new(plan.as_ref(), &options)
             .map_err(|e| from_engine(&crmsql_engine::EngineError::Output { source: e }, l))?;
         for row in 0..batch.num_rows() {
-            writeln!(stdout, "{}", plan.value(row)).map_err(|e| from_io(e, "<stdout>", l))?;
+            let text = plan.value(row).to_string();
+            writeln!(stdout, "{text}").map_err(|e| from_io(e, "<stdout>", l))?;
+            let scans = scan_summary(&text);
+            if !scans.is_empty() {
+                writeln!(stdout, "\n{}", l.text("explain-scans"))
+                    .map_err(|e| from_io(e, "<stdout>", l))?;
+            }
+            for scan in scans {
+                let line = l.format(
+                    "explain-scan",
+                    &[
+                        ("table", Arg::from(scan.table)),
+                        ("files", Arg::from(scan.files.0)),
+                        ("files_total", Arg::from(scan.files.1)),
+                        ("groups", Arg::from(scan.row_groups.0)),
+                        ("groups_total", Arg::from(scan.row_groups.1)),
+                        ("pages", Arg::from(scan.pages.0)),
+                        ("pages_total", Arg::from(scan.pages.1)),
+                        ("rows", Arg::from(scan.rows)),
+                    ],
+                );
+                writeln!(stdout, "  {line}").map_err(|e| from_io(e, "<stdout>", l))?;
+            }
         }
     }
     Ok(())
+}
+
+/// Counts of one Parquet scan of an analysed plan: matched and total file ranges, row groups and
+/// pages after pruning by statistics, and the rows it passed on.
+#[derive(Debug, PartialEq, Eq)]
+struct ScanSummary {
+    table: String,
+    files: (String, String),
+    row_groups: (String, String),
+    pages: (String, String),
+    rows: String,
+}
+
+/// Reads the scans of an EXPLAIN ANALYZE plan, one per Parquet `DataSourceExec` line.
+fn scan_summary(plan: &str) -> Vec<ScanSummary> {
+    // A pruning metric reads `name=12 total → 3 matched`, a count `name=3.06 K`.
+    fn metric<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+        let key = format!("{name}=");
+        // The name starts the metrics list or follows a comma and a space.
+        let (at, _) = line
+            .match_indices(&key)
+            .find(|(at, _)| line[..*at].ends_with(' ') || line[..*at].ends_with('['))?;
+        let rest = &line[at + key.len()..];
+        let end = rest.find([',', ']']).unwrap_or(rest.len());
+        Some(rest[..end].trim())
+    }
+    fn pruned(line: &str, name: &str) -> Option<(String, String)> {
+        let value = metric(line, name)?;
+        let (total, matched) = value.split_once(" total → ")?;
+        let matched = matched.strip_suffix(" matched")?;
+        Some((matched.to_owned(), total.to_owned()))
+    }
+    plan.lines()
+        .filter(|line| line.trim_start().starts_with("DataSourceExec:"))
+        .filter_map(|line| {
+            let after = &line[line.find("/data/")? + "/data/".len()..];
+            let table = after[..after.find('/')?].to_owned();
+            Some(ScanSummary {
+                table,
+                files: pruned(line, "files_ranges_pruned_statistics")?,
+                row_groups: pruned(line, "row_groups_pruned_statistics")?,
+                pages: pruned(line, "page_index_pages_pruned")
+                    .unwrap_or_else(|| ("—".to_owned(), "—".to_owned())),
+                rows: metric(line, "output_rows")?.to_owned(),
+            })
+        })
+        .collect()
 }
 
 async fn run_report(
@@ -1179,6 +1256,25 @@ mod tests {
             ]
         );
         assert_eq!(wrap("a b", None, 25), ["a b"]);
+    }
+
+    #[test]
+    fn explain_summary_reads_the_scans() {
+        let plan = "ProjectionExec: expr=[a], metrics=[output_rows=3]\n  DataSourceExec: \
+            file_groups={1 group: [[w/data/deals/x.parquet:0..10]]}, projection=[a], \
+            metrics=[output_rows=3.06 K, files_ranges_pruned_statistics=4 total → 1 matched, \
+            row_groups_pruned_statistics=1 total → 1 matched, page_index_pages_pruned=8 total → 2 matched]\n  \
+            DataSourceExec: partitions=1, partition_sizes=[1], metrics=[]";
+        assert_eq!(
+            scan_summary(plan),
+            vec![ScanSummary {
+                table: "deals".to_owned(),
+                files: ("1".to_owned(), "4".to_owned()),
+                row_groups: ("1".to_owned(), "1".to_owned()),
+                pages: ("2".to_owned(), "8".to_owned()),
+                rows: "3.06 K".to_owned(),
+            }]
+        );
     }
 
     #[test]

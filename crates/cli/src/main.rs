@@ -145,6 +145,32 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // A bad memory limit names where it came from: the typed options, the variable or the file.
+    if let Some(value) = &cli.memory_limit
+        && app::memory_limit(value).is_none()
+    {
+        let typed = all[from_file + 1..].iter().any(|arg| {
+            arg.to_str()
+                .is_some_and(|arg| arg == "--memory-limit" || arg.starts_with("--memory-limit="))
+        });
+        let invalid = |key| l.format(key, &[("value", value.into())]);
+        let message = match &config {
+            _ if typed => invalid("memory-limit-invalid"),
+            _ if std::env::var_os("CRMSQL_MEMORY_LIMIT").is_some() => {
+                invalid("memory-limit-invalid-env")
+            }
+            Some(config) => l.format(
+                "config-invalid",
+                &[
+                    ("path", config.path.display().to_string().into()),
+                    ("detail", invalid("memory-limit-invalid").into()),
+                ],
+            ),
+            None => invalid("memory-limit-invalid"),
+        };
+        report(&Failure::User(message), l);
+        return ExitCode::from(1);
+    }
     if let Some(value) = &cli.lang
         && Lang::parse(value).is_none()
     {

@@ -187,7 +187,11 @@ pub fn run(
     )));
 
     let history = history_path(settings);
-    if let Some(parent) = history.parent() {
+    // Only the default folder is created. A history file given with --history-file is written
+    // only when its folder exists.
+    if settings.history_file.is_none()
+        && let Some(parent) = history.parent()
+    {
         let _ = std::fs::create_dir_all(parent);
     }
     // A missing history file is normal on the first run.

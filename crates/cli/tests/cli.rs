@@ -2680,6 +2680,21 @@ fn memory_limit_spills_and_names_the_limit() {
     );
     let output = run_sql(Some("много"), "SELECT 1");
     assert!(stderr(&output).contains("«много» не годится для --memory-limit"));
+    // Ten bytes could not hold one batch; a number without a unit is bytes.
+    let output = run_sql(Some("10"), "SELECT 1");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("«10» не годится для --memory-limit: нужен размер не меньше 1M")
+    );
+    let output = run(crmsql(home.path())
+        .env("CRMSQL_MEMORY_LIMIT", "zzz")
+        .args(["-c", "SELECT 1"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("«zzz» в переменной CRMSQL_MEMORY_LIMIT не годится"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// Adds up the `spill_count` metrics of an EXPLAIN ANALYZE plan.
@@ -2729,6 +2744,16 @@ fn settings_file_sets_the_memory_limit() {
     assert!(
         spills(crmsql(home.path()).env("CRMSQL_CONFIG", "")) == 0,
         "an empty CRMSQL_CONFIG turns the file off"
+    );
+
+    std::fs::write(folder.join("config"), "--memory-limit=2X\n").unwrap();
+    let output = run(crmsql(home.path()).args(["-c", "SELECT 1"]));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("в файле настроек")
+            && message.contains("«2X» не годится для --memory-limit"),
+        "{message}"
     );
 
     std::fs::write(folder.join("config"), "--memory-limt=4M\n").unwrap();

@@ -1753,6 +1753,12 @@ fn one_month_report_reads_one_file() {
     let (files, files_matched) = pruning(&plan, "files_ranges_pruned_statistics");
     assert_eq!(files, 4, "{plan}");
     assert_eq!(files_matched, 1, "{plan}");
+    // A summary under the plan says the same in words.
+    assert!(
+        plan.contains("\nЧтение таблиц")
+            && plan.contains("  deals: частей файлов 1 из 4, групп строк"),
+        "{plan}"
+    );
     // The rows read are those of 2024 alone, well under half of the deals.
     let scan = plan
         .lines()

@@ -5,6 +5,7 @@
 //! all resolve the same names. This crate only defines functions; it reads no data.
 
 mod avg_check;
+mod dates;
 mod ltv;
 mod options;
 mod periods;
@@ -20,6 +21,7 @@ use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF, WindowUDF
 use datafusion::prelude::SessionContext;
 
 pub use avg_check::AvgCheck;
+pub use dates::{DateTrunc, LocalDate, LocalDateRule};
 pub use ltv::{Ltv, LtvObserved};
 pub use options::CrmOptions;
 pub use periods::{Bound, InPeriod, Period, PeriodBound};
@@ -115,4 +117,9 @@ pub fn register_all(ctx: &SessionContext, zone: &str) {
     }
     // Replaces DataFusion's `lower` with one that returns the same text faster.
     ctx.register_udf(ScalarUDF::new_from_impl(Lower::new()));
+    // Dates of times with a zone, which `CAST(time AS DATE)` turns into when a query is planned.
+    ctx.register_udf(ScalarUDF::new_from_impl(LocalDate::new()));
+    // Replaces DataFusion's `date_trunc` with one that returns the same times faster.
+    ctx.register_udf(ScalarUDF::new_from_impl(DateTrunc::new()));
+    ctx.add_optimizer_rule(Arc::new(LocalDateRule::new()));
 }

@@ -212,7 +212,10 @@ demo-warehouse-created = The warehouse { $path } was empty, so the demo export w
     To work with your own data, import an amoCRM export: crmsql import FILE.csv
 
 demo-format = crmsql demo writes an amoCRM export as CSV; --format does not apply to it
-memory-limit-invalid = "{ $value }" will not do for --memory-limit: give a size such as 512M or 2G
+explain-scans = Tables read (what is left after skipping by the statistics of files, row groups and pages):
+explain-scan = { $table }: file ranges { $files } of { $files_total }, row groups { $groups } of { $groups_total }, pages { $pages } of { $pages_total }; rows passed on: { $rows }
+memory-limit-invalid = "{ $value }" will not do for --memory-limit: give a size of at least 1M, such as 512M or 2G
+memory-limit-invalid-env = "{ $value }" in the variable CRMSQL_MEMORY_LIMIT will not do for --memory-limit: it needs a size of at least 1M, such as 512M or 2G; correct the variable or unset it
 demo-now = On demo data, periods such as last_month count from { $day }, the day of the demo export.
 
 help-crmsql = crmsql: SQL analytics over amoCRM exports: average check, pipelines, managers, channels.

@@ -230,7 +230,10 @@ demo-warehouse-created = Хранилище { $path } было пустым: в 
     Чтобы работать со своими данными, загрузите выгрузку из amoCRM: crmsql import ФАЙЛ.csv
 
 demo-format = crmsql demo пишет выгрузку amoCRM в CSV; --format к нему не относится
-memory-limit-invalid = «{ $value }» не годится для --memory-limit: нужен размер вроде 512M или 2G
+explain-scans = Чтение таблиц (что осталось после отбора по статистике файлов, групп строк и страниц):
+explain-scan = { $table }: частей файлов { $files } из { $files_total }, групп строк { $groups } из { $groups_total }, страниц { $pages } из { $pages_total }; строк передано дальше: { $rows }
+memory-limit-invalid = «{ $value }» не годится для --memory-limit: нужен размер не меньше 1M, например 512M или 2G
+memory-limit-invalid-env = «{ $value }» в переменной CRMSQL_MEMORY_LIMIT не годится для --memory-limit: нужен размер не меньше 1M, например 512M или 2G; исправьте переменную или уберите её
 demo-now = На демо-данных периоды вроде last_month отсчитываются от { $day }, дня демо-выгрузки.
 
 help-crmsql = crmsql — SQL-аналитика по выгрузкам amoCRM: средний чек, воронки, менеджеры, каналы.
