@@ -320,7 +320,7 @@ agree = len(a) == len(b) and all(
 )
 ratio = f"{c_s / d_s:>7.2f}" if d_s > 0 else f"{'-':>7}"
 print(f"{report:<26} {c_s:>10.3f} {d_s:>10.3f} {ratio} {c_mib:>12.0f} {d_mib:>12.0f} "
-      f"{'same' if agree else 'DIFFERENT'} ({len(a) - 1} rows)")
+      f"{'same' if agree else 'DIFFERENT'} ({len(a) - 1} {'row' if len(a) == 2 else 'rows'})")
 if not agree:
     print(f"    compare {ours} with {theirs}", file=sys.stderr)
 sys.exit(0 if agree else 1)

@@ -890,7 +890,7 @@ pub fn run_command(
             })?;
             note(l.format(
                 "repl-pager-set",
-                &[("mode", Arg::from(argument.to_lowercase()))],
+                &[("mode", Arg::from(argument.trim().to_lowercase()))],
             ));
         }
         "\\chart" => {

@@ -559,6 +559,27 @@ fn parquet_files_open_in_duckdb() {
     );
 }
 
+/// A named warehouse folder without tables is not filled with the demo: a query says the
+/// warehouse is empty and how to load it.
+#[test]
+fn empty_named_warehouse_says_how_to_load() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("empty");
+    std::fs::create_dir_all(&warehouse).unwrap();
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["-c", "SELECT count(*) FROM deals"]));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains(
+            "таблицы «deals» нет: хранилище пусто; загрузите выгрузку командой crmsql import"
+        ),
+        "{message}"
+    );
+}
+
 #[test]
 fn empty_default_warehouse_gets_demo() {
     let home = tempfile::tempdir().unwrap();
@@ -728,8 +749,9 @@ fn output_formats() {
     let cut = stdout(&cut);
     assert!(!cut.contains("Мария Кузнецова"), "{cut}");
     assert!(
-        cut.trim_end()
-            .ends_with("(2 строки, показана 1 — первые и последние; все строки — \\last в оболочке или --maxrows 0)"),
+        cut.trim_end().ends_with(
+            "(2 строки, показана первая; все строки — \\last в оболочке или --maxrows 0)"
+        ),
         "{cut}"
     );
 

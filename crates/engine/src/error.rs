@@ -173,13 +173,17 @@ impl Localize for EngineError {
             EngineError::TableNotFound {
                 name, available, ..
             } => {
-                let mut text = l.format(
-                    "table-not-found",
-                    &[
-                        ("name", Arg::from(name)),
-                        ("available", Arg::from(available.join(", "))),
-                    ],
-                );
+                let mut text = if available.is_empty() {
+                    l.format("table-not-found-empty", &[("name", Arg::from(name))])
+                } else {
+                    l.format(
+                        "table-not-found",
+                        &[
+                            ("name", Arg::from(name)),
+                            ("available", Arg::from(available.join(", "))),
+                        ],
+                    )
+                };
                 // The standard tables come from files of their own, named in the hint.
                 let hint = match name.as_str() {
                     "purchases" => Some("table-hint-purchases"),

@@ -8,7 +8,10 @@ rows = { $count } { $count ->
 rows-hidden = { $count } { $count ->
     [one] row
    *[other] rows
-}, { $shown } shown, the first and the last; all of them: \last in the shell or --maxrows 0
+}, { $shown ->
+    [1] the first shown
+   *[other] { $shown } shown, the first and the last
+}; all of them: \last in the shell or --maxrows 0
 table-record = record
 
 ## I/O errors
@@ -133,6 +136,7 @@ sql-memory = the query ran out of memory: the --memory-limit is { $limit }
 sql-memory-hint = hint: raise --memory-limit or narrow the query (a period, a filter); sorts and aggregations spill to disk, while joins keep one side in memory
 sql-detail = details from DataFusion: { $detail }
 table-not-found = there is no table "{ $name }"; tables: { $available }
+table-not-found-empty = there is no table "{ $name }": the warehouse is empty; load an export with crmsql import FILE
 table-hint-purchases =     hint: a purchase history is imported with: crmsql import FILE --table purchases
 table-hint-product-costs =     hint: product costs come from a file with the columns "Товар" and "Себестоимость %": crmsql import FILE
 table-hint-ad-spend =     hint: ad spend comes from a file with the columns "Дата", "Канал" and "Расход": crmsql import FILE
@@ -368,7 +372,11 @@ repl-output-screen = Results go to the screen again
 repl-output-file = Results are written to { $path }; \o without a name brings them back to the screen
 repl-format-unknown = unknown format "{ $value }": choose table, csv, json or markdown
 repl-format-set = Output format: { $format }
-repl-pager-set = Paging of results: { $mode }
+repl-pager-set = Paging of results { $mode ->
+    [on] on
+    [off] off
+   *[other] turns on by itself when a result does not fit the screen
+}
 repl-pager-value = "{ $value }" will not do: give auto, on or off
 repl-timing-on = Query times are shown
 repl-timing-off = Query times are not shown

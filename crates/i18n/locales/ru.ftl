@@ -12,10 +12,11 @@ rows-hidden = { $count } { $count ->
     [few] строки
    *[many] строк
 }, { $shown ->
-    [one] показана { $shown }
-    [few] показаны { $shown }
-   *[many] показано { $shown }
-} — первые и последние; все строки — \last в оболочке или --maxrows 0
+    [1] показана первая
+    [one] показана { $shown } — первые и последние
+    [few] показаны { $shown } — первые и последние
+   *[many] показано { $shown } — первые и последние
+}; все строки — \last в оболочке или --maxrows 0
 table-record = запись
 
 ## Ошибки ввода-вывода
@@ -150,6 +151,7 @@ sql-memory = запросу не хватило памяти: предел --mem
 sql-memory-hint = подсказка: увеличьте --memory-limit или сузьте запрос (период, фильтр); сортировки и группировки сбрасываются на диск, а соединения таблиц держат свою сторону в памяти
 sql-detail = подробности от DataFusion: { $detail }
 table-not-found = таблицы «{ $name }» нет; есть: { $available }
+table-not-found-empty = таблицы «{ $name }» нет: хранилище пусто; загрузите выгрузку командой crmsql import ФАЙЛ
 table-hint-purchases =     подсказка: историю покупок загружают так: crmsql import ФАЙЛ --table purchases
 table-hint-product-costs =     подсказка: себестоимость товаров загружают из файла со столбцами «Товар» и «Себестоимость %»: crmsql import ФАЙЛ
 table-hint-ad-spend =     подсказка: расходы на рекламу загружают из файла со столбцами «Дата», «Канал» и «Расход»: crmsql import ФАЙЛ
@@ -387,7 +389,11 @@ repl-output-screen = Результаты снова выводятся на э�
 repl-output-file = Результаты записываются в { $path }; \o без имени возвращает их на экран
 repl-format-unknown = неизвестный формат «{ $value }»: выберите table, csv, json или markdown
 repl-format-set = Формат вывода: { $format }
-repl-pager-set = Листание результатов: { $mode }
+repl-pager-set = Листание результатов { $mode ->
+    [on] включено
+    [off] выключено
+   *[other] включается само, когда результат не помещается на экран
+}
 repl-pager-value = «{ $value }» не годится: укажите auto, on или off
 repl-timing-on = Время выполнения показывается
 repl-timing-off = Время выполнения не показывается
