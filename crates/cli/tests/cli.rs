@@ -2688,6 +2688,20 @@ fn memory_limit_spills_and_names_the_limit() {
         "the aggregation spilled under 4 MiB"
     );
     assert_eq!(spills(None), 0, "no spilling without a limit");
+    // Under a limit the aggregation has no hash repartition, whose spilling can hang in
+    // DataFusion 55; without one it keeps it.
+    let plan = |limit: Option<&str>| {
+        let output = run_sql(
+            limit,
+            "EXPLAIN SELECT v % 300000 AS g, count(*) FROM generate_series(1, 3000000) t(v) GROUP BY 1",
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let limited = plan(Some("4M"));
+    assert!(!limited.contains("partitioning=Hash"), "{limited}");
+    let free = plan(None);
+    assert!(free.contains("partitioning=Hash"), "{free}");
 
     let output = run_sql(
         Some("1M"),

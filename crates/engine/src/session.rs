@@ -220,6 +220,13 @@ impl Engine {
         config.options_mut().execution.time_zone = Some(timezone.clone());
         // Errors then carry where in the statement they are, for the caret under it.
         config.options_mut().sql_parser.collect_spans = true;
+        if options.memory_limit.is_some() {
+            // NOTE: under a memory limit, DataFusion 55's RepartitionExec can wait forever when
+            // two of its inputs spill at once (apache/datafusion#24883, fixed after 55.2). With
+            // a limit, aggregations therefore skip the hash repartition between their partial and
+            // final steps; they still spill.
+            config.options_mut().optimizer.repartition_aggregations = false;
+        }
         let ctx = match options.memory_limit {
             // Sorts and aggregations that would pass the limit spill to the temporary folder;
             // the pool names its largest users when a query still cannot fit.
