@@ -48,6 +48,8 @@ pub struct Cli {
     #[arg(
         long = "memory-limit",
         global = true,
+        // A negative size such as `-1G` then reaches the size check, which explains the mistake.
+        allow_hyphen_values = true,
         env = "CRMSQL_MEMORY_LIMIT",
         value_name = "SIZE"
     )]

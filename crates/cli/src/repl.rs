@@ -198,6 +198,21 @@ pub fn run(
     let _ = editor.load_history(&history);
 
     let mut stderr = std::io::stderr();
+    // History that cannot be saved is reported once, here, and not after every line.
+    let folder_missing = history
+        .parent()
+        .is_some_and(|parent| !parent.as_os_str().is_empty() && !parent.is_dir());
+    let mut save_history = !folder_missing;
+    if folder_missing {
+        let _ = writeln!(
+            stderr,
+            "{}",
+            l.format(
+                "repl-history-folder-missing",
+                &[("path", Arg::from(history.display().to_string()))],
+            )
+        );
+    }
     let _ = writeln!(
         stderr,
         "{}",
@@ -240,8 +255,9 @@ pub fn run(
             input = command.trim();
         }
         let _ = editor.add_history_entry(input);
-        if let Err(error) = editor.save_history(&history) {
+        if save_history && let Err(error) = editor.save_history(&history) {
             tracing::warn!(path = %history.display(), %error, "failed to save the REPL history");
+            save_history = false;
         }
 
         if let Some(name) = input

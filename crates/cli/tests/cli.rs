@@ -2722,6 +2722,14 @@ fn memory_limit_spills_and_names_the_limit() {
     assert!(
         stderr(&output).contains("«10» не годится для --memory-limit: нужен размер не меньше 1M")
     );
+    // A negative size after a space is taken as the value, not as an unknown option.
+    let output = run_sql(Some("-1G"), "SELECT 1");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("«-1G» не годится для --memory-limit"),
+        "{}",
+        stderr(&output)
+    );
     let output = run(crmsql(home.path())
         .env("CRMSQL_MEMORY_LIMIT", "zzz")
         .args(["-c", "SELECT 1"]));
@@ -2809,6 +2817,32 @@ fn settings_file_sets_the_memory_limit() {
         message.contains("не удалось прочитать файл настроек") && message.contains("missing.conf"),
         "{message}"
     );
+}
+
+/// A history file whose folder is missing is reported once at start, and the folder is not
+/// created.
+#[test]
+fn repl_history_in_missing_folder() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("wh")).unwrap();
+    let history = home.path().join("nodir").join("h.txt");
+    let args = format!(
+        "--warehouse {} --history-file {}",
+        home.path().join("wh").display(),
+        history.display()
+    );
+    let shown = run_repl(
+        home.path(),
+        &args,
+        &[
+            ("SELECT 1 AS a;\r", 800),
+            ("SELECT 2 AS b;\r", 800),
+            ("\\q\r", 300),
+        ],
+    );
+    assert_eq!(shown.matches("папки для истории").count(), 1, "{shown}");
+    assert!(!shown.contains("failed to save"), "{shown}");
+    assert!(!home.path().join("nodir").exists());
 }
 
 /// `\i` runs a file as a script: its commands, its statements, and past a failing one.

@@ -416,6 +416,10 @@ impl ScalarUDFImpl for DateTrunc {
 
 /// Replaces `CAST(time AS DATE)` of a time with a zone by [`LocalDate`], keeping the
 /// expression's name so that the plan's columns stay the same.
+///
+/// NOTE: Parquet pruning reads a cast of a column against the files' statistics but not a
+/// function, so a filter such as `CAST(closed_at AS DATE) >= DATE '2025-01-01'` no longer skips
+/// files. Rewriting such comparisons into bounds on the time itself would keep both.
 #[derive(Debug)]
 pub struct LocalDateRule {
     function: Arc<ScalarUDF>,

@@ -323,6 +323,7 @@ help-demo-output_dir = Folder to write the whole demo account into: the deals ex
 ## Interactive shell
 
 repl-welcome = crmsql { $version }. End queries with ";"; \? for help, \q to quit.
+repl-history-folder-missing = warning: the folder of the history file { $path } does not exist, so this session's history will not be saved; create the folder or give another --history-file
 repl-cancelled = query cancelled
 repl-demo-mark = {" "}(demo data)
 repl-column-from-label = export column "{ $label }"

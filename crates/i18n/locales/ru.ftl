@@ -340,6 +340,7 @@ help-demo-output_dir = Папка, в которую записать весь �
 ## Интерактивная оболочка
 
 repl-welcome = crmsql { $version }. Запросы заканчиваются «;», \? — справка, \q — выход.
+repl-history-folder-missing = предупреждение: папки для истории { $path } нет, история этого сеанса не сохранится; создайте папку или укажите другой --history-file
 repl-cancelled = запрос отменён
 repl-demo-mark = {" "}(демо-данные)
 repl-column-from-label = столбец выгрузки «{ $label }»
