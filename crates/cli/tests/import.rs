@@ -1662,6 +1662,18 @@ fn period_filter_reads_one_year() {
     assert_eq!(files_matched, 1, "{plan}");
     let (groups, groups_matched) = pruning(&plan, "row_groups_pruned_statistics");
     assert!(groups_matched < groups || groups == 1, "{plan}");
+    // A filter on the local date of a time skips the files outside the period too: only the
+    // files of 2025 and 2026 are read.
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "csv", "-c"])
+        .arg("EXPLAIN ANALYZE SELECT count(*) FROM deals WHERE CAST(created_at AS DATE) >= DATE '2025-01-01'"));
+    assert!(output.status.success());
+    let plan = stdout(&output);
+    let (files, files_matched) = pruning(&plan, "files_ranges_pruned_statistics");
+    assert!(files >= 3, "{plan}");
+    assert_eq!(files_matched, 2, "{plan}");
 
     // The count is the same as without pruning.
     let count = query(

@@ -20,13 +20,14 @@ use datafusion::arrow::datatypes::{
 };
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue, exec_err, plan_err};
+use datafusion::logical_expr::expr::BinaryExpr;
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::sort_properties::{ExprProperties, SortProperties};
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
-    Cast, ColumnarValue, DocSection, Documentation, Expr, ExprSchemable, LogicalPlan,
-    ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    Cast, ColumnarValue, DocSection, Documentation, Expr, ExprSchemable, LogicalPlan, Operator,
+    ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, lit,
 };
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 
@@ -416,10 +417,8 @@ impl ScalarUDFImpl for DateTrunc {
 
 /// Replaces `CAST(time AS DATE)` of a time with a zone by [`LocalDate`], keeping the
 /// expression's name so that the plan's columns stay the same.
-///
-/// NOTE: Parquet pruning reads a cast of a column against the files' statistics but not a
-/// function, so a filter such as `CAST(closed_at AS DATE) >= DATE '2025-01-01'` no longer skips
-/// files. Rewriting such comparisons into bounds on the time itself would keep both.
+/// A comparison of such a cast with a date becomes bounds on the time itself, which Parquet
+/// pruning can read against the files' statistics.
 #[derive(Debug)]
 pub struct LocalDateRule {
     function: Arc<ScalarUDF>,
@@ -476,6 +475,16 @@ impl OptimizerRule for LocalDateRule {
                         ScalarFunction::new_udf(Arc::clone(&self.function), vec![*time]),
                     )))
                 }
+                Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
+                    match compare_time(&left, op, &right, &schema, &self.function) {
+                        Some(bounds) => Ok(Transformed::yes(bounds)),
+                        None => Ok(Transformed::no(Expr::BinaryExpr(BinaryExpr {
+                            left,
+                            op,
+                            right,
+                        }))),
+                    }
+                }
                 other => Ok(Transformed::no(other)),
             })?;
             Ok(if rewritten.transformed {
@@ -485,6 +494,74 @@ impl OptimizerRule for LocalDateRule {
             })
         })
     }
+}
+
+/// Rewrites `local_date(time) <op> DATE 'd'` (either side) into bounds on the time itself, which
+/// Parquet pruning can read. Returns `None` when the expression has another shape, or when the
+/// zone changes its offset within 30 hours of a bound, where the local date might not grow
+/// with the time.
+fn compare_time(
+    left: &Expr,
+    op: Operator,
+    right: &Expr,
+    schema: &DFSchema,
+    function: &Arc<ScalarUDF>,
+) -> Option<Expr> {
+    let (call, op, day) = match (left, right) {
+        (Expr::ScalarFunction(call), Expr::Literal(ScalarValue::Date32(Some(day)), _)) => {
+            (call, op, *day)
+        }
+        (Expr::Literal(ScalarValue::Date32(Some(day)), _), Expr::ScalarFunction(call)) => {
+            (call, op.swap()?, *day)
+        }
+        _ => return None,
+    };
+    if call.func.name() != function.name() {
+        return None;
+    }
+    let [time] = call.args.as_slice() else {
+        return None;
+    };
+    let Ok(DataType::Timestamp(unit, Some(zone_name))) = time.get_type(schema) else {
+        return None;
+    };
+    let zone = Tz::from_str(&zone_name).ok()?;
+    let per_second: i64 = match unit {
+        TimeUnit::Second => 1,
+        TimeUnit::Millisecond => 1_000,
+        TimeUnit::Microsecond => 1_000_000,
+        TimeUnit::Nanosecond => 1_000_000_000,
+    };
+    // The first instant of a local day, in the column's unit.
+    let start = |day: i32| -> Option<ScalarValue> {
+        let midnight = i64::from(day) * SECONDS_PER_DAY;
+        let margin = 30 * 3600;
+        let offset = DayOffsets::offset_at(&zone, midnight - margin)?;
+        if DayOffsets::offset_at(&zone, midnight + margin)? != offset {
+            return None;
+        }
+        let value = (midnight - i64::from(offset)).checked_mul(per_second)?;
+        let zone = Some(Arc::clone(&zone_name));
+        Some(match unit {
+            TimeUnit::Second => ScalarValue::TimestampSecond(Some(value), zone),
+            TimeUnit::Millisecond => ScalarValue::TimestampMillisecond(Some(value), zone),
+            TimeUnit::Microsecond => ScalarValue::TimestampMicrosecond(Some(value), zone),
+            TimeUnit::Nanosecond => ScalarValue::TimestampNanosecond(Some(value), zone),
+        })
+    };
+    let next = day.checked_add(1)?;
+    let time = time.clone();
+    Some(match op {
+        Operator::GtEq => time.gt_eq(lit(start(day)?)),
+        Operator::Gt => time.gt_eq(lit(start(next)?)),
+        Operator::Lt => time.lt(lit(start(day)?)),
+        Operator::LtEq => time.lt(lit(start(next)?)),
+        Operator::Eq => {
+            let (low, high) = (start(day)?, start(next)?);
+            time.clone().gt_eq(lit(low)).and(time.lt(lit(high)))
+        }
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -567,6 +644,62 @@ mod tests {
         assert!(dates.len() > 80_000, "{}", dates.len());
         let expected = cast(&times, &DataType::Date32).unwrap();
         assert_eq!(dates.as_ref(), expected.as_ref());
+    }
+
+    /// A comparison of a cast with a date becomes bounds on the time, away from a change of
+    /// offset, and returns the cast's results on both sides of every bound.
+    #[tokio::test]
+    async fn date_comparisons_become_time_bounds() {
+        use datafusion::arrow::compute::{cast, concat};
+        use datafusion::prelude::{SessionConfig, SessionContext};
+
+        let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1));
+        crate::register_all(&ctx, "Europe/Moscow");
+        // Every 7 minutes over 2012 and 2013 in Berlin, whose clocks moved on 25 March 2012.
+        let times = "SELECT arrow_cast(1325376000 + v * 420, \
+            'Timestamp(Second, Some(\"Europe/Berlin\"))') AS t FROM generate_series(0, 150000) AS s(v)";
+        let all = ctx.sql(times).await.unwrap().collect().await.unwrap();
+        let parts: Vec<&dyn Array> = all.iter().map(|b| b.column(0).as_ref()).collect();
+        let dates = cast(&concat(&parts).unwrap(), &DataType::Date32).unwrap();
+        let dates: &PrimitiveArray<datafusion::arrow::datatypes::Date32Type> = dates.as_primitive();
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        for (day, rewritten) in [("2013-06-15", true), ("2012-03-25", false)] {
+            let bound = (chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap() - epoch)
+                .num_days() as i32;
+            for (op, holds) in [
+                (">=", (|d: i32, b: i32| d >= b) as fn(i32, i32) -> bool),
+                (">", |d, b| d > b),
+                ("<", |d, b| d < b),
+                ("<=", |d, b| d <= b),
+                ("=", |d, b| d == b),
+            ] {
+                let sql = format!(
+                    "SELECT count(*) AS n FROM ({times}) WHERE CAST(t AS DATE) {op} DATE '{day}'"
+                );
+                let frame = ctx.sql(&sql).await.unwrap();
+                let plan = format!(
+                    "{}",
+                    frame
+                        .clone()
+                        .into_optimized_plan()
+                        .unwrap()
+                        .display_indent()
+                );
+                assert_eq!(
+                    !plan.contains("local_date"),
+                    rewritten,
+                    "{day} {op}: {plan}"
+                );
+                let batches = frame.collect().await.unwrap();
+                let got = batches[0]
+                    .column(0)
+                    .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+                    .value(0);
+                let expected = dates.values().iter().filter(|d| holds(**d, bound)).count() as i64;
+                assert!(expected > 0, "{day} {op}");
+                assert_eq!(got, expected, "{day} {op}");
+            }
+        }
     }
 
     /// `date_trunc` gives DataFusion's results for every calendar unit, zone and time unit,
