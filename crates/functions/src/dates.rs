@@ -609,29 +609,42 @@ mod tests {
         }
     }
 
+    /// Returns a one-partition session with the CRM functions, so results keep their order.
+    fn session() -> datafusion::prelude::SessionContext {
+        use datafusion::prelude::{SessionConfig, SessionContext};
+        let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1));
+        crate::register_all(&ctx, "Europe/Moscow");
+        ctx
+    }
+
+    /// Returns a query of `count + 1` times in Berlin's zone, `step` seconds apart from the
+    /// start of 2012.
+    fn berlin_times(step: i64, count: i64) -> String {
+        format!(
+            "SELECT arrow_cast(1325376000 + v * {step}, 'Timestamp(Second, Some(\"Europe/Berlin\"))') \
+             AS t FROM generate_series(0, {count}) AS s(v)"
+        )
+    }
+
+    /// Returns the optimized logical plan of a query as indented text.
+    fn optimized_plan(frame: &datafusion::dataframe::DataFrame) -> String {
+        let plan = frame.clone().into_optimized_plan().unwrap();
+        plan.display_indent().to_string()
+    }
+
     /// Casts in SQL become `local_date`, keep their column names and give Arrow's dates.
     #[tokio::test]
     async fn casts_are_planned_as_local_date() {
         use datafusion::arrow::compute::{cast, concat};
-        use datafusion::prelude::{SessionConfig, SessionContext};
 
-        let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1));
-        crate::register_all(&ctx, "Europe/Moscow");
+        let ctx = session();
         // Every 37 minutes over six years, in Berlin's zone with its summer time.
-        let times = "SELECT arrow_cast(1325376000 + v * 2220, \
-            'Timestamp(Second, Some(\"Europe/Berlin\"))') AS t FROM generate_series(0, 85000) AS s(v)";
+        let times = berlin_times(2220, 85_000);
         let sql = format!(
             "SELECT CAST(t AS DATE), t AS time FROM ({times}) WHERE CAST(t AS DATE) >= DATE '2012-01-02'"
         );
         let frame = ctx.sql(&sql).await.unwrap();
-        let plan = format!(
-            "{}",
-            frame
-                .clone()
-                .into_optimized_plan()
-                .unwrap()
-                .display_indent()
-        );
+        let plan = optimized_plan(&frame);
         assert!(plan.contains("local_date(t)"), "{plan}");
         assert!(!plan.contains("CAST(t AS Date32) >="), "{plan}");
         let batches = frame.collect().await.unwrap();
@@ -651,14 +664,11 @@ mod tests {
     #[tokio::test]
     async fn date_comparisons_become_time_bounds() {
         use datafusion::arrow::compute::{cast, concat};
-        use datafusion::prelude::{SessionConfig, SessionContext};
 
-        let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1));
-        crate::register_all(&ctx, "Europe/Moscow");
+        let ctx = session();
         // Every 7 minutes over 2012 and 2013 in Berlin, whose clocks moved on 25 March 2012.
-        let times = "SELECT arrow_cast(1325376000 + v * 420, \
-            'Timestamp(Second, Some(\"Europe/Berlin\"))') AS t FROM generate_series(0, 150000) AS s(v)";
-        let all = ctx.sql(times).await.unwrap().collect().await.unwrap();
+        let times = berlin_times(420, 150_000);
+        let all = ctx.sql(&times).await.unwrap().collect().await.unwrap();
         let parts: Vec<&dyn Array> = all.iter().map(|b| b.column(0).as_ref()).collect();
         let dates = cast(&concat(&parts).unwrap(), &DataType::Date32).unwrap();
         let dates: &PrimitiveArray<datafusion::arrow::datatypes::Date32Type> = dates.as_primitive();
@@ -677,14 +687,7 @@ mod tests {
                     "SELECT count(*) AS n FROM ({times}) WHERE CAST(t AS DATE) {op} DATE '{day}'"
                 );
                 let frame = ctx.sql(&sql).await.unwrap();
-                let plan = format!(
-                    "{}",
-                    frame
-                        .clone()
-                        .into_optimized_plan()
-                        .unwrap()
-                        .display_indent()
-                );
+                let plan = optimized_plan(&frame);
                 assert_eq!(
                     !plan.contains("local_date"),
                     rewritten,
