@@ -148,14 +148,8 @@ pub fn memory_limit(text: &str) -> Option<usize> {
 }
 
 pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
+    // `main` has rejected an invalid --memory-limit, naming where it came from.
     let settings = settings(&cli, l);
-    if let Some(text) = &cli.memory_limit
-        && settings.memory_limit.is_none()
-    {
-        return Err(Failure::User(
-            l.format("memory-limit-invalid", &[("value", Arg::from(text))]),
-        ));
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -559,8 +559,8 @@ fn parquet_files_open_in_duckdb() {
     );
 }
 
-/// A named warehouse folder without tables is not filled with the demo: a query says the
-/// warehouse is empty and how to load it.
+/// A named warehouse folder without tables is not filled with the demo, and a query on it
+/// reports that the warehouse is empty and how to load it.
 #[test]
 fn empty_named_warehouse_says_how_to_load() {
     let home = tempfile::tempdir().unwrap();

@@ -1765,7 +1765,7 @@ fn one_month_report_reads_one_file() {
     let (files, files_matched) = pruning(&plan, "files_ranges_pruned_statistics");
     assert_eq!(files, 4, "{plan}");
     assert_eq!(files_matched, 1, "{plan}");
-    // A summary under the plan says the same in words.
+    // The summary under the plan gives the same counts in words.
     assert!(
         plan.contains("\nЧтение таблиц")
             && plan.contains("  deals: частей файлов 1 из 4, групп строк"),
