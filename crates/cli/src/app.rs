@@ -40,6 +40,8 @@ pub struct Settings {
     pub pager: PagerMode,
     /// Bytes of memory a query may hold before it spills to disk (`--memory-limit`).
     pub memory_limit: Option<usize>,
+    /// The Ballista cluster that runs queries (`--cluster`); `None` runs them here.
+    pub cluster: Option<crmsql_cluster::ClusterUrl>,
 }
 
 /// Rows a table shows on a terminal unless `--maxrows` gives another limit.
@@ -111,6 +113,11 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
         },
         max_cell_width: terminal.then_some(SCREEN_CELL_WIDTH),
         memory_limit: cli.memory_limit.as_deref().and_then(memory_limit),
+        // `main` has rejected an address that does not read.
+        cluster: cli
+            .cluster
+            .as_deref()
+            .and_then(|url| crmsql_cluster::ClusterUrl::parse(url).ok()),
         pager: match cli.pager {
             Some(PagerArg::On) => PagerMode::On,
             Some(PagerArg::Off) => PagerMode::Off,
@@ -178,6 +185,10 @@ fn run_command_line(
             Err(Failure::User(l.text("demo-format")))
         }
         Some(Commands::Demo(args)) => demo(args, l),
+        Some(Commands::Scheduler(args)) => runtime.block_on(crate::cluster::scheduler(args, l)),
+        Some(Commands::Executor(args)) => {
+            runtime.block_on(crate::cluster::executor(&settings, args, l))
+        }
         Some(Commands::Reports(args)) => match &args.action {
             None => list_reports(&settings, l),
             Some(ReportsAction::Show(show)) => show_report(&settings, &show.report, l),
@@ -254,6 +265,7 @@ pub async fn open_engine(settings: &Settings, l: &Localizer) -> Result<Engine, F
     }
     let options = crmsql_engine::EngineOptions {
         memory_limit: settings.memory_limit,
+        cluster: settings.cluster.clone(),
     };
     let engine = Engine::open_with(&warehouse, &options)
         .await

@@ -55,6 +55,9 @@ pub struct Cli {
     )]
     pub memory_limit: Option<String>,
 
+    #[arg(long, global = true, env = "CRMSQL_CLUSTER", value_name = "URL")]
+    pub cluster: Option<String>,
+
     #[arg(long, global = true, env = "CRMSQL_QUERIES", value_name = "DIR")]
     pub queries: Option<PathBuf>,
 
@@ -104,6 +107,44 @@ pub enum Commands {
     RunAll(RunAllArgs),
     Reports(ReportsArgs),
     Demo(DemoArgs),
+    Scheduler(SchedulerArgs),
+    Executor(ExecutorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchedulerArgs {
+    #[arg(long, default_value = crmsql_cluster::DEFAULT_HOST, value_name = "HOST")]
+    pub bind: String,
+
+    #[arg(long, default_value_t = crmsql_cluster::DEFAULT_SCHEDULER_PORT, value_name = "PORT")]
+    pub port: u16,
+
+    #[arg(long = "external-host", value_name = "HOST")]
+    pub external_host: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecutorArgs {
+    #[arg(long, default_value = "df://127.0.0.1:50050", value_name = "URL")]
+    pub scheduler: String,
+
+    #[arg(long, default_value = crmsql_cluster::DEFAULT_HOST, value_name = "HOST")]
+    pub bind: String,
+
+    #[arg(long, default_value_t = crmsql_cluster::DEFAULT_FLIGHT_PORT, value_name = "PORT")]
+    pub port: u16,
+
+    #[arg(long = "grpc-port", default_value_t = crmsql_cluster::DEFAULT_GRPC_PORT, value_name = "PORT")]
+    pub grpc_port: u16,
+
+    #[arg(long = "external-host", value_name = "HOST")]
+    pub external_host: Option<String>,
+
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub concurrency: usize,
+
+    #[arg(long = "work-dir", value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -282,7 +323,7 @@ fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
     for id in ids {
         let help_id = match id.as_str() {
             "help" | "version" | "warehouse" | "format" | "lang" | "maxrows" | "pager"
-            | "memory_limit" | "queries" | "verbose" => {
+            | "memory_limit" | "queries" | "verbose" | "cluster" => {
                 format!("help-arg-{id}")
             }
             _ => format!("help-{key}-{id}"),

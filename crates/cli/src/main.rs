@@ -4,6 +4,7 @@
 mod app;
 mod args;
 mod chart;
+mod cluster;
 mod complete;
 mod config;
 mod failure;
@@ -70,7 +71,9 @@ fn with_config(config: Option<&config::Config>) -> (Vec<OsString>, usize) {
 
 fn init_logging(verbose: u8) {
     let default = match verbose {
-        0 => "warn",
+        // Ballista logs a failed job as an error before returning it, and crmsql then explains
+        // the same failure.
+        0 => "warn,ballista_core::execution_plans::distributed_query=off",
         1 => "info",
         _ => "debug",
     };
@@ -145,29 +148,57 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    // A bad memory limit names where it came from: the typed options, the variable or the file.
-    if let Some(value) = &cli.memory_limit
-        && app::memory_limit(value).is_none()
-    {
-        let typed = all[from_file + 1..].iter().any(|arg| {
-            arg.to_str()
-                .is_some_and(|arg| arg == "--memory-limit" || arg.starts_with("--memory-limit="))
-        });
-        let invalid = |key| l.format(key, &[("value", value.into())]);
-        let message = match &config {
-            _ if typed => invalid("memory-limit-invalid"),
-            _ if std::env::var_os("CRMSQL_MEMORY_LIMIT").is_some() => {
-                invalid("memory-limit-invalid-env")
-            }
+    // A bad memory limit or cluster address names where it came from: the typed options, the
+    // variable or the settings file.
+    let typed = |option: &str| {
+        all[from_file + 1..].iter().any(|arg| {
+            arg.to_str().is_some_and(|arg| {
+                arg == option || arg.strip_prefix(option).is_some_and(|v| v.starts_with('='))
+            })
+        })
+    };
+    let from_source =
+        |option: &str, variable: &str, message: String, env_message: String| match &config {
+            _ if typed(option) => message,
+            _ if std::env::var_os(variable).is_some() => env_message,
             Some(config) => l.format(
                 "config-invalid",
                 &[
                     ("path", config.path.display().to_string().into()),
-                    ("detail", invalid("memory-limit-invalid").into()),
+                    ("detail", message.into()),
                 ],
             ),
-            None => invalid("memory-limit-invalid"),
+            None => message,
         };
+    if let Some(value) = &cli.memory_limit
+        && app::memory_limit(value).is_none()
+    {
+        let invalid = |key| l.format(key, &[("value", value.into())]);
+        let message = from_source(
+            "--memory-limit",
+            "CRMSQL_MEMORY_LIMIT",
+            invalid("memory-limit-invalid"),
+            invalid("memory-limit-invalid-env"),
+        );
+        report(&Failure::User(message), l);
+        return ExitCode::from(1);
+    }
+    if let Some(value) = &cli.cluster
+        && let Err(error) = crmsql_cluster::ClusterUrl::parse(value)
+    {
+        let reason = cluster::url_reason(&error, l);
+        let invalid = |key| {
+            l.format(
+                key,
+                &[("value", value.into()), ("reason", reason.clone().into())],
+            )
+        };
+        let message = from_source(
+            "--cluster",
+            "CRMSQL_CLUSTER",
+            invalid("cluster-invalid"),
+            invalid("cluster-invalid-env"),
+        );
         report(&Failure::User(message), l);
         return ExitCode::from(1);
     }

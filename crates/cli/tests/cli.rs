@@ -2458,7 +2458,16 @@ fn help_matches_snapshots_in_both_languages() {
     let home = tempfile::tempdir().unwrap();
     let update = std::env::var_os("CRMSQL_UPDATE_SNAPSHOTS").is_some();
     for lang in ["ru", "en"] {
-        for command in ["", "run", "import", "run-all", "reports", "demo"] {
+        for command in [
+            "",
+            "run",
+            "import",
+            "run-all",
+            "reports",
+            "demo",
+            "scheduler",
+            "executor",
+        ] {
             let output = run(crmsql(home.path())
                 .args(["--lang", lang])
                 .args((!command.is_empty()).then_some(command))

@@ -125,6 +125,17 @@ pub enum EngineError {
         report: String,
         problem: crate::params::ParamProblem,
     },
+    /// A query on a cluster failed there: the scheduler did not answer, or a node could not
+    /// run the plan.
+    #[error("{}", self.localize(Localizer::english()))]
+    Cluster {
+        url: String,
+        problem: crate::ClusterProblem,
+        /// The CRM functions the query uses.
+        functions: Vec<String>,
+        /// The cluster's own text.
+        detail: String,
+    },
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
 }
@@ -311,6 +322,44 @@ impl Localize for EngineError {
                 }
             }
             EngineError::Render { message } => message.clone(),
+            EngineError::Cluster {
+                url,
+                problem,
+                functions,
+                detail,
+            } => {
+                use crate::ClusterProblem;
+                let raw = detail.as_str();
+                let detail = Arg::from(detail);
+                match problem {
+                    ClusterProblem::Unreachable => {
+                        let reason = match crate::cluster::unreachable_reason(raw) {
+                            Some(id) => Arg::from(l.text(id)),
+                            None => detail,
+                        };
+                        l.format(
+                            "cluster-unreachable",
+                            &[("url", Arg::from(url)), ("detail", reason)],
+                        )
+                    }
+                    ClusterProblem::SessionTable => l.text("cluster-session-table"),
+                    ClusterProblem::MissingFunction(name) => {
+                        l.format("cluster-missing-function", &[("function", Arg::from(name))])
+                    }
+                    ClusterProblem::TaskRejected if functions.is_empty() => {
+                        l.text("cluster-task-rejected")
+                    }
+                    ClusterProblem::TaskRejected => l.format(
+                        "cluster-task-rejected-functions",
+                        &[("functions", Arg::from(functions.join(", ")))],
+                    ),
+                    ClusterProblem::FileUnreadable(path) => l.format(
+                        "cluster-file-unreadable",
+                        &[("path", Arg::from(path)), ("detail", detail)],
+                    ),
+                    ClusterProblem::Failed => l.format("cluster-job-failed", &[("detail", detail)]),
+                }
+            }
             EngineError::Warehouse(error) => error.localize(l),
         }
     }

@@ -4,12 +4,14 @@
 //! The engine plans and runs SQL and writes results to any `io::Write`; it never reads the
 //! terminal. Cancelling a query is dropping its future.
 
+mod cluster;
 mod error;
 pub mod output;
 pub mod params;
 pub mod report;
 mod session;
 
+pub use cluster::{ClusterProblem, cluster_problem};
 pub use error::{EngineError, HeaderProblem, crm_message};
 pub use output::OutputFormat;
 pub use params::{ParamProblem, ParamSpec, ParamType};

@@ -29,6 +29,8 @@ use crate::error::EngineError;
 pub struct EngineOptions {
     /// Bytes of memory queries may hold; beyond it, sorts and aggregations spill to disk.
     pub memory_limit: Option<usize>,
+    /// The Ballista cluster that runs the queries; `None` runs them in this process.
+    pub cluster: Option<crmsql_cluster::ClusterUrl>,
 }
 
 /// Table of the warehouse with its row count from the import metadata.
@@ -145,6 +147,12 @@ pub async fn parquet_table(
     Ok(Arc::new(table))
 }
 
+/// Whether the error is a CRM function's own mistake in its arguments.
+fn is_crm_error(error: &datafusion::error::DataFusionError) -> bool {
+    matches!(error.find_root(), datafusion::error::DataFusionError::External(inner)
+        if inner.is::<crmsql_functions::CrmError>())
+}
+
 /// Footers a table reads at once when it opens.
 const SCHEMA_READS: usize = 16;
 
@@ -170,6 +178,8 @@ pub struct Engine {
     /// Tables whose files could not be opened, with the reason; the other tables still work.
     broken: Arc<Vec<(String, EngineError)>>,
     timezone: String,
+    /// The cluster that runs the queries, if any.
+    cluster: Option<crmsql_cluster::ClusterUrl>,
     /// The plan running now, for [`Engine::scan_progress`].
     running: Arc<std::sync::Mutex<Option<Arc<dyn ExecutionPlan>>>>,
     /// Keeps the files of the snapshot the session reads.
@@ -227,10 +237,12 @@ impl Engine {
             // final steps; they still spill.
             config.options_mut().optimizer.repartition_aggregations = false;
         }
-        let ctx = match options.memory_limit {
+        let ctx = match (&options.cluster, options.memory_limit) {
+            // The client only plans; the executors run the plan, each within its own limit.
+            (Some(url), _) => crmsql_cluster::connect(url, config, &timezone).await?,
             // Sorts and aggregations that would pass the limit spill to the temporary folder;
             // the pool names its largest users when a query still cannot fit.
-            Some(limit) => {
+            (None, Some(limit)) => {
                 let pool = datafusion::execution::memory_pool::TrackConsumersPool::new(
                     datafusion::execution::memory_pool::FairSpillPool::new(limit),
                     std::num::NonZeroUsize::new(3).unwrap_or(std::num::NonZeroUsize::MIN),
@@ -238,11 +250,16 @@ impl Engine {
                 let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
                     .with_memory_pool(Arc::new(pool))
                     .build_arc()?;
-                SessionContext::new_with_config_rt(config, runtime)
+                let ctx = SessionContext::new_with_config_rt(config, runtime);
+                crmsql_functions::register_all(&ctx, &timezone);
+                ctx
             }
-            None => SessionContext::new_with_config(config),
+            (None, None) => {
+                let ctx = SessionContext::new_with_config(config);
+                crmsql_functions::register_all(&ctx, &timezone);
+                ctx
+            }
         };
-        crmsql_functions::register_all(&ctx, &timezone);
 
         let mut broken = Vec::new();
         for (name, meta) in &snapshot.tables {
@@ -260,6 +277,7 @@ impl Engine {
             tables,
             broken: Arc::new(broken),
             timezone,
+            cluster: options.cluster.clone(),
             running: Arc::new(std::sync::Mutex::new(None)),
             _snapshot: Arc::new(snapshot),
         })
@@ -349,6 +367,10 @@ impl Engine {
 
     /// Runs a planned statement, collecting its result.
     async fn run_plan(&self, plan: LogicalPlan) -> Result<QueryResult, EngineError> {
+        let functions = match &self.cluster {
+            Some(_) => crate::cluster::crm_functions_in(&plan),
+            None => Default::default(),
+        };
         let frame = self.ctx.execute_logical_plan(plan).await?;
         let schema = Arc::new(frame.schema().as_arrow().clone());
         let task = Arc::new(frame.task_ctx());
@@ -356,10 +378,19 @@ impl Engine {
         self.set_running(Some(physical.clone()));
         let batches = datafusion::physical_plan::collect(physical, task).await;
         self.set_running(None);
-        Ok(QueryResult {
-            schema,
-            batches: batches?,
-        })
+        let batches = match (batches, &self.cluster) {
+            (Ok(batches), _) => batches,
+            (Err(error), Some(url)) if !is_crm_error(&error) => {
+                return Err(EngineError::Cluster {
+                    url: url.to_string(),
+                    problem: crate::cluster::cluster_problem(&error, &functions),
+                    functions: functions.into_iter().collect(),
+                    detail: error.to_string(),
+                });
+            }
+            (Err(error), _) => return Err(error.into()),
+        };
+        Ok(QueryResult { schema, batches })
     }
 
     fn set_running(&self, plan: Option<Arc<dyn ExecutionPlan>>) {
@@ -371,6 +402,10 @@ impl Engine {
     /// Returns the rows and bytes the running statement has read from its tables so far, or
     /// `None` when no statement runs.
     pub fn scan_progress(&self) -> Option<(u64, u64)> {
+        // On a cluster the scans run on the executors, which report their rows only at the end.
+        if self.cluster.is_some() {
+            return None;
+        }
         let plan = self.running.lock().ok()?.clone()?;
         let mut rows = 0u64;
         let mut bytes = 0u64;

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::common::{Result, ScalarValue};
+use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF, WindowUDF};
 use datafusion::prelude::SessionContext;
 
@@ -102,11 +103,25 @@ pub fn window_functions() -> Vec<Arc<WindowUDF>> {
     ]
 }
 
-/// Registers every CRM function in `ctx`, with period functions in the account's `zone`. The
-/// session should also carry [`CrmOptions`] (see `SessionConfig::with_option_extension`) for
-/// `SET crmsql.…` to work; without it the functions use the defaults.
+/// Returns every scalar function a session registers: the CRM functions, and the faster
+/// `lower`, `date_trunc` and `local_date` that replace or back DataFusion's own.
+pub fn session_scalar_functions(zone: &str) -> Vec<Arc<ScalarUDF>> {
+    let mut functions = scalar_functions(zone);
+    // Replaces DataFusion's `lower` with one that returns the same text faster.
+    functions.push(Arc::new(ScalarUDF::new_from_impl(Lower::new())));
+    // Dates of times with a zone, which `CAST(time AS DATE)` turns into when a query is planned.
+    functions.push(Arc::new(ScalarUDF::new_from_impl(LocalDate::new())));
+    // Replaces DataFusion's `date_trunc` with one that returns the same times faster.
+    functions.push(Arc::new(ScalarUDF::new_from_impl(DateTrunc::new())));
+    functions
+}
+
+/// Registers every CRM function in `ctx`, with period functions in the account's `zone`, and the
+/// rule that plans `CAST(time AS DATE)` as `local_date`. The session should also carry
+/// [`CrmOptions`] (see `SessionConfig::with_option_extension`) for `SET crmsql.…` to work;
+/// without it the functions use the defaults.
 pub fn register_all(ctx: &SessionContext, zone: &str) {
-    for function in scalar_functions(zone) {
+    for function in session_scalar_functions(zone) {
         ctx.register_udf(function.as_ref().clone());
     }
     for function in aggregate_functions() {
@@ -115,11 +130,20 @@ pub fn register_all(ctx: &SessionContext, zone: &str) {
     for function in window_functions() {
         ctx.register_udwf(function.as_ref().clone());
     }
-    // Replaces DataFusion's `lower` with one that returns the same text faster.
-    ctx.register_udf(ScalarUDF::new_from_impl(Lower::new()));
-    // Dates of times with a zone, which `CAST(time AS DATE)` turns into when a query is planned.
-    ctx.register_udf(ScalarUDF::new_from_impl(LocalDate::new()));
-    // Replaces DataFusion's `date_trunc` with one that returns the same times faster.
-    ctx.register_udf(ScalarUDF::new_from_impl(DateTrunc::new()));
     ctx.add_optimizer_rule(Arc::new(LocalDateRule::new()));
+}
+
+/// Registers every function of [`register_all`] in `registry`, such as a session state that a
+/// cluster's scheduler builds, without the planning rule: plans arrive there already optimised.
+pub fn register_functions(registry: &mut dyn FunctionRegistry, zone: &str) -> Result<()> {
+    for function in session_scalar_functions(zone) {
+        registry.register_udf(function)?;
+    }
+    for function in aggregate_functions() {
+        registry.register_udaf(function)?;
+    }
+    for function in window_functions() {
+        registry.register_udwf(function)?;
+    }
+    Ok(())
 }

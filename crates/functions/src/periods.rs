@@ -361,8 +361,13 @@ impl ScalarUDFImpl for PeriodBound {
             let compare = compares.map(|c| c.value(row));
             out.push(Some(self.resolve(&clock, presets.value(row), compare)?));
         }
-        let result: ArrayRef =
-            Arc::new(TimestampMicrosecondArray::from(out).with_timezone(self.zone.as_str()));
+        // The planned type gives the zone: on a cluster's executor, the function may have been
+        // registered with another one.
+        let zone = match args.return_field.data_type() {
+            DataType::Timestamp(_, Some(zone)) => zone.to_string(),
+            _ => self.zone.clone(),
+        };
+        let result: ArrayRef = Arc::new(TimestampMicrosecondArray::from(out).with_timezone(zone));
         crate::columnar(result, &args.args)
     }
 }

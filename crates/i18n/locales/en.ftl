@@ -558,3 +558,53 @@ column-purchases-customer_id = customer
 column-purchases-date = day of the purchase
 column-purchases-quantity = units in the purchase
 column-purchases-amount = amount of the purchase
+
+help-arg-cluster = Run queries on an Apache DataFusion Ballista cluster: the scheduler's address, df://HOST:PORT. Applies to -c, -f, the shell, run and run-all; also the CRMSQL_CLUSTER variable
+help-scheduler = Start a Ballista cluster scheduler with crmsql's functions
+help-usage-scheduler = crmsql scheduler [--bind HOST] [--port PORT]
+help-scheduler-bind = Address to listen on (by default 127.0.0.1, this machine only); 0.0.0.0 opens the port to the whole network
+help-scheduler-port = Port for clients and executors (50050 by default)
+help-scheduler-external_host = Name or address other machines reach the scheduler by, when it differs from --bind
+help-executor = Start a Ballista cluster executor with crmsql's functions; --memory-limit sets the memory all its tasks share
+help-usage-executor = crmsql executor [--scheduler df://HOST:PORT] [OPTIONS]
+help-executor-scheduler = The scheduler's address (df://127.0.0.1:50050 by default)
+help-executor-bind = Address to listen on (by default 127.0.0.1, this machine only); 0.0.0.0 opens the ports to the whole network
+help-executor-port = Port from which clients and other executors fetch results (Arrow Flight; 50051 by default)
+help-executor-grpc_port = Port on which the scheduler sends tasks (50052 by default)
+help-executor-external_host = Name or address the scheduler and clients reach the executor by, when it differs from --bind
+help-executor-concurrency = Tasks to run at once (0 by default: one per core)
+help-executor-work_dir = Folder for intermediate data and spills (a temporary one by default)
+value-url = URL
+value-host = HOST
+value-port = PORT
+cluster-invalid = "{ $value }" will not do for --cluster: { $reason }; give the scheduler's address as df://HOST:PORT, such as df://127.0.0.1:50050
+cluster-invalid-env = "{ $value }" in the variable CRMSQL_CLUSTER will not do for --cluster: { $reason }; it needs the scheduler's address as df://HOST:PORT; correct the variable or unset it
+cluster-url-scheme = the address does not start with df://
+cluster-url-host = the address names no scheduler host
+cluster-url-port = the port "{ $port }" is not a number from 1 to 65535
+scheduler-invalid = "{ $value }" will not do for --scheduler: { $reason }; give an address such as df://127.0.0.1:50050
+cluster-bind = cannot listen on { $address }: { $detail }
+    hint: another program holds the port (perhaps a scheduler or executor already running), or the address is not this machine's; choose another port or address
+cluster-address = "{ $host }" will not do for --bind: give an IP address or name of this machine, such as 127.0.0.1 or 0.0.0.0
+cluster-server-failed = the { $role } stopped with an error: { $detail }
+cluster-role-scheduler = scheduler
+cluster-role-executor = executor
+scheduler-started = crmsql scheduler listening on { $address }. Clients connect with: crmsql --cluster { $url }. Readiness: http://{ $readiness }/readyz. Stop with Ctrl+C.
+executor-started = crmsql executor: tasks on { $grpc }, results on { $flight }, scheduler { $scheduler }. Stop with Ctrl+C.
+cluster-open-port = { $address } can be reached from the network. Ballista has no login: anyone who reaches this port can run queries over the warehouse and read the files this process can read. Keep the cluster on a private network or close the port with a firewall.
+cluster-unreachable = the scheduler { $url } does not answer: { $detail }
+    hint: is crmsql scheduler running at this address, and can this machine reach the port? Without --cluster the query runs on this machine
+cluster-missing-function = the cluster could not run the query: the scheduler or an executor does not know the function { $function }
+    hint: start the cluster's nodes with crmsql scheduler and crmsql executor of the client's version; the stock Ballista programs do not know crmsql's functions
+cluster-task-rejected = the cluster could not run the query: an executor rejected a task
+    hint: most often the executor was not started with crmsql executor of the client's version and does not know crmsql's functions; the executor's log has the details
+cluster-task-rejected-functions = the cluster could not run the query: an executor rejected a task with crmsql functions ({ $functions })
+    hint: most often the executor was not started with crmsql executor of the client's version and does not know these functions; the executor's log has the details
+cluster-file-unreadable = a cluster node cannot read the warehouse file { $path }: { $detail }
+    hint: the scheduler and every executor must see the warehouse at the same path as the client (a shared folder mounted the same way on every machine)
+cluster-job-failed = the cluster could not run the query: { $detail }
+cluster-refused = connection refused: nothing listens on that port
+cluster-timed-out = the connection timed out
+cluster-unknown-host = no such host name
+cluster-session-table = a cluster reads only the warehouse's tables: a table made in this session (CREATE TABLE … AS, CREATE TABLE … VALUES) exists only in this process
+    hint: run the query without --cluster, or write the table as WITH (…) in the query

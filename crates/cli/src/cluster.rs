@@ -1,0 +1,205 @@
+//! `crmsql scheduler` and `crmsql executor`: the nodes of a Ballista cluster that know crmsql's
+//! functions, and the reading of cluster addresses.
+
+use std::io::Write;
+
+use crmsql_cluster::{ClusterError, ClusterUrl, ExecutorOptions, SchedulerOptions, UrlError};
+use crmsql_i18n::{Arg, Localizer};
+
+use crate::app::Settings;
+use crate::args::{ExecutorArgs, SchedulerArgs};
+use crate::failure::Failure;
+
+/// Says what is wrong with a cluster address, in the user's language.
+pub fn url_reason(error: &UrlError, l: &Localizer) -> String {
+    match error {
+        UrlError::Scheme => l.text("cluster-url-scheme"),
+        UrlError::Host => l.text("cluster-url-host"),
+        UrlError::Port(port) => l.format("cluster-url-port", &[("port", Arg::from(port))]),
+    }
+}
+
+/// Reads the scheduler's address an executor serves; `HOST:PORT` without `df://` will do too.
+fn scheduler_url(text: &str, l: &Localizer) -> Result<ClusterUrl, Failure> {
+    let with_scheme = if text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("df://{text}")
+    };
+    ClusterUrl::parse(&with_scheme).map_err(|error| {
+        Failure::User(l.format(
+            "scheduler-invalid",
+            &[
+                ("value", Arg::from(text)),
+                ("reason", Arg::from(url_reason(&error, l))),
+            ],
+        ))
+    })
+}
+
+fn is_loopback(host: &str) -> bool {
+    match host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+        Ok(address) => address.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+fn say(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// Warns that a node listens beyond this machine, and what that exposes.
+fn warn_open(host: &str, port: u16, l: &Localizer) {
+    if !is_loopback(host) {
+        let address = format!("{host}:{port}");
+        say(&format!(
+            "{}: {}",
+            l.text("warning-prefix"),
+            l.format("cluster-open-port", &[("address", Arg::from(address))])
+        ));
+    }
+}
+
+fn from_cluster(error: &ClusterError, role: &str, l: &Localizer) -> Failure {
+    match error {
+        ClusterError::Bind { address, source } => Failure::User(l.format(
+            "cluster-bind",
+            &[
+                ("address", Arg::from(address)),
+                ("detail", Arg::from(crmsql_i18n::io_error_text(source, l))),
+            ],
+        )),
+        ClusterError::Address(host) => {
+            Failure::User(l.format("cluster-address", &[("host", Arg::from(host))]))
+        }
+        ClusterError::Server(detail) => Failure::User(l.format(
+            "cluster-server-failed",
+            &[
+                ("role", Arg::from(l.text(role))),
+                ("detail", Arg::from(detail)),
+            ],
+        )),
+    }
+}
+
+/// Runs a scheduler until the process is stopped.
+pub async fn scheduler(args: &SchedulerArgs, l: &Localizer) -> Result<(), Failure> {
+    let options = SchedulerOptions {
+        bind_host: args.bind.clone(),
+        port: args.port,
+        external_host: args.external_host.clone(),
+    };
+    let role = "cluster-role-scheduler";
+    let address = crmsql_cluster::scheduler_address(&options)
+        .map_err(|error| from_cluster(&error, role, l))?;
+    // On every address, clients elsewhere use this machine's name and the readiness check on
+    // this machine uses loopback.
+    let everywhere = address.ip().is_unspecified();
+    let host = options.external_host.clone().unwrap_or_else(|| {
+        if everywhere {
+            l.text("value-host")
+        } else {
+            address.ip().to_string()
+        }
+    });
+    let url = ClusterUrl {
+        host,
+        port: address.port(),
+    };
+    let mut readiness = address;
+    if everywhere {
+        readiness.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    say(&l.format(
+        "scheduler-started",
+        &[
+            ("address", Arg::from(address.to_string())),
+            ("url", Arg::from(url.to_string())),
+            ("readiness", Arg::from(readiness.to_string())),
+        ],
+    ));
+    warn_open(&options.bind_host, options.port, l);
+    crmsql_cluster::run_scheduler(&options)
+        .await
+        .map_err(|error| from_cluster(&error, role, l))
+}
+
+/// Runs an executor until the process is stopped or its scheduler tells it to stop.
+pub async fn executor(
+    settings: &Settings,
+    args: &ExecutorArgs,
+    l: &Localizer,
+) -> Result<(), Failure> {
+    let scheduler = scheduler_url(&args.scheduler, l)?;
+    let options = ExecutorOptions {
+        bind_host: args.bind.clone(),
+        external_host: args.external_host.clone(),
+        port: args.port,
+        grpc_port: args.grpc_port,
+        scheduler,
+        concurrency: args.concurrency,
+        work_dir: args.work_dir.clone(),
+        memory_limit: settings.memory_limit.map(|bytes| bytes as u64),
+    };
+    if let Some(dir) = &options.work_dir
+        && let Err(error) = std::fs::create_dir_all(dir)
+    {
+        return Err(crate::failure::from_io(
+            error,
+            &dir.display().to_string(),
+            l,
+        ));
+    }
+    let bind = if options.bind_host.contains(':') {
+        format!("[{}]", options.bind_host)
+    } else {
+        options.bind_host.clone()
+    };
+    say(&l.format(
+        "executor-started",
+        &[
+            ("grpc", Arg::from(format!("{bind}:{}", options.grpc_port))),
+            ("flight", Arg::from(format!("{bind}:{}", options.port))),
+            ("scheduler", Arg::from(options.scheduler.to_string())),
+        ],
+    ));
+    warn_open(&options.bind_host, options.port, l);
+    crmsql_cluster::run_executor(&options)
+        .await
+        .map_err(|error| from_cluster(&error, "cluster-role-executor", l))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crmsql_i18n::Lang;
+
+    #[test]
+    fn executors_take_the_scheduler_with_or_without_scheme() {
+        let l = Localizer::get(Lang::En);
+        let url = scheduler_url("10.0.0.2:7000", l).ok();
+        assert_eq!(
+            url.map(|u| u.to_string()),
+            Some("df://10.0.0.2:7000".to_owned())
+        );
+        let url = scheduler_url("df://sched", l).ok();
+        assert_eq!(url.map(|u| u.port), Some(50050));
+        match scheduler_url("http://sched:1", l) {
+            Err(Failure::User(message)) => {
+                assert!(message.contains("\"http://sched:1\""), "{message}");
+                assert!(message.contains("does not start with df://"), "{message}");
+            }
+            other => panic!("expected a user error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_loopback_is_private() {
+        assert!(is_loopback("127.0.0.1"));
+        assert!(is_loopback("::1"));
+        assert!(is_loopback("localhost"));
+        assert!(!is_loopback("0.0.0.0"));
+        assert!(!is_loopback("10.0.0.7"));
+        assert!(!is_loopback("sched.example"));
+    }
+}

@@ -1,0 +1,665 @@
+//! Queries on a Ballista cluster give the numbers they give on one machine: on a cluster inside
+//! the test, and on `crmsql scheduler` and two `crmsql executor` processes on loopback ports.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{crmsql, run, stderr, stdout, workspace};
+use crmsql_engine::{Engine, EngineOptions, QueryResult, ReportLibrary};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+/// Queries that between them call every CRM function, on the demo account.
+const FUNCTION_QUERIES: &[&str] = &[
+    "SELECT manager, avg_check(budget) AS avg_check, ltv_observed(budget) AS paid, count(*) AS deals \
+     FROM deals WHERE outcome = 'won' GROUP BY manager ORDER BY manager",
+    "SELECT utm_source, roi(sum(budget), 1000) AS roi, roi_profit(sum(budget), sum(budget) / 4, 1000) AS roi_profit, \
+     romi(sum(budget), 1000, 30) AS romi, roas(sum(budget), 1000) AS roas, drr(1000, sum(budget)) AS drr, \
+     cpl(1000, count(*)) AS cpl, cac(1000, count(*) FILTER (WHERE outcome = 'won')) AS cac, \
+     margin(sum(budget), sum(budget) / 4) AS margin, \
+     conversion(count(*) FILTER (WHERE outcome = 'won'), count(*)) AS conversion, \
+     growth(count(*), count(*) FILTER (WHERE outcome = 'won')) AS growth, \
+     ltv(avg_check(budget), 2, 3, 30) AS ltv \
+     FROM deals GROUP BY utm_source ORDER BY utm_source",
+    "SELECT segment_bucket(budget, [10000, 50000, 100000]) AS bucket, \
+     segment_bucket(budget, [50000], ['small', 'large']) AS size, count(*) AS deals \
+     FROM deals GROUP BY 1, 2 ORDER BY 1, 2",
+    "SELECT contact, rfm_segment(score) AS segment, score, bucket \
+     FROM (SELECT contact, \
+             rfm_score(date_part('day', TIMESTAMP '2026-01-12 00:00:00' - max(closed_at)), count(*), sum(budget)) OVER () AS score, \
+             quantile_bucket(sum(budget), 4) OVER () AS bucket \
+           FROM deals WHERE outcome = 'won' AND contact IS NOT NULL GROUP BY contact) \
+     ORDER BY contact",
+    "SELECT count(*) FILTER (WHERE in_period(created_at, 'last_month')) AS last_month, \
+     count(*) FILTER (WHERE in_period(created_at, 'last_quarter', 'year')) AS last_year_quarter, \
+     count(*) FILTER (WHERE created_at >= period_start('this_year') AND created_at < period_end('last_month')) AS this_year \
+     FROM deals",
+    // A preset that depends on the row is resolved on the executors, with the session's "now".
+    "SELECT id % 3 AS k, \
+     in_period(created_at, CASE WHEN id % 3 = 0 THEN 'last_month' ELSE 'this_year' END) AS inside, \
+     period_start(CASE WHEN id % 3 = 0 THEN 'last_month' ELSE 'this_year' END) AS start, \
+     period_end(CASE WHEN id % 3 = 0 THEN 'last_month' ELSE 'this_year' END, 'previous') AS end_previous, \
+     count(*) AS deals \
+     FROM deals GROUP BY 1, 2, 3, 4 ORDER BY 1, 2",
+    "SELECT date_trunc('month', created_at) AS month, CAST(created_at AS DATE) < DATE '2025-01-01' AS early, \
+     count(*) AS deals, count(DISTINCT lower(manager)) AS managers \
+     FROM deals GROUP BY 1, 2 ORDER BY 1, 2",
+];
+
+/// Builds the demo warehouse the way a first run does, so that its "now" is the demo's.
+fn demo_warehouse(home: &Path) -> PathBuf {
+    let output = run(crmsql(home).args(["-c", "SELECT 1"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    home.join("crmsql/warehouse")
+}
+
+/// Builds a warehouse of purchase histories for the reports that read them: CDNOW's purchases
+/// and a page of amoCRM customers' transactions.
+fn history_warehouse(home: &Path) -> PathBuf {
+    let warehouse = home.join("history");
+    let cdnow = common::data_sets().join("cdnow/CDNOW_master.txt");
+    let output = common::import_with(home, &warehouse, &["--table", "purchases"], &[&cdnow]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let transactions: Vec<serde_json::Value> = (0..60u32)
+        .map(|n| {
+            let completed =
+                1_704_067_200 + i64::from(n * 37 % 365) * 86_400 + i64::from(n % 5) * 3_600;
+            serde_json::json!({
+                "id": 1_500_000 + n,
+                "customer_id": 1_400_000 + (n * 7 % 20),
+                "price": 1_000 + n * 250 % 9_000,
+                "completed_at": completed,
+                "created_at": completed,
+                "updated_at": completed,
+                "is_deleted": false,
+                "account_id": 30000001,
+            })
+        })
+        .collect();
+    let page = home.join("transactions.json");
+    let json = serde_json::json!({"_embedded": {"transactions": transactions}});
+    std::fs::write(&page, json.to_string()).unwrap();
+    let output = common::import(home, &warehouse, &[&page]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    warehouse
+}
+
+/// How a saved report runs in these tests: on the purchase histories or on the demo account,
+/// and with which parameters.
+fn report_case(name: &str) -> (bool, Vec<(String, String)>) {
+    let param = |key: &str, value: &str| vec![(key.to_owned(), value.to_owned())];
+    match name {
+        "budget_reallocation" => (false, param("change_date", "2025-07-01")),
+        "purchase_rfm_segments" => (true, param("as_of", "1998-07-01")),
+        "purchase_segments" => (true, Vec::new()),
+        "transaction_rfm_segments" => (true, param("as_of", "2025-01-01")),
+        _ => (false, Vec::new()),
+    }
+}
+
+fn cell_texts(result: &QueryResult) -> Vec<Vec<String>> {
+    let options = FormatOptions::default().with_null("NULL");
+    let mut rows = Vec::new();
+    for batch in &result.batches {
+        let formatters: Vec<ArrayFormatter> = batch
+            .columns()
+            .iter()
+            .map(|column| ArrayFormatter::try_new(column.as_ref(), &options).unwrap())
+            .collect();
+        for row in 0..batch.num_rows() {
+            rows.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect(),
+            );
+        }
+    }
+    rows
+}
+
+/// Whether two cells hold the same value: equal text, or numbers equal to 12 significant
+/// digits, as a sum over other partitions may differ in its last bits.
+fn same_cell(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-12 * x.abs().max(y.abs()).max(1.0),
+        _ => false,
+    }
+}
+
+/// Compares two results as sets of rows with the same columns: the cluster may return rows
+/// in another order where the query gives none.
+fn assert_same_rows(what: &str, local: Vec<Vec<String>>, cluster: Vec<Vec<String>>) {
+    assert_eq!(
+        local.len(),
+        cluster.len(),
+        "{what}: {} rows here, {} on the cluster",
+        local.len(),
+        cluster.len()
+    );
+    let mut local = local;
+    let mut cluster = cluster;
+    local.sort();
+    cluster.sort();
+    for (a, b) in local.iter().zip(&cluster) {
+        assert!(
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_cell(x, y)),
+            "{what}: row {a:?} here, {b:?} on the cluster"
+        );
+    }
+}
+
+fn columns(result: &QueryResult) -> Vec<String> {
+    result
+        .schema
+        .fields()
+        .iter()
+        .map(|field| field.name().clone())
+        .collect()
+}
+
+async fn open(warehouse: &Path, cluster: Option<crmsql_cluster::ClusterUrl>) -> Engine {
+    let warehouse = crmsql_schema::Warehouse::new(warehouse);
+    let options = EngineOptions {
+        cluster,
+        ..EngineOptions::default()
+    };
+    let engine = Engine::open_with(&warehouse, &options).await.unwrap();
+    engine.set_now(
+        &crmsql_demo::demo_now()
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+    );
+    engine
+}
+
+fn crm_function_names() -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = crmsql_functions::scalar_functions("UTC")
+        .iter()
+        .map(|f| f.name().to_owned())
+        .collect();
+    names.extend(
+        crmsql_functions::aggregate_functions()
+            .iter()
+            .map(|f| f.name().to_owned()),
+    );
+    names.extend(
+        crmsql_functions::window_functions()
+            .iter()
+            .map(|f| f.name().to_owned()),
+    );
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_process_cluster_matches_local() {
+    // The queries call every CRM function.
+    let used: String = FUNCTION_QUERIES.concat();
+    for name in crm_function_names() {
+        assert!(used.contains(&format!("{name}(")), "no query calls {name}");
+    }
+
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = demo_warehouse(home.path());
+    let history = history_warehouse(home.path());
+    let url = crmsql_cluster::start_in_process(2, 2).await.unwrap();
+    let local = open(&warehouse, None).await;
+    let cluster = open(&warehouse, Some(url.clone())).await;
+    let local_history = open(&history, None).await;
+    let cluster_history = open(&history, Some(url)).await;
+
+    let library = ReportLibrary::load_folder(&workspace().join("queries")).unwrap();
+    let files = std::fs::read_dir(workspace().join("queries"))
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
+        })
+        .count();
+    assert_eq!(library.reports().len(), files);
+    let mut rows = 0;
+    for report in library.reports() {
+        let (on_history, params) = report_case(&report.name);
+        let (local, cluster) = match on_history {
+            true => (&local_history, &cluster_history),
+            false => (&local, &cluster),
+        };
+        let here = local
+            .run_report(report, &params)
+            .await
+            .unwrap_or_else(|error| panic!("{}: {error}", report.name));
+        let there = cluster
+            .run_report(report, &params)
+            .await
+            .unwrap_or_else(|error| panic!("{} on the cluster: {error}", report.name));
+        assert_eq!(here.len(), there.len());
+        for (a, b) in here.iter().zip(&there) {
+            assert_eq!(columns(a), columns(b), "{}", report.name);
+            rows += a.row_count();
+            assert_same_rows(&report.name, cell_texts(a), cell_texts(b));
+        }
+    }
+    // The reports are not all empty on the demo account.
+    assert!(rows > 100, "{rows} rows in all reports");
+
+    for sql in FUNCTION_QUERIES {
+        let here = local.run_sql(sql).await.unwrap();
+        let there = cluster
+            .run_sql(sql)
+            .await
+            .unwrap_or_else(|error| panic!("{sql} on the cluster: {error}"));
+        assert!(here[0].row_count() > 0, "{sql} gave no rows");
+        assert_same_rows(sql, cell_texts(&here[0]), cell_texts(&there[0]));
+    }
+
+    // Segment names follow the session's language on the executors too.
+    cluster.set_language(crmsql_i18n::Lang::En);
+    let sql = "SELECT DISTINCT rfm_segment(concat(CAST(id % 5 + 1 AS VARCHAR), '45')) AS s \
+               FROM deals ORDER BY s";
+    let names = cluster.run_sql(sql).await.unwrap();
+    local.set_language(crmsql_i18n::Lang::En);
+    let expected = local.run_sql(sql).await.unwrap();
+    assert_eq!(cell_texts(&names[0]), cell_texts(&expected[0]));
+    assert!(
+        cell_texts(&names[0])
+            .concat()
+            .contains(&"Champions".to_owned())
+    );
+}
+
+/// A child process the test started, killed when the test ends however it ends.
+struct Node {
+    name: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Node {
+    fn start(name: &str, home: &Path, args: &[String]) -> Node {
+        let log = home.join(format!("{name}.log"));
+        let file = std::fs::File::create(&log).unwrap();
+        let child = crmsql(home)
+            .args(args)
+            .env("CRMSQL_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .unwrap();
+        Node {
+            name: name.to_owned(),
+            child,
+            log,
+        }
+    }
+
+    fn assert_alive(&mut self) {
+        if let Some(status) = self.child.try_wait().unwrap() {
+            panic!("{} ended ({status}):\n{}", self.name, self.log_tail());
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- {} log:\n{}", self.name, self.log_tail());
+        }
+    }
+}
+
+/// Returns a port that was free a moment ago on 127.0.0.1.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Asks the scheduler's readiness page; returns its status line and body.
+fn readiness(port: u16) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(
+        stream,
+        "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// Waits until the scheduler on `port` has `executors` executors, checking meanwhile that the
+/// test's own processes are the ones answering.
+fn wait_ready(port: u16, executors: usize, nodes: &mut [&mut Node]) {
+    let start = Instant::now();
+    let ready = format!("ready: {executors} executors registered");
+    loop {
+        for node in nodes.iter_mut() {
+            node.assert_alive();
+        }
+        if readiness(port).is_some_and(|text| text.contains(&ready)) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the scheduler on {port} did not get {executors} executors: {:?}",
+            readiness(port)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Still alive: a stale process on the same port would have made ours exit.
+    std::thread::sleep(Duration::from_millis(300));
+    for node in nodes.iter_mut() {
+        node.assert_alive();
+    }
+}
+
+fn scheduler(home: &Path, name: &str) -> (Node, u16) {
+    let port = free_port();
+    let node = Node::start(
+        name,
+        home,
+        &[
+            "scheduler".to_owned(),
+            "--port".to_owned(),
+            port.to_string(),
+        ],
+    );
+    (node, port)
+}
+
+fn executor(home: &Path, name: &str, scheduler_port: u16, work_dir: &Path) -> Node {
+    let args: Vec<String> = [
+        "executor",
+        "--scheduler",
+        &format!("df://127.0.0.1:{scheduler_port}"),
+        "--port",
+        &free_port().to_string(),
+        "--grpc-port",
+        &free_port().to_string(),
+        "--concurrency",
+        "1",
+        "--work-dir",
+        &work_dir.display().to_string(),
+    ]
+    .iter()
+    .map(|arg| (*arg).to_owned())
+    .collect();
+    Node::start(name, home, &args)
+}
+
+/// Runs crmsql with CSV output and returns its rows, the header first.
+fn csv_rows(home: &Path, args: &[&str]) -> Vec<Vec<String>> {
+    let output = run(crmsql(home).args(["--format", "csv"]).args(args));
+    assert!(
+        output.status.success(),
+        "crmsql {args:?} failed: {}",
+        stderr(&output)
+    );
+    let text = stdout(&output);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// Folders an executor made for the jobs it ran.
+fn job_folders(work_dir: &Path) -> usize {
+    std::fs::read_dir(work_dir)
+        .map(|entries| {
+            entries
+                .filter(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn cluster_processes_match_local() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    demo_warehouse(home);
+    let history = history_warehouse(home);
+    let history = history.to_str().unwrap();
+    let (mut scheduler_node, port) = scheduler(home, "scheduler");
+    let work: Vec<PathBuf> = (1..=2).map(|i| home.join(format!("work{i}"))).collect();
+    let mut first = executor(home, "executor1", port, &work[0]);
+    let mut second = executor(home, "executor2", port, &work[1]);
+    wait_ready(port, 2, &mut [&mut scheduler_node, &mut first, &mut second]);
+
+    let url = format!("df://127.0.0.1:{port}");
+    let queries = workspace().join("queries");
+    let queries = queries.to_str().unwrap();
+    let library = ReportLibrary::load_folder(Path::new(queries)).unwrap();
+    assert!(library.reports().len() >= 20);
+    for report in library.reports() {
+        let (on_history, params) = report_case(&report.name);
+        let mut args: Vec<String> = vec!["--queries".into(), queries.into()];
+        if on_history {
+            args.extend(["--warehouse".into(), history.into()]);
+        }
+        args.extend(["run".into(), report.name.clone()]);
+        for (key, value) in &params {
+            args.extend(["--param".into(), format!("{key}={value}")]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let local = csv_rows(home, &args);
+        let cluster = csv_rows(home, &[&["--cluster", url.as_str()][..], &args].concat());
+        assert_eq!(local.first(), cluster.first(), "{}: columns", report.name);
+        assert_same_rows(
+            &report.name,
+            local.into_iter().skip(1).collect(),
+            cluster.into_iter().skip(1).collect(),
+        );
+    }
+    for sql in FUNCTION_QUERIES {
+        let local = csv_rows(home, &["-c", sql]);
+        let cluster = csv_rows(home, &["--cluster", &url, "-c", sql]);
+        assert_eq!(local.first(), cluster.first());
+        assert!(local.len() > 1, "{sql} gave no rows");
+        assert_same_rows(
+            sql,
+            local.into_iter().skip(1).collect(),
+            cluster.into_iter().skip(1).collect(),
+        );
+    }
+    // The same address from the variable.
+    let output = run(crmsql(home).env("CRMSQL_CLUSTER", &url).args([
+        "--format",
+        "csv",
+        "-c",
+        "SELECT avg_check(budget) AS a FROM deals WHERE outcome = 'won'",
+    ]));
+    assert!(output.status.success());
+    assert_eq!(
+        stdout(&output),
+        stdout(&run(crmsql(home).args([
+            "--format",
+            "csv",
+            "-c",
+            "SELECT avg_check(budget) AS a FROM deals WHERE outcome = 'won'"
+        ])))
+    );
+
+    // A table made in the session exists only in the client.
+    let output = run(crmsql(home).args([
+        "--cluster",
+        &url,
+        "-c",
+        "CREATE TABLE t AS SELECT 1 AS x; SELECT * FROM t",
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("таблица, созданная в этой сессии"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Both executors ran tasks.
+    for dir in &work {
+        assert!(job_folders(dir) > 0, "{} got no work", dir.display());
+    }
+    for node in [&mut scheduler_node, &mut first, &mut second] {
+        node.assert_alive();
+    }
+}
+
+#[test]
+fn executor_without_crm_functions_is_named_at_the_client() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    demo_warehouse(home);
+    let (mut scheduler_node, port) = scheduler(home, "scheduler");
+
+    // A stock Ballista executor: DataFusion's functions only.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = ballista_executor::executor_process::ExecutorProcessConfig {
+        scheduler_host: "127.0.0.1".to_owned(),
+        scheduler_port: port,
+        scheduler_connect_timeout_seconds: 30,
+        port: free_port(),
+        grpc_port: free_port(),
+        vcores: 1,
+        work_dir: Some(home.join("stock").display().to_string()),
+        ..Default::default()
+    };
+    std::fs::create_dir_all(home.join("stock")).unwrap();
+    runtime.spawn(ballista_executor::executor_process::start_executor_process(
+        std::sync::Arc::new(config),
+    ));
+    wait_ready(port, 1, &mut [&mut scheduler_node]);
+
+    let url = format!("df://127.0.0.1:{port}");
+    let output = run(crmsql(home).args([
+        "--lang",
+        "en",
+        "--cluster",
+        &url,
+        "-c",
+        "SELECT manager, avg_check(budget) FROM deals GROUP BY manager",
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("avg_check"), "{message}");
+    assert!(message.contains("crmsql executor"), "{message}");
+
+    assert!(!message.contains("ERROR"), "{message}");
+
+    // Built-in functions alone still run there.
+    let output = run(crmsql(home).args(["--cluster", &url, "-c", "SELECT count(*) FROM deals"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    runtime.shutdown_background();
+}
+
+#[test]
+fn unreachable_scheduler_and_bad_addresses_are_explained() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    demo_warehouse(home);
+    let url = format!("df://127.0.0.1:{}", free_port());
+    let output = run(crmsql(home).args(["--cluster", &url, "-c", "SELECT count(*) FROM deals"]));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains(&format!(
+            "планировщик {url} не отвечает: соединение отклонено"
+        )),
+        "{message}"
+    );
+    // Ballista's own log line of the failure is not shown beside the explanation.
+    assert!(!message.contains("ERROR"), "{message}");
+
+    let output = run(crmsql(home).args(["--cluster", "http://x:1", "-c", "SELECT 1"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output)
+            .contains("«http://x:1» не годится для --cluster: адрес начинается не с df://")
+    );
+    let output = run(crmsql(home)
+        .env("CRMSQL_CLUSTER", "df://host:99999")
+        .args(["-c", "SELECT 1"]));
+    assert!(
+        stderr(&output).contains("в переменной CRMSQL_CLUSTER"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("порт «99999»"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A taken port is named, and the scheduler does not start.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = run(crmsql(home).args(["scheduler", "--port", &port]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!("не удаётся слушать 127.0.0.1:{port}")),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A node that cannot read a warehouse file says which file, and that every node needs the
+/// warehouse at the same path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_file_on_a_node_is_named() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("t.parquet");
+    let local = datafusion::prelude::SessionContext::new();
+    local
+        .sql(&format!(
+            "COPY (SELECT 1 AS x) TO '{}' STORED AS PARQUET",
+            file.display()
+        ))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let url = crmsql_cluster::start_in_process(1, 1).await.unwrap();
+    let config = datafusion::prelude::SessionConfig::new();
+    let ctx = crmsql_cluster::connect(&url, config, "UTC").await.unwrap();
+    ctx.register_parquet("t", file.display().to_string(), Default::default())
+        .await
+        .unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let error = ctx
+        .sql("SELECT sum(x) FROM t")
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    let error = error.expect_err("the file is gone");
+    let problem = crmsql_engine::cluster_problem(&error, &BTreeSet::new());
+    assert_eq!(
+        problem,
+        crmsql_engine::ClusterProblem::FileUnreadable(file.display().to_string()),
+        "{error}"
+    );
+}

@@ -1,0 +1,206 @@
+//! What went wrong when a cluster ran a query, read from the error Ballista passes back.
+//!
+//! Ballista returns the scheduler's and executors' errors as text, so the problem is recognised
+//! by the words of that text. Any other error is shown as it came.
+
+use std::collections::BTreeSet;
+
+use datafusion::common::tree_node::TreeNode;
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::logical_expr::expr::Expr;
+
+/// A failure of a query on a cluster that the user can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterProblem {
+    /// The scheduler could not be reached.
+    Unreachable,
+    /// The scheduler or an executor does not know this function.
+    MissingFunction(String),
+    /// An executor refused a task, which it does when it cannot decode the plan.
+    TaskRejected,
+    /// A node could not open this warehouse file.
+    FileUnreadable(String),
+    /// The query reads a table made in this session, which only this process holds.
+    SessionTable,
+    /// Another failure of the job.
+    Failed,
+}
+
+/// Recognises the problem behind a cluster's error. `functions` are the CRM functions the
+/// query uses, which a node may not know.
+pub fn cluster_problem(error: &DataFusionError, functions: &BTreeSet<String>) -> ClusterProblem {
+    let text = error.to_string();
+    if let Some(name) = missing_function(&text) {
+        return ClusterProblem::MissingFunction(name);
+    }
+    if text.contains("could not be prepared or was rejected") {
+        return match functions.iter().next() {
+            Some(name) if functions.len() == 1 => ClusterProblem::MissingFunction(name.clone()),
+            _ => ClusterProblem::TaskRejected,
+        };
+    }
+    if text.contains("Error serializing custom table") {
+        return ClusterProblem::SessionTable;
+    }
+    if let Some(path) = missing_file(&text) {
+        return ClusterProblem::FileUnreadable(path);
+    }
+    let unreachable = [
+        "Connection refused",
+        "tcp connect error",
+        "error trying to connect",
+        "transport error",
+        "Error connecting to Ballista scheduler",
+    ];
+    if unreachable.iter().any(|words| text.contains(words)) {
+        return ClusterProblem::Unreachable;
+    }
+    ClusterProblem::Failed
+}
+
+/// Returns the message id of the usual reasons a scheduler cannot be reached, or `None` to show
+/// the transport's own text.
+pub fn unreachable_reason(detail: &str) -> Option<&'static str> {
+    if detail.contains("Connection refused") || detail.contains("ConnectionRefused") {
+        Some("cluster-refused")
+    } else if detail.contains("timed out") || detail.contains("TimedOut") {
+        Some("cluster-timed-out")
+    } else if detail.contains("failed to lookup address")
+        || detail.contains("Name or service not known")
+    {
+        Some("cluster-unknown-host")
+    } else {
+        None
+    }
+}
+
+/// Finds the function named in "… is not provided for aggregate function avg_check" or
+/// "Invalid function 'avg_check'".
+fn missing_function(text: &str) -> Option<String> {
+    let name_after = |marker: &str| -> Option<String> {
+        let start = text.find(marker)? + marker.len();
+        let name: String = text[start..]
+            .trim_start_matches(['\'', '"', '`'])
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        (!name.is_empty()).then_some(name)
+    };
+    for kind in ["scalar", "aggregate", "window"] {
+        if let Some(name) = name_after(&format!("is not provided for {kind} function ")) {
+            return Some(name);
+        }
+    }
+    name_after("Invalid function ")
+}
+
+/// Finds the file named in object store's "Object at location PATH not found" or in an I/O
+/// error about a missing file.
+fn missing_file(text: &str) -> Option<String> {
+    let marker = "Object at location ";
+    let start = text.find(marker)? + marker.len();
+    let end = text[start..].find(" not found")? + start;
+    let location = &text[start..end];
+    Some(if location.starts_with('/') {
+        location.to_owned()
+    } else {
+        format!("/{location}")
+    })
+}
+
+/// Returns the CRM functions a plan calls.
+pub fn crm_functions_in(plan: &LogicalPlan) -> BTreeSet<String> {
+    let known: BTreeSet<String> = crmsql_functions::scalar_functions("UTC")
+        .iter()
+        .map(|f| f.name().to_owned())
+        .chain(
+            crmsql_functions::aggregate_functions()
+                .iter()
+                .map(|f| f.name().to_owned()),
+        )
+        .chain(
+            crmsql_functions::window_functions()
+                .iter()
+                .map(|f| f.name().to_owned()),
+        )
+        .collect();
+    let mut found = BTreeSet::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                let name = match e {
+                    Expr::ScalarFunction(f) => Some(f.func.name()),
+                    Expr::AggregateFunction(f) => Some(f.func.name()),
+                    Expr::WindowFunction(f) => Some(f.fun.name()),
+                    _ => None,
+                };
+                if let Some(name) = name
+                    && known.contains(name)
+                {
+                    found.insert(name.to_owned());
+                }
+                Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+            })
+        })
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(text: &str, functions: &[&str]) -> ClusterProblem {
+        let functions = functions.iter().map(|f| (*f).to_owned()).collect();
+        cluster_problem(&DataFusionError::Execution(text.to_owned()), &functions)
+    }
+
+    #[test]
+    fn reads_the_problem_from_the_text() {
+        assert_eq!(
+            problem(
+                "Job failed: LogicalExtensionCodec is not provided for aggregate function avg_check",
+                &[]
+            ),
+            ClusterProblem::MissingFunction("avg_check".to_owned())
+        );
+        assert_eq!(
+            problem("Invalid function 'in_period'", &[]),
+            ClusterProblem::MissingFunction("in_period".to_owned())
+        );
+        assert_eq!(
+            problem(
+                "task could not be prepared or was rejected by executor",
+                &["roi"]
+            ),
+            ClusterProblem::MissingFunction("roi".to_owned())
+        );
+        assert_eq!(
+            problem(
+                "task could not be prepared or was rejected by executor",
+                &["roi", "cpl"]
+            ),
+            ClusterProblem::TaskRejected
+        );
+        assert_eq!(
+            problem(
+                "Object at location data/w/deals.parquet not found: No such file or directory (os error 2)",
+                &[]
+            ),
+            ClusterProblem::FileUnreadable("/data/w/deals.parquet".to_owned())
+        );
+        assert_eq!(
+            problem("tonic: transport error: tcp connect error", &[]),
+            ClusterProblem::Unreachable
+        );
+        assert_eq!(
+            problem(
+                "failed to serialize logical plan: Context(\"Error serializing custom table at x\", NotImplemented(\"LogicalExtensionCodec is not provided\"))",
+                &[]
+            ),
+            ClusterProblem::SessionTable
+        );
+        assert_eq!(problem("division by zero", &[]), ClusterProblem::Failed);
+    }
+}
