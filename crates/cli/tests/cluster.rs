@@ -593,6 +593,24 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
     // Ballista's own log line of the failure is not shown beside the explanation.
     assert!(!message.contains("ERROR"), "{message}");
 
+    // The settings file's address is used too, and a typed one wins over it.
+    let config = home.join("config");
+    std::fs::write(&config, format!("# cluster\n--cluster={url}\n")).unwrap();
+    let output = run(crmsql(home)
+        .env("CRMSQL_CONFIG", &config)
+        .args(["-c", "SELECT count(*) FROM deals"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains(&url), "{}", stderr(&output));
+    let other = format!("df://127.0.0.1:{}", free_port());
+    let output = run(crmsql(home).env("CRMSQL_CONFIG", &config).args([
+        "--cluster",
+        &other,
+        "-c",
+        "SELECT count(*) FROM deals",
+    ]));
+    assert!(stderr(&output).contains(&other), "{}", stderr(&output));
+    assert!(!stderr(&output).contains(&url), "{}", stderr(&output));
+
     let output = run(crmsql(home).args(["--cluster", "http://x:1", "-c", "SELECT 1"]));
     assert_eq!(output.status.code(), Some(1));
     assert!(
