@@ -534,6 +534,25 @@ fn executor_without_crm_functions_is_named_at_the_client() {
     let home = home.path();
     demo_warehouse(home);
     let (mut scheduler_node, port) = scheduler(home, "scheduler");
+    let start = Instant::now();
+    while readiness(port).is_none() {
+        scheduler_node.assert_alive();
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no scheduler on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Without executors the client stops at once rather than wait.
+    let url = format!("df://127.0.0.1:{port}");
+    let output = run(crmsql(home).args(["--cluster", &url, "-c", "SELECT count(*) FROM deals"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!("у планировщика {url} нет ни одного исполнителя")),
+        "{}",
+        stderr(&output)
+    );
 
     // A stock Ballista executor: DataFusion's functions only.
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -229,6 +229,42 @@ pub async fn connect(
     Ok(ctx)
 }
 
+/// Returns how many executors the scheduler at `url` has, read from its readiness page, or
+/// `None` when the page does not say. A scheduler without executors accepts queries and holds
+/// them until one joins, so a client checks first.
+pub async fn ready_executors(url: &ClusterUrl) -> std::io::Result<Option<usize>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let wait = Duration::from_secs(5);
+    let timed_out = || std::io::Error::from(std::io::ErrorKind::TimedOut);
+    let address = format!("{}:{}", bracketed(&url.host), url.port);
+    let mut stream = tokio::time::timeout(wait, tokio::net::TcpStream::connect(&address))
+        .await
+        .map_err(|_| timed_out())??;
+    let request = format!("GET /readyz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    // A scheduler that serves gRPC alone, such as one inside a test, resets the request: the
+    // count is then unknown, not the scheduler unreachable.
+    let mut response = Vec::new();
+    let read = async {
+        stream.write_all(request.as_bytes()).await?;
+        stream.read_to_end(&mut response).await
+    };
+    match tokio::time::timeout(wait, read).await {
+        Ok(Ok(_)) => Ok(executors_in(&String::from_utf8_lossy(&response))),
+        Ok(Err(_)) | Err(_) => Ok(None),
+    }
+}
+
+/// Reads the executor count from `ready: 2 executors registered` or
+/// `not ready: 0/1 executors registered`.
+fn executors_in(page: &str) -> Option<usize> {
+    let line = page
+        .lines()
+        .find(|line| line.ends_with("executors registered"))?;
+    let count = line.split(':').nth(1)?.split_whitespace().next()?;
+    count.split('/').next()?.parse().ok()
+}
+
 /// Listening address of a scheduler.
 #[derive(Debug, Clone)]
 pub struct SchedulerOptions {
@@ -445,6 +481,15 @@ mod tests {
         );
         assert!(url("df://localhost:1").is_ok_and(|u| u.is_loopback()));
         assert!(url("df://10.1.1.1").is_ok_and(|u| !u.is_loopback()));
+    }
+
+    #[test]
+    fn readiness_page_gives_executors() {
+        let page = "HTTP/1.1 200 OK\r\ncontent-length: 30\r\n\r\nready: 2 executors registered\n";
+        assert_eq!(executors_in(page), Some(2));
+        let page = "HTTP/1.1 503 Service Unavailable\r\n\r\nnot ready: 0/1 executors registered\n";
+        assert_eq!(executors_in(page), Some(0));
+        assert_eq!(executors_in("HTTP/1.1 404 Not Found\r\n\r\n"), None);
     }
 
     #[test]

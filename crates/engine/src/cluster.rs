@@ -23,6 +23,8 @@ pub enum ClusterProblem {
     FileUnreadable(String),
     /// The query reads a table made in this session, which only this process holds.
     SessionTable,
+    /// The scheduler has no executor to run the query on.
+    NoExecutors,
     /// Another failure of the job.
     Failed,
 }

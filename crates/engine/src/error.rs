@@ -343,6 +343,9 @@ impl Localize for EngineError {
                         )
                     }
                     ClusterProblem::SessionTable => l.text("cluster-session-table"),
+                    ClusterProblem::NoExecutors => {
+                        l.format("cluster-no-executors", &[("url", Arg::from(url))])
+                    }
                     ClusterProblem::MissingFunction(name) => {
                         l.format("cluster-missing-function", &[("function", Arg::from(name))])
                     }

@@ -239,7 +239,22 @@ impl Engine {
         }
         let ctx = match (&options.cluster, options.memory_limit) {
             // The client only plans; the executors run the plan, each within its own limit.
-            (Some(url), _) => crmsql_cluster::connect(url, config, &timezone).await?,
+            (Some(url), _) => {
+                let problem = match crmsql_cluster::ready_executors(url).await {
+                    Ok(Some(0)) => Some((crate::ClusterProblem::NoExecutors, String::new())),
+                    Ok(_) => None,
+                    Err(error) => Some((crate::ClusterProblem::Unreachable, error.to_string())),
+                };
+                if let Some((problem, detail)) = problem {
+                    return Err(EngineError::Cluster {
+                        url: url.to_string(),
+                        problem,
+                        functions: Vec::new(),
+                        detail,
+                    });
+                }
+                crmsql_cluster::connect(url, config, &timezone).await?
+            }
             // Sorts and aggregations that would pass the limit spill to the temporary folder;
             // the pool names its largest users when a query still cannot fit.
             (None, Some(limit)) => {
