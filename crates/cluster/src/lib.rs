@@ -40,7 +40,8 @@ pub const DEFAULT_GRPC_PORT: u16 = 50052;
 /// The default address to listen on: loopback, so only this machine can connect.
 pub const DEFAULT_HOST: &str = "127.0.0.1";
 
-/// How long an executor keeps trying to reach a scheduler that is not up yet.
+/// Ballista's timeout for an executor's first connection to a scheduler that is not up yet.
+// NOTE: Ballista 55 keeps retrying past it (seen for over 200 s), so executors never give up.
 const SCHEDULER_CONNECT_SECONDS: u16 = 60;
 
 /// The zone an executor registers period functions with. Executors take the zone from each
@@ -375,8 +376,8 @@ impl Default for ExecutorOptions {
     }
 }
 
-/// Runs an executor until the process ends or the scheduler stops it. An executor waits up to a minute
-/// for a scheduler that is still starting.
+/// Runs an executor until the process ends or the scheduler stops it. An executor keeps
+/// retrying a scheduler that is still starting.
 pub async fn run_executor(options: &ExecutorOptions) -> Result<(), ClusterError> {
     check_free(&options.bind_host, options.port)?;
     check_free(&options.bind_host, options.grpc_port)?;
