@@ -116,7 +116,7 @@ pub struct SchedulerArgs {
     #[arg(long, default_value = crmsql_cluster::DEFAULT_HOST, value_name = "HOST")]
     pub bind: String,
 
-    #[arg(long, default_value_t = crmsql_cluster::DEFAULT_SCHEDULER_PORT, value_name = "PORT")]
+    #[arg(long, default_value_t = crmsql_cluster::DEFAULT_SCHEDULER_PORT, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 
     #[arg(long = "external-host", value_name = "HOST")]
@@ -131,10 +131,10 @@ pub struct ExecutorArgs {
     #[arg(long, default_value = crmsql_cluster::DEFAULT_HOST, value_name = "HOST")]
     pub bind: String,
 
-    #[arg(long, default_value_t = crmsql_cluster::DEFAULT_FLIGHT_PORT, value_name = "PORT")]
+    #[arg(long, default_value_t = crmsql_cluster::DEFAULT_FLIGHT_PORT, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 
-    #[arg(long = "grpc-port", default_value_t = crmsql_cluster::DEFAULT_GRPC_PORT, value_name = "PORT")]
+    #[arg(long = "grpc-port", default_value_t = crmsql_cluster::DEFAULT_GRPC_PORT, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub grpc_port: u16,
 
     #[arg(long = "external-host", value_name = "HOST")]

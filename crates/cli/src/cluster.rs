@@ -131,6 +131,12 @@ pub async fn executor(
     l: &Localizer,
 ) -> Result<(), Failure> {
     let scheduler = scheduler_url(&args.scheduler, l)?;
+    if args.port == args.grpc_port {
+        return Err(Failure::User(l.format(
+            "executor-same-ports",
+            &[("port", Arg::from(args.port.to_string()))],
+        )));
+    }
     let options = ExecutorOptions {
         bind_host: args.bind.clone(),
         external_host: args.external_host.clone(),

@@ -183,7 +183,11 @@ fn main() -> ExitCode {
         report(&Failure::User(message), l);
         return ExitCode::from(1);
     }
-    if let Some(value) = &cli.cluster
+    // An empty address, as `--cluster=` typed over the settings file's, runs queries here.
+    if let Some(value) = cli
+        .cluster
+        .as_ref()
+        .filter(|value| !value.trim().is_empty())
         && let Err(error) = crmsql_cluster::ClusterUrl::parse(value)
     {
         let reason = cluster::url_reason(&error, l);

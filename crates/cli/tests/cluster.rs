@@ -650,6 +650,31 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
         stderr(&output)
     );
 
+    // An empty address typed over the settings file's runs the query here.
+    let config = home.join("config-local");
+    std::fs::write(&config, format!("--cluster={url}\n")).unwrap();
+    let output = run(crmsql(home).env("CRMSQL_CONFIG", &config).args([
+        "--cluster=",
+        "--format",
+        "csv",
+        "-c",
+        "SELECT count(*) AS n FROM deals",
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "n\n9000\n");
+
+    // Port 0 and one port for both of an executor's services are rejected.
+    let output = run(crmsql(home).args(["scheduler", "--port", "0"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("--port"), "{}", stderr(&output));
+    let output = run(crmsql(home).args(["executor", "--port", "50999", "--grpc-port", "50999"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("у --port и --grpc-port один и тот же порт 50999"),
+        "{}",
+        stderr(&output)
+    );
+
     // A taken port is named, and the scheduler does not start.
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();

@@ -610,3 +610,4 @@ cluster-session-table = a cluster reads only the warehouse's tables: a table mad
     hint: run the query without --cluster, or write the table as WITH (…) in the query
 cluster-no-executors = the scheduler { $url } has no executor, and the query would wait for one
     hint: start one: crmsql executor --scheduler { $url }
+executor-same-ports = --port and --grpc-port are both { $port }: an executor needs two different ports
