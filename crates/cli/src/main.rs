@@ -183,11 +183,16 @@ fn main() -> ExitCode {
         report(&Failure::User(message), l);
         return ExitCode::from(1);
     }
-    // An empty address, as `--cluster=` typed over the settings file's, runs queries here.
+    // An empty address, as `--cluster=` typed over the settings file's, runs queries here. Only
+    // the commands that run queries read the address.
+    let runs_queries = matches!(
+        cli.command,
+        None | Some(args::Commands::Run(_)) | Some(args::Commands::RunAll(_))
+    );
     if let Some(value) = cli
         .cluster
         .as_ref()
-        .filter(|value| !value.trim().is_empty())
+        .filter(|value| runs_queries && !value.trim().is_empty())
         && let Err(error) = crmsql_cluster::ClusterUrl::parse(value)
     {
         let reason = cluster::url_reason(&error, l);

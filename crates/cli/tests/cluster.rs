@@ -650,6 +650,12 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
         stderr(&output)
     );
 
+    // Commands that run no query do not read the address.
+    let output = run(crmsql(home)
+        .env("CRMSQL_CLUSTER", "nonsense")
+        .args(["reports"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+
     // An empty address typed over the settings file's runs the query here.
     let config = home.join("config-local");
     std::fs::write(&config, format!("--cluster={url}\n")).unwrap();

@@ -561,7 +561,7 @@ column-purchases-amount = amount of the purchase
 
 help-arg-cluster = Run queries on an Apache DataFusion Ballista cluster: the scheduler's address, df://HOST:PORT. Applies to -c, -f, the shell, run and run-all; also the CRMSQL_CLUSTER variable
 help-scheduler = Start a Ballista cluster scheduler with crmsql's functions
-help-usage-scheduler = crmsql scheduler [--bind HOST] [--port PORT]
+help-usage-scheduler = crmsql scheduler [--bind HOST] [--port PORT] [--external-host HOST]
 help-scheduler-bind = Address to listen on (by default 127.0.0.1, this machine only); 0.0.0.0 opens the port to the whole network
 help-scheduler-port = Port for clients and executors (50050 by default)
 help-scheduler-external_host = Name or address other machines reach the scheduler by, when it differs from --bind

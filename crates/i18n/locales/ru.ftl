@@ -590,7 +590,7 @@ column-purchases-amount = сумма покупки
 
 help-arg-cluster = Выполнять запросы на кластере Apache DataFusion Ballista: адрес планировщика df://ХОСТ:ПОРТ. Действует для -c, -f, оболочки, run и run-all; также переменная CRMSQL_CLUSTER
 help-scheduler = Запустить планировщик кластера Ballista с функциями crmsql
-help-usage-scheduler = crmsql scheduler [--bind ХОСТ] [--port ПОРТ]
+help-usage-scheduler = crmsql scheduler [--bind ХОСТ] [--port ПОРТ] [--external-host ХОСТ]
 help-scheduler-bind = Адрес, на котором слушать (по умолчанию 127.0.0.1 — только эта машина); 0.0.0.0 открывает порт всей сети
 help-scheduler-port = Порт для клиентов и исполнителей (по умолчанию 50050)
 help-scheduler-external_host = Имя или адрес, по которому планировщик видят другие машины, если он не совпадает с --bind
