@@ -124,7 +124,7 @@ pub async fn scheduler(args: &SchedulerArgs, l: &Localizer) -> Result<(), Failur
         .map_err(|error| from_cluster(&error, role, l))
 }
 
-/// Runs an executor until the process is stopped or its scheduler tells it to stop.
+/// Runs an executor until the process is stopped or its scheduler stops it.
 pub async fn executor(
     settings: &Settings,
     args: &ExecutorArgs,

@@ -91,7 +91,7 @@ fn history_warehouse(home: &Path) -> PathBuf {
     warehouse
 }
 
-/// How a saved report runs in these tests: on the purchase histories or on the demo account,
+/// Returns how a saved report runs in these tests: on the purchase histories or on the demo account,
 /// and with which parameters.
 fn report_case(name: &str) -> (bool, Vec<(String, String)>) {
     let param = |key: &str, value: &str| vec![(key.to_owned(), value.to_owned())];
@@ -125,7 +125,7 @@ fn cell_texts(result: &QueryResult) -> Vec<Vec<String>> {
     rows
 }
 
-/// Whether two cells hold the same value: equal text, or numbers equal to 12 significant
+/// Returns whether two cells hold the same value: equal text, or numbers equal to 12 significant
 /// digits, as a sum over other partitions may differ in its last bits.
 fn same_cell(a: &str, b: &str) -> bool {
     if a == b {
@@ -183,29 +183,11 @@ async fn open(warehouse: &Path, cluster: Option<crmsql_cluster::ClusterUrl>) -> 
     engine
 }
 
-fn crm_function_names() -> BTreeSet<String> {
-    let mut names: BTreeSet<String> = crmsql_functions::scalar_functions("UTC")
-        .iter()
-        .map(|f| f.name().to_owned())
-        .collect();
-    names.extend(
-        crmsql_functions::aggregate_functions()
-            .iter()
-            .map(|f| f.name().to_owned()),
-    );
-    names.extend(
-        crmsql_functions::window_functions()
-            .iter()
-            .map(|f| f.name().to_owned()),
-    );
-    names
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_process_cluster_matches_local() {
     // The queries call every CRM function.
     let used: String = FUNCTION_QUERIES.concat();
-    for name in crm_function_names() {
+    for name in crmsql_functions::function_names() {
         assert!(used.contains(&format!("{name}(")), "no query calls {name}");
     }
 
@@ -350,7 +332,7 @@ fn readiness(port: u16) -> Option<String> {
 }
 
 /// Waits until the scheduler on `port` has `executors` executors, checking meanwhile that the
-/// test's own processes are the ones answering.
+/// test's own processes are still running.
 fn wait_ready(port: u16, executors: usize, nodes: &mut [&mut Node]) {
     let start = Instant::now();
     let ready = format!("ready: {executors} executors registered");
@@ -693,8 +675,7 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
     );
 }
 
-/// A node that cannot read a warehouse file says which file, and that every node needs the
-/// warehouse at the same path.
+/// A node that cannot read a warehouse file fails the query with the file's path.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreadable_file_on_a_node_is_named() {
     let home = tempfile::tempdir().unwrap();

@@ -1,7 +1,7 @@
 //! The local file system as a cluster's scheduler reads it.
 //!
 //! DataFusion lists a table's file path as a folder when the file is missing, and a missing
-//! folder lists as empty, so a scheduler that cannot see the warehouse would plan an empty table
+//! folder lists as empty. A scheduler that cannot see the warehouse would so plan an empty table,
 //! and the query would return no rows. This store reports the missing path instead.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! What went wrong when a cluster ran a query, read from the error Ballista passes back.
+//! The cause of a failed query on a cluster, read from the error Ballista passes back.
 //!
 //! Ballista returns the scheduler's and executors' errors as text, so the problem is recognised
 //! by the words of that text. Any other error is shown as it came.
@@ -97,8 +97,7 @@ fn missing_function(text: &str) -> Option<String> {
     name_after("Invalid function ")
 }
 
-/// Finds the file named in object store's "Object at location PATH not found" or in an I/O
-/// error about a missing file.
+/// Finds the file named in object store's "Object at location PATH not found".
 fn missing_file(text: &str) -> Option<String> {
     let marker = "Object at location ";
     let start = text.find(marker)? + marker.len();
@@ -113,20 +112,7 @@ fn missing_file(text: &str) -> Option<String> {
 
 /// Returns the CRM functions a plan calls.
 pub fn crm_functions_in(plan: &LogicalPlan) -> BTreeSet<String> {
-    let known: BTreeSet<String> = crmsql_functions::scalar_functions("UTC")
-        .iter()
-        .map(|f| f.name().to_owned())
-        .chain(
-            crmsql_functions::aggregate_functions()
-                .iter()
-                .map(|f| f.name().to_owned()),
-        )
-        .chain(
-            crmsql_functions::window_functions()
-                .iter()
-                .map(|f| f.name().to_owned()),
-        )
-        .collect();
+    let known: BTreeSet<String> = crmsql_functions::function_names().into_iter().collect();
     let mut found = BTreeSet::new();
     let _ = plan.apply_with_subqueries(|node| {
         node.apply_expressions(|expr| {

@@ -125,7 +125,7 @@ pub enum EngineError {
         report: String,
         problem: crate::params::ParamProblem,
     },
-    /// A query on a cluster failed there: the scheduler did not answer, or a node could not
+    /// A query on a cluster failed there: the scheduler could not be reached, or a node could not
     /// run the plan.
     #[error("{}", self.localize(Localizer::english()))]
     Cluster {

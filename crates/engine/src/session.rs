@@ -147,7 +147,7 @@ pub async fn parquet_table(
     Ok(Arc::new(table))
 }
 
-/// Whether the error is a CRM function's own mistake in its arguments.
+/// Returns whether the error is a CRM function's own mistake in its arguments.
 fn is_crm_error(error: &datafusion::error::DataFusionError) -> bool {
     matches!(error.find_root(), datafusion::error::DataFusionError::External(inner)
         if inner.is::<crmsql_functions::CrmError>())

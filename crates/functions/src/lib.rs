@@ -103,6 +103,19 @@ pub fn window_functions() -> Vec<Arc<WindowUDF>> {
     ]
 }
 
+/// Returns the names of the CRM functions: scalar, aggregate and window, without the
+/// replacements of DataFusion's own.
+pub fn function_names() -> Vec<String> {
+    let scalar = scalar_functions("UTC")
+        .into_iter()
+        .map(|f| f.name().to_owned());
+    let aggregate = aggregate_functions()
+        .into_iter()
+        .map(|f| f.name().to_owned());
+    let window = window_functions().into_iter().map(|f| f.name().to_owned());
+    scalar.chain(aggregate).chain(window).collect()
+}
+
 /// Returns every scalar function a session registers: the CRM functions, and the faster
 /// `lower`, `date_trunc` and `local_date` that replace or back DataFusion's own.
 pub fn session_scalar_functions(zone: &str) -> Vec<Arc<ScalarUDF>> {
