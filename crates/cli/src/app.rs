@@ -195,11 +195,11 @@ fn run_command_line(
         },
         Some(Commands::Run(args)) => {
             let engine = runtime.block_on(open_engine(&settings, l))?;
-            runtime.block_on(run_report(&engine, &settings, args, l))
+            interruptible(runtime, &engine, l, run_report(&engine, &settings, args, l))
         }
         Some(Commands::RunAll(args)) => {
             let engine = runtime.block_on(open_engine(&settings, l))?;
-            runtime.block_on(run_all(&engine, &settings, args, l))
+            interruptible(runtime, &engine, l, run_all(&engine, &settings, args, l))
         }
         None => {
             let engine = runtime.block_on(open_engine(&settings, l))?;
@@ -209,7 +209,12 @@ fn run_command_line(
                     (_, Some(file)) => read_sql_file(file, l)?,
                     _ => return Err(Failure::User(l.text("output-needs-sql"))),
                 };
-                return runtime.block_on(sql_to_file(&engine, &settings, &sql, path, l));
+                return interruptible(
+                    runtime,
+                    &engine,
+                    l,
+                    sql_to_file(&engine, &settings, &sql, path, l),
+                );
             }
             if !cli.sql.is_empty() {
                 let mut shell = crate::repl::Shell::new(&settings)?;
@@ -225,23 +230,68 @@ fn run_command_line(
                             l,
                         )?;
                     } else {
-                        runtime.block_on(run_sql_text(&engine, sql, &shell.view, l))?;
+                        interruptible(
+                            runtime,
+                            &engine,
+                            l,
+                            run_sql_text(&engine, sql, &shell.view, l),
+                        )?;
                     }
                 }
                 Ok(())
             } else if let Some(file) = &cli.file {
                 let sql = read_sql_file(file, l)?;
-                runtime.block_on(run_sql_text(&engine, &sql, &settings.view(), l))
+                interruptible(
+                    runtime,
+                    &engine,
+                    l,
+                    run_sql_text(&engine, &sql, &settings.view(), l),
+                )
             } else if !std::io::stdin().is_terminal() {
                 let mut sql = String::new();
                 std::io::stdin()
                     .read_to_string(&mut sql)
                     .map_err(|error| from_io(error, "<stdin>", l))?;
-                runtime.block_on(run_sql_text(&engine, &sql, &settings.view(), l))
+                interruptible(
+                    runtime,
+                    &engine,
+                    l,
+                    run_sql_text(&engine, &sql, &settings.view(), l),
+                )
             } else {
                 crate::repl::run(runtime, &engine, &settings, l)
             }
         }
+    }
+}
+
+/// Runs queries to their end. On a cluster, Ctrl-C stops them and also cancels the running job
+/// there, which the scheduler would otherwise keep after this program ended.
+fn interruptible<T>(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    l: &Localizer,
+    work: impl std::future::Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
+    if engine.cluster().is_none() {
+        return runtime.block_on(work);
+    }
+    let outcome = runtime.block_on(async {
+        tokio::pin!(work);
+        let outcome = tokio::select! {
+            result = &mut work => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        };
+        if outcome.is_none() {
+            crate::repl::until_job_named(engine, work).await;
+        }
+        outcome
+    });
+    match outcome {
+        Some(result) => result,
+        None => Err(Failure::Interrupted(crate::repl::cancelled(
+            runtime, engine, l,
+        ))),
     }
 }
 

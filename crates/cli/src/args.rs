@@ -358,14 +358,39 @@ fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
         });
     }
 
+    let globals: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|arg| arg.is_global_set())
+        .cloned()
+        .collect();
     let names: Vec<String> = command
         .get_subcommands()
         .map(|sub| sub.get_name().to_owned())
         .collect();
     for name in names {
-        command = command.mut_subcommand(name.as_str(), |sub| localize(sub, &name, l));
+        command = command.mut_subcommand(name.as_str(), |mut sub| {
+            // A subcommand that has an option of the same name keeps its own, so the hidden
+            // copies keep the client's options out of the nodes' help.
+            for arg in &globals {
+                if !node_option(&name, arg.get_id().as_str()) {
+                    sub = sub.arg(arg.clone().global(false).hide(true));
+                }
+            }
+            localize(sub, &name, l)
+        });
     }
     command
+}
+
+/// Returns whether the global option `id` applies to the subcommand `name`. The cluster's nodes
+/// run no query of their own, so only the language, the log level and an executor's memory
+/// limit apply to them.
+fn node_option(name: &str, id: &str) -> bool {
+    match name {
+        "scheduler" => matches!(id, "help" | "lang" | "verbose"),
+        "executor" => matches!(id, "help" | "lang" | "verbose" | "memory_limit"),
+        _ => true,
+    }
 }
 
 /// Describes a command-line mistake in the user's language, with the nearest right option where

@@ -2,8 +2,11 @@
 //! functions, and the reading of cluster addresses.
 
 use std::io::Write;
+use std::sync::atomic::Ordering;
 
-use crmsql_cluster::{ClusterError, ClusterUrl, ExecutorOptions, SchedulerOptions, UrlError};
+use crmsql_cluster::{
+    ClusterError, ClusterUrl, ExecutorEvent, ExecutorOptions, SchedulerOptions, UrlError,
+};
 use crmsql_i18n::{Arg, Localizer};
 
 use crate::app::Settings;
@@ -15,6 +18,8 @@ pub fn url_reason(error: &UrlError, l: &Localizer) -> String {
     match error {
         UrlError::Scheme => l.text("cluster-url-scheme"),
         UrlError::Host => l.text("cluster-url-host"),
+        UrlError::User => l.text("cluster-url-user"),
+        UrlError::Path => l.text("cluster-url-path"),
         UrlError::Port(port) => l.format("cluster-url-port", &[("port", Arg::from(port))]),
     }
 }
@@ -72,6 +77,9 @@ fn from_cluster(error: &ClusterError, role: &str, l: &Localizer) -> Failure {
         ClusterError::Address(host) => {
             Failure::User(l.format("cluster-address", &[("host", Arg::from(host))]))
         }
+        ClusterError::WorkDir { path, source } => {
+            crate::failure::from_io(clone_io(source), &path.display().to_string(), l)
+        }
         ClusterError::Server(detail) => Failure::User(l.format(
             "cluster-server-failed",
             &[
@@ -82,12 +90,39 @@ fn from_cluster(error: &ClusterError, role: &str, l: &Localizer) -> Failure {
     }
 }
 
+/// Checks the name other machines reach a node by: a host name or an IP address, with no
+/// scheme, port or path.
+fn external_host(value: Option<&String>, l: &Localizer) -> Result<Option<String>, Failure> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let host = value.trim();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let fits = !bare.is_empty()
+        && (bare.parse::<std::net::IpAddr>().is_ok()
+            || bare
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.' || c == '_'));
+    if fits {
+        Ok(Some(bare.to_owned()))
+    } else {
+        Err(Failure::User(l.format(
+            "cluster-external-host",
+            &[("value", Arg::from(value))],
+        )))
+    }
+}
+
+fn clone_io(error: &std::io::Error) -> std::io::Error {
+    std::io::Error::new(error.kind(), error.to_string())
+}
+
 /// Runs a scheduler until the process is stopped.
 pub async fn scheduler(args: &SchedulerArgs, l: &Localizer) -> Result<(), Failure> {
     let options = SchedulerOptions {
         bind_host: args.bind.clone(),
         port: args.port,
-        external_host: args.external_host.clone(),
+        external_host: external_host(args.external_host.as_ref(), l)?,
     };
     let role = "cluster-role-scheduler";
     let address = crmsql_cluster::scheduler_address(&options)
@@ -124,7 +159,7 @@ pub async fn scheduler(args: &SchedulerArgs, l: &Localizer) -> Result<(), Failur
         .map_err(|error| from_cluster(&error, role, l))
 }
 
-/// Runs an executor until the process is stopped or its scheduler stops it.
+/// Runs an executor until the process is stopped.
 pub async fn executor(
     settings: &Settings,
     args: &ExecutorArgs,
@@ -139,7 +174,7 @@ pub async fn executor(
     }
     let options = ExecutorOptions {
         bind_host: args.bind.clone(),
-        external_host: args.external_host.clone(),
+        external_host: external_host(args.external_host.as_ref(), l)?,
         port: args.port,
         grpc_port: args.grpc_port,
         scheduler,
@@ -161,16 +196,32 @@ pub async fn executor(
     } else {
         options.bind_host.clone()
     };
-    say(&l.format(
-        "executor-started",
-        &[
-            ("grpc", Arg::from(format!("{bind}:{}", options.grpc_port))),
-            ("flight", Arg::from(format!("{bind}:{}", options.port))),
-            ("scheduler", Arg::from(options.scheduler.to_string())),
-        ],
-    ));
-    warn_open(&options.bind_host, options.port, l);
-    crmsql_cluster::run_executor(&options)
+    let scheduler = Arg::from(options.scheduler.to_string());
+    let started = std::sync::atomic::AtomicBool::new(false);
+    let events = |event: ExecutorEvent| match event {
+        ExecutorEvent::Waiting => {
+            say(&l.format("executor-waiting", &[("scheduler", scheduler.clone())]))
+        }
+        ExecutorEvent::Starting if !started.swap(true, Ordering::Relaxed) => {
+            say(&l.format(
+                "executor-started",
+                &[
+                    ("grpc", Arg::from(format!("{bind}:{}", options.grpc_port))),
+                    ("flight", Arg::from(format!("{bind}:{}", options.port))),
+                    ("scheduler", scheduler.clone()),
+                ],
+            ));
+            warn_open(&options.bind_host, options.port, l);
+        }
+        ExecutorEvent::Starting => {
+            say(&l.format("executor-reconnected", &[("scheduler", scheduler.clone())]))
+        }
+        ExecutorEvent::SchedulerLost => say(&l.format(
+            "executor-scheduler-lost",
+            &[("scheduler", scheduler.clone())],
+        )),
+    };
+    crmsql_cluster::run_executor(&options, &events)
         .await
         .map_err(|error| from_cluster(&error, "cluster-role-executor", l))
 }
@@ -197,6 +248,22 @@ mod tests {
             }
             other => panic!("expected a user error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn external_hosts_are_names_or_addresses() {
+        let l = Localizer::get(Lang::En);
+        let host = |text: &str| external_host(Some(&text.to_owned()), l).ok().flatten();
+        assert_eq!(host("10.0.0.5"), Some("10.0.0.5".to_owned()));
+        assert_eq!(host("[::1]"), Some("::1".to_owned()));
+        assert_eq!(
+            host("node-2.crm.local"),
+            Some("node-2.crm.local".to_owned())
+        );
+        for bad in ["", "  ", "df://node", "node:50050", "node/x", "two words"] {
+            assert_eq!(host(bad), None, "{bad:?}");
+        }
+        assert_eq!(external_host(None, l).ok(), Some(None));
     }
 
     #[test]

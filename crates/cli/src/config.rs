@@ -3,7 +3,8 @@
 //! The file is `$CRMSQL_CONFIG`, or `crmsql/config` in the user's configuration folder
 //! (`~/.config/crmsql/config` on Linux). Its arguments go before those typed, so an option typed
 //! on the command line wins over the same option in the file. Blank lines and lines starting
-//! with `#` are skipped, and the rest are trimmed.
+//! with `#` are skipped, and the rest are trimmed. An option and its value may share a line,
+//! with `=` or a space between them.
 //!
 //! ```text
 //! # crmsql settings
@@ -54,12 +55,20 @@ pub fn load() -> Result<Option<Config>, ConfigError> {
     }))
 }
 
-/// Returns the arguments of the file's text: one a line, without blank and comment lines.
+/// Returns the arguments of the file's text: one a line, without blank and comment lines. A
+/// line such as `--cluster df://10.0.0.5:50050`, an option and its value as typed in a shell,
+/// reads as `--cluster=df://10.0.0.5:50050`.
 pub fn parse(text: &str) -> Vec<OsString> {
     text.lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(OsString::from)
+        .map(|line| {
+            let option = line.starts_with("--") && !line.contains('=');
+            match line.split_once(char::is_whitespace) {
+                Some((name, value)) if option => format!("{name}={}", value.trim()).into(),
+                _ => OsString::from(line),
+            }
+        })
         .collect()
 }
 
@@ -98,6 +107,22 @@ mod tests {
     fn one_argument_a_line() {
         let text = "# limits\n--memory-limit=2G\n\n  --lang  \r\nen\n#--pager=off\n";
         assert_eq!(parse(text), ["--memory-limit=2G", "--lang", "en"]);
+    }
+
+    #[test]
+    fn an_option_and_its_value_may_share_a_line() {
+        let text = "--cluster df://10.0.0.5:50050
+--warehouse  /data/crm sales
+--lang=en
+";
+        assert_eq!(
+            parse(text),
+            [
+                "--cluster=df://10.0.0.5:50050",
+                "--warehouse=/data/crm sales",
+                "--lang=en"
+            ]
+        );
     }
 
     #[test]

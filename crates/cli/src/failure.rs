@@ -19,6 +19,9 @@ pub enum Failure {
     Internal(String),
     /// Standard output was closed by the reader (`crmsql ... | head`): end quietly.
     BrokenPipe,
+    /// Ctrl-C stopped a query on a cluster; the message says what became of its job. Exit code
+    /// 130, as a shell gives a program that SIGINT ended.
+    Interrupted(String),
 }
 
 impl Failure {
@@ -27,13 +30,16 @@ impl Failure {
             Failure::User(_) => 1,
             Failure::Internal(_) => 2,
             Failure::BrokenPipe => 0,
+            Failure::Interrupted(_) => 130,
         }
     }
 
     /// Returns the message for the user; a closed pipe has none.
     pub fn message(&self) -> &str {
         match self {
-            Failure::User(message) | Failure::Internal(message) => message,
+            Failure::User(message) | Failure::Internal(message) | Failure::Interrupted(message) => {
+                message
+            }
             Failure::BrokenPipe => "",
         }
     }

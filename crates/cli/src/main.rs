@@ -69,11 +69,46 @@ fn with_config(config: Option<&config::Config>) -> (Vec<OsString>, usize) {
     (args, from_file)
 }
 
+/// The longest log line shown without `-v`. Ballista logs whole task statuses when it cannot
+/// send them, tens of kilobytes on one line.
+const LOG_LINE_LIMIT: usize = 1000;
+
+/// Writes each log line to standard error, cutting lines longer than `limit` bytes.
+struct ShortLines {
+    limit: usize,
+}
+
+impl Write for ShortLines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut stderr = std::io::stderr().lock();
+        if buf.len() <= self.limit {
+            stderr.write_all(buf)?;
+        } else {
+            let text = String::from_utf8_lossy(buf);
+            let mut end = self.limit;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let rest = buf.len() - end;
+            writeln!(stderr, "{} … (+{rest} bytes; -v shows all)", &text[..end])?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
 fn init_logging(verbose: u8) {
     let default = match verbose {
         // Ballista logs a failed job as an error before returning it, and crmsql then explains
-        // the same failure.
-        0 => "warn,ballista_core::execution_plans::distributed_query=off",
+        // the same failure. Executors report no operator metrics, and the scheduler would warn
+        // of that for every stage.
+        0 => {
+            "warn,ballista_core::execution_plans::distributed_query=off,\
+             ballista_scheduler::state::execution_stage=error"
+        }
         1 => "info",
         _ => "debug",
     };
@@ -81,7 +116,13 @@ fn init_logging(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(move || ShortLines {
+            limit: if verbose == 0 {
+                LOG_LINE_LIMIT
+            } else {
+                usize::MAX
+            },
+        })
         .with_ansi(
             std::io::IsTerminal::is_terminal(&std::io::stderr())
                 && std::env::var_os("NO_COLOR").is_none(),
@@ -234,6 +275,10 @@ fn report(failure: &Failure, l: &Localizer) {
         Failure::User(message) => (l.text("error-prefix"), message),
         Failure::Internal(message) => (l.text("internal-error-prefix"), message),
         Failure::BrokenPipe => return,
+        Failure::Interrupted(message) => {
+            let _ = writeln!(std::io::stderr(), "{message}");
+            return;
+        }
     };
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "{prefix}: {message}");

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crmsql_engine::{Engine, OutputFormat, QueryResult};
-use crmsql_i18n::{Arg, Localizer};
+use crmsql_i18n::{Arg, Localize, Localizer};
 use rustyline::Editor;
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
@@ -316,7 +316,7 @@ pub fn run(
             Some(Err(Failure::BrokenPipe)) => {}
             Some(Err(failure)) => print_failure(&failure, l),
             None => {
-                let _ = writeln!(stderr, "{}", l.text("repl-cancelled"));
+                let _ = writeln!(stderr, "{}", cancelled(runtime, engine, l));
             }
         }
     }
@@ -408,7 +408,7 @@ fn run_script(
                 Some(Err(failure)) => report(first_line, &failure),
                 // Ctrl-C stops the whole script.
                 None => {
-                    let _ = writeln!(std::io::stderr(), "{}", l.text("repl-cancelled"));
+                    let _ = writeln!(std::io::stderr(), "{}", cancelled(runtime, engine, l));
                     return;
                 }
                 Some(Ok(())) => {}
@@ -416,10 +416,45 @@ fn run_script(
             statement.clear();
         }
     }
-    if !statement.trim().is_empty()
-        && let Some(Err(failure)) = run_cancellable(runtime, engine, shell, &statement, l)
-    {
-        report(first_line, &failure);
+    if !statement.trim().is_empty() {
+        match run_cancellable(runtime, engine, shell, &statement, l) {
+            Some(Err(failure)) => report(first_line, &failure),
+            None => {
+                let _ = writeln!(std::io::stderr(), "{}", cancelled(runtime, engine, l));
+            }
+            Some(Ok(())) => {}
+        }
+    }
+}
+
+/// After Ctrl-C, lets a statement on a cluster run on until the scheduler has named its job,
+/// for at most 2 s, so that the job can be cancelled: the scheduler may start a job before its
+/// answer with the job's name reaches this program.
+pub async fn until_job_named<F: std::future::Future>(engine: &Engine, work: std::pin::Pin<&mut F>) {
+    if engine.cluster().is_none() {
+        return;
+    }
+    let named = async {
+        for _ in 0..100 {
+            if engine.running_cluster_job().is_some() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! {
+        _ = work => {}
+        () = named => {}
+    }
+}
+
+/// Says that a statement was cancelled, after stopping its job when it ran on a cluster: the
+/// scheduler would otherwise keep the job running.
+pub fn cancelled(runtime: &tokio::runtime::Runtime, engine: &Engine, l: &Localizer) -> String {
+    match runtime.block_on(engine.cancel_cluster_job()) {
+        Ok(None) => l.text("repl-cancelled"),
+        Ok(Some(job)) => l.format("cluster-cancelled", &[("job", Arg::from(job))]),
+        Err(error) => error.localize(l),
     }
 }
 
@@ -432,11 +467,17 @@ fn run_cancellable(
     l: &Localizer,
 ) -> Option<Result<(), Failure>> {
     let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = run_statements(engine, shell, sql, l) => Some(result),
+        let work = run_statements(engine, shell, sql, l);
+        tokio::pin!(work);
+        let outcome = tokio::select! {
+            result = &mut work => Some(result),
             _ = tokio::signal::ctrl_c() => None,
             () = crate::progress::query_ticker(engine, l) => None,
+        };
+        if outcome.is_none() {
+            until_job_named(engine, work).await;
         }
+        outcome
     });
     if outcome.is_none()
         && let Err(failure) = shell.renew_queries()
@@ -674,6 +715,10 @@ fn print_failure(failure: &Failure, l: &Localizer) {
         Failure::User(message) => (l.text("error-prefix"), message),
         Failure::Internal(message) => (l.text("internal-error-prefix"), message),
         Failure::BrokenPipe => return,
+        Failure::Interrupted(message) => {
+            let _ = writeln!(std::io::stderr(), "{message}");
+            return;
+        }
     };
     let _ = writeln!(std::io::stderr(), "{prefix}: {message}");
 }
@@ -803,17 +848,22 @@ pub fn run_command(
                 )
             };
             let results = runtime.block_on(async {
-                tokio::select! {
-                    results = task => Some(results),
+                let mut task = task;
+                let results = tokio::select! {
+                    results = &mut task => Some(results),
                     _ = tokio::signal::ctrl_c() => None,
                     () = crate::progress::query_ticker(engine, l) => None,
+                };
+                if results.is_none() {
+                    until_job_named(engine, std::pin::Pin::new(&mut task)).await;
                 }
+                results
             });
             if results.is_none() {
                 shell.renew_queries()?;
             }
             match results {
-                None => note(l.text("repl-cancelled")),
+                None => note(cancelled(runtime, engine, l)),
                 Some(results) => {
                     let results = results.map_err(|error| Failure::Internal(error.to_string()))?;
                     for result in results.map_err(|e| crate::failure::from_report(&e, &shown, l))? {

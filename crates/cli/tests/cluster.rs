@@ -53,6 +53,32 @@ const FUNCTION_QUERIES: &[&str] = &[
      FROM deals GROUP BY 1, 2 ORDER BY 1, 2",
 ];
 
+/// Queries whose tasks differ within a stage: a task that reads one arm of a `UNION ALL` runs
+/// other operators than its neighbours, which Ballista 55's scheduler cannot merge the metrics of.
+const PLAN_QUERIES: &[&str] = &[
+    "SELECT kind, count(*) AS n, sum(amount) AS total \
+     FROM (SELECT 'won' AS kind, budget AS amount FROM deals WHERE outcome = 'won' \
+           UNION ALL SELECT 'spend', spend FROM ad_spend WHERE clicks > 0 \
+           UNION ALL SELECT 'fixed', x FROM (SELECT 1 AS x UNION ALL SELECT 2)) \
+     GROUP BY kind ORDER BY kind",
+    "SELECT d.manager, c.x, count(*) AS deals, sum(d.budget) AS budget \
+     FROM deals d, (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3) c \
+     WHERE d.id % 1 = c.x % 1 GROUP BY 1, 2 ORDER BY 1, 2",
+];
+
+/// A query that keeps two executors busy for seconds: every deal against every deal, twice.
+const LONG_QUERY: &str = "SELECT a.manager, count(*) AS pairs, sum(b.budget) AS budget \
+     FROM deals a, deals b, (SELECT 1 AS x UNION ALL SELECT 2) c \
+     WHERE a.id % 1 = b.id % 1 GROUP BY a.manager ORDER BY a.manager";
+
+/// The result of [`LONG_QUERY`], computed without the join.
+const LONG_QUERY_RESULT: &str = "SELECT manager, count(*) * 9000 * 2 AS pairs, \
+     count(*) * (SELECT sum(budget) FROM deals) * 2 AS budget \
+     FROM deals GROUP BY manager ORDER BY manager";
+
+/// How long a query on the cluster may take in these tests before it counts as hung.
+const QUERY_LIMIT: Duration = Duration::from_secs(300);
+
 /// Builds the demo warehouse the way a first run does, so that its "now" is the demo's.
 fn demo_warehouse(home: &Path) -> PathBuf {
     let output = run(crmsql(home).args(["-c", "SELECT 1"]));
@@ -235,11 +261,11 @@ async fn in_process_cluster_matches_local() {
     // The reports are not all empty on the demo account.
     assert!(rows > 100, "{rows} rows in all reports");
 
-    for sql in FUNCTION_QUERIES {
+    for sql in FUNCTION_QUERIES.iter().chain(PLAN_QUERIES) {
         let here = local.run_sql(sql).await.unwrap();
-        let there = cluster
-            .run_sql(sql)
+        let there = tokio::time::timeout(QUERY_LIMIT, cluster.run_sql(sql))
             .await
+            .unwrap_or_else(|_| panic!("{sql} did not end on the cluster"))
             .unwrap_or_else(|error| panic!("{sql} on the cluster: {error}"));
         assert!(here[0].row_count() > 0, "{sql} gave no rows");
         assert_same_rows(sql, cell_texts(&here[0]), cell_texts(&there[0]));
@@ -289,6 +315,15 @@ impl Node {
         if let Some(status) = self.child.try_wait().unwrap() {
             panic!("{} ended ({status}):\n{}", self.name, self.log_tail());
         }
+    }
+
+    /// Counts the tasks the executor's log says it started and finished.
+    fn tasks(&self) -> (usize, usize) {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        (
+            text.matches("Execute task").count(),
+            text.matches("Finished task").count(),
+        )
     }
 
     fn log_tail(&self) -> String {
@@ -391,9 +426,35 @@ fn executor(home: &Path, name: &str, scheduler_port: u16, work_dir: &Path) -> No
     Node::start(name, home, &args)
 }
 
+/// Runs a command to its end, failing the test when it takes longer than [`QUERY_LIMIT`].
+fn run_limited(command: &mut std::process::Command) -> std::process::Output {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let (send, receive) = std::sync::mpsc::channel();
+    // The output is read while the command runs, so a long result cannot fill the pipe.
+    std::thread::spawn(move || send.send(child.wait_with_output()));
+    match receive.recv_timeout(QUERY_LIMIT) {
+        Ok(output) => {
+            let output = output.unwrap();
+            eprintln!("stderr:\n{}", String::from_utf8_lossy(&output.stderr));
+            output
+        }
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid])
+                .status();
+            panic!("{command:?} did not end within {QUERY_LIMIT:?}");
+        }
+    }
+}
+
 /// Runs crmsql with CSV output and returns its rows, the header first.
 fn csv_rows(home: &Path, args: &[&str]) -> Vec<Vec<String>> {
-    let output = run(crmsql(home).args(["--format", "csv"]).args(args));
+    let output = run_limited(crmsql(home).args(["--format", "csv"]).args(args));
     assert!(
         output.status.success(),
         "crmsql {args:?} failed: {}",
@@ -409,15 +470,9 @@ fn csv_rows(home: &Path, args: &[&str]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Folders an executor made for the jobs it ran.
+/// How many jobs an executor keeps data of.
 fn job_folders(work_dir: &Path) -> usize {
-    std::fs::read_dir(work_dir)
-        .map(|entries| {
-            entries
-                .filter(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
-                .count()
-        })
-        .unwrap_or(0)
+    job_names(work_dir).len()
 }
 
 #[test]
@@ -458,7 +513,7 @@ fn cluster_processes_match_local() {
             cluster.into_iter().skip(1).collect(),
         );
     }
-    for sql in FUNCTION_QUERIES {
+    for sql in FUNCTION_QUERIES.iter().chain(PLAN_QUERIES) {
         let local = csv_rows(home, &["-c", sql]);
         let cluster = csv_rows(home, &["--cluster", &url, "-c", sql]);
         assert_eq!(local.first(), cluster.first());
@@ -501,11 +556,227 @@ fn cluster_processes_match_local() {
         stderr(&output)
     );
 
+    // A plan with measurements shows what the executors did, except under a union, whose
+    // stages report none.
+    let output = run(crmsql(home).args(["--cluster", &url, "run", "sales_overview", "--explain"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("output_rows="),
+        "{}",
+        stdout(&output)
+    );
+    let output = run(crmsql(home).args([
+        "--cluster",
+        &url,
+        "-c",
+        &format!("EXPLAIN ANALYZE {}", PLAN_QUERIES[0]),
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("не строится для запросов с UNION ALL"),
+        "{}",
+        stderr(&output)
+    );
+
     // Both executors ran tasks.
     for dir in &work {
         assert!(job_folders(dir) > 0, "{} got no work", dir.display());
     }
     for node in [&mut scheduler_node, &mut first, &mut second] {
+        node.assert_alive();
+    }
+}
+
+/// Names of the job folders in an executor's work folder.
+fn job_names(work_dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(work_dir.join(crmsql_cluster::JOBS_FOLDER))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                // DataFusion's folders for spills sit beside the jobs.
+                .filter(|name| !name.starts_with("datafusion-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A crmsql command running in the background, its output read as it comes.
+struct Client {
+    pid: String,
+    output: std::sync::mpsc::Receiver<std::io::Result<std::process::Output>>,
+}
+
+impl Client {
+    fn start(command: &mut std::process::Command) -> Client {
+        let child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id().to_string();
+        let (send, output) = std::sync::mpsc::channel();
+        std::thread::spawn(move || send.send(child.wait_with_output()));
+        Client { pid, output }
+    }
+
+    fn assert_running(&self, what: &str) {
+        if let Ok(output) = self.output.try_recv() {
+            panic!(
+                "the query ended before {what}:\n{}",
+                stderr(&output.unwrap())
+            );
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{name}"), self.pid.as_str()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn finish(self) -> std::process::Output {
+        match self.output.recv_timeout(QUERY_LIMIT) {
+            Ok(output) => {
+                let output = output.unwrap();
+                eprintln!("stderr:\n{}", String::from_utf8_lossy(&output.stderr));
+                output
+            }
+            Err(_) => {
+                self.signal("KILL");
+                panic!("the query did not end within {QUERY_LIMIT:?}");
+            }
+        }
+    }
+}
+
+/// Waits until each work folder has a job folder it did not have `before`, while `client` runs.
+fn wait_for_new_job(work: &[PathBuf], before: &[BTreeSet<String>], client: &Client) {
+    let start = Instant::now();
+    loop {
+        client.assert_running("both executors started on it");
+        let started = work
+            .iter()
+            .zip(before)
+            .all(|(dir, seen)| job_names(dir).difference(seen).next().is_some());
+        if started {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the executors got no job"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_lost_executor_stops_the_job_and_ctrl_c_cancels_it() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    demo_warehouse(home);
+    let (mut scheduler_node, port) = scheduler(home, "scheduler");
+    let work: Vec<PathBuf> = (1..=2).map(|i| home.join(format!("work{i}"))).collect();
+    let mut first = executor(home, "executor1", port, &work[0]);
+    let mut second = executor(home, "executor2", port, &work[1]);
+    wait_ready(port, 2, &mut [&mut scheduler_node, &mut first, &mut second]);
+    let url = format!("df://127.0.0.1:{port}");
+
+    // Ctrl-C ends the client and cancels its job, which the scheduler would otherwise keep.
+    let before: Vec<_> = work.iter().map(|dir| job_names(dir)).collect();
+    let client = Client::start(crmsql(home).args(["--cluster", &url, "-c", LONG_QUERY]));
+    wait_for_new_job(&work, &before, &client);
+    client.signal("INT");
+    let output = client.finish();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("запрос отменён, и планировщик остановил его задание"),
+        "{text}"
+    );
+    let job = text.split_whitespace().last().unwrap().to_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let scheduler_url = crmsql_cluster::ClusterUrl {
+        host: "127.0.0.1".to_owned(),
+        port,
+    };
+    let state = runtime
+        .block_on(crmsql_cluster::job_state(&scheduler_url, &job))
+        .unwrap();
+    assert!(
+        matches!(state, crmsql_cluster::JobState::Failed(_)),
+        "job {job}: {state:?}"
+    );
+
+    // An executor dies mid-query. Ballista 55 would redo its part, but counts some rows twice
+    // when it does, so the job stops with a message, and the query run again on the remaining
+    // executor gives the right numbers.
+    let expected = csv_rows(home, &["-c", LONG_QUERY_RESULT]);
+    let before: Vec<_> = work.iter().map(|dir| job_names(dir)).collect();
+    let tasks_before = second.tasks();
+    let cluster_query = ["--format", "csv", "--cluster", &url, "-c", LONG_QUERY];
+    let client = Client::start(crmsql(home).args(cluster_query));
+    wait_for_new_job(&work, &before, &client);
+    // The executor dies in the middle of a task after its first.
+    let start = Instant::now();
+    loop {
+        client.assert_running("the second executor ran a task");
+        let (started, finished) = second.tasks();
+        if started >= tasks_before.0 + 2 && started > finished {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "executor2 ran no task"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    second.child.kill().unwrap();
+    client.assert_running("the executor was stopped");
+    let output = client.finish();
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("кластер остановил задание: во время запроса пропал исполнитель"),
+        "{}",
+        stderr(&output)
+    );
+    wait_ready(port, 1, &mut [&mut scheduler_node, &mut first]);
+    // The scheduler may count the executor out a few seconds before it removes it and stops
+    // the jobs then running; the message asks to run the query again.
+    let mut attempts = 0;
+    let rows = loop {
+        let output = run_limited(crmsql(home).args(cluster_query));
+        if output.status.success() {
+            break csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(output.stdout.as_slice())
+                .records()
+                .map(|record| {
+                    record
+                        .unwrap()
+                        .iter()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>();
+        }
+        attempts += 1;
+        assert!(
+            attempts < 3 && stderr(&output).contains("кластер остановил задание"),
+            "{}",
+            stderr(&output)
+        );
+    };
+    assert_eq!(rows.first(), expected.first());
+    assert_same_rows(
+        LONG_QUERY,
+        expected.into_iter().skip(1).collect(),
+        rows.into_iter().skip(1).collect(),
+    );
+    for node in [&mut scheduler_node, &mut first] {
         node.assert_alive();
     }
 }

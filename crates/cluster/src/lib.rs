@@ -5,20 +5,24 @@
 //! [`run_scheduler`], [`run_executor`] and the client session of [`connect`]. For tests,
 //! [`start_in_process`] runs a scheduler and executors inside the calling program.
 
+mod guard;
+mod job;
+mod stage;
 mod store;
+
+pub use job::{JobState, cancel_job, job_id, job_state};
 
 use std::fmt;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ballista::prelude::SessionContextExt;
 use ballista_core::error::BallistaError;
 use ballista_core::extension::SessionConfigExt;
 use ballista_core::registry::BallistaFunctionRegistry;
-use ballista_core::serde::BallistaCodec;
-use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
 use ballista_core::utils::default_session_builder;
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
 use ballista_scheduler::cluster::BallistaCluster;
@@ -27,7 +31,6 @@ use ballista_scheduler::scheduler_process::start_server;
 use crmsql_functions::CrmOptions;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::SessionState;
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -43,6 +46,24 @@ pub const DEFAULT_HOST: &str = "127.0.0.1";
 /// Ballista's timeout for an executor's first connection to a scheduler that is not up yet.
 // NOTE: Ballista 55 keeps retrying past it (seen for over 200 s), so executors never give up.
 const SCHEDULER_CONNECT_SECONDS: u16 = 60;
+
+/// How often an executor tells the scheduler it is alive, and how often the scheduler looks
+/// for executors that stopped doing so.
+const HEARTBEAT_SECONDS: u64 = 5;
+
+/// How long the scheduler waits for an executor's heartbeat before it gives the executor's tasks
+/// to others, and how long a job waits for any executor once none is left before it fails.
+/// Ballista's default of 3 minutes left a query waiting that long after an executor died.
+const EXECUTOR_TIMEOUT_SECONDS: u64 = 30;
+
+/// The folder inside an executor's `--work-dir` that holds its jobs' data.
+pub const JOBS_FOLDER: &str = "jobs";
+
+/// How often an executor looks for job data older than [`JOB_DATA_TTL_SECONDS`].
+const JOB_DATA_CLEAN_SECONDS: u64 = 3600;
+
+/// How old job data an executor removes by itself may be.
+const JOB_DATA_TTL_SECONDS: u64 = 24 * 3600;
 
 /// The zone an executor registers period functions with. Executors take the zone from each
 /// plan, so this one only names the functions' default.
@@ -62,6 +83,10 @@ pub enum UrlError {
     Scheme,
     /// It names no host.
     Host,
+    /// It names a user, which Ballista has no use for: it has no login.
+    User,
+    /// It has a path or a query after the host and port.
+    Path,
     /// Its port is not a number from 1 to 65535.
     Port(String),
 }
@@ -76,6 +101,12 @@ impl ClusterUrl {
             _ => return Err(UrlError::Scheme),
         };
         let rest = rest.trim_end_matches('/');
+        if rest.contains('@') {
+            return Err(UrlError::User);
+        }
+        if rest.contains(['/', '?', '#']) {
+            return Err(UrlError::Path);
+        }
         let (host, port) = match rest.strip_prefix('[') {
             Some(bracketed) => {
                 let (host, after) = bracketed.split_once(']').ok_or(UrlError::Host)?;
@@ -90,7 +121,7 @@ impl ClusterUrl {
                 None => (rest, None),
             },
         };
-        if host.is_empty() || host.contains(['/', '@', ' ']) {
+        if host.is_empty() || host.contains(char::is_whitespace) {
             return Err(UrlError::Host);
         }
         let port = match port {
@@ -134,6 +165,11 @@ pub enum ClusterError {
     Address(String),
     /// Ballista stopped with an error.
     Server(String),
+    /// The executor's folder for job data cannot be made.
+    WorkDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl fmt::Display for ClusterError {
@@ -144,6 +180,9 @@ impl fmt::Display for ClusterError {
             }
             ClusterError::Address(address) => write!(f, "not an address to listen on: {address}"),
             ClusterError::Server(message) => f.write_str(message),
+            ClusterError::WorkDir { path, source } => {
+                write!(f, "cannot make {}: {source}", path.display())
+            }
         }
     }
 }
@@ -160,7 +199,20 @@ impl From<BallistaError> for ClusterError {
 /// `crmsql.*` settings known, so that the language and the fixed "now" of a query reach the
 /// scheduler and the executors.
 pub fn session_config() -> SessionConfig {
-    SessionConfig::new_with_ballista().with_option_extension(CrmOptions::default())
+    static_planning(SessionConfig::new_with_ballista().with_option_extension(CrmOptions::default()))
+}
+
+/// Turns off Ballista's adaptive planner, which plans each stage from the statistics of the stages
+/// before it.
+// NOTE: after an executor died mid-query, Ballista 55's adaptive planner was seen to reset the
+// lost stages and then reject their new results ("Can't find active stage to update stage
+// outputs"), so the job waited forever. The scheduler now cancels such jobs first (see `guard`),
+// and the static planner is the one the tests cover.
+fn static_planning(config: SessionConfig) -> SessionConfig {
+    config.set_bool(
+        ballista_core::config::BALLISTA_ADAPTIVE_PLANNER_ENABLED,
+        false,
+    )
 }
 
 /// Builds the scheduler's session for a query with the client's settings `config`: DataFusion's
@@ -218,9 +270,15 @@ pub async fn connect(
         // Ballista's own defaults are applied before the job name, which would otherwise mark
         // the settings as Ballista's already and skip them.
         .with_config(
-            config
-                .upgrade_for_ballista()
-                .with_ballista_job_name("crmsql"),
+            static_planning(
+                config
+                    .upgrade_for_ballista()
+                    .with_ballista_job_name("crmsql"),
+            )
+            // The scheduler's answer to a submitted query then carries the job's id, which
+            // Ctrl-C needs to cancel the job. Ballista's default pushes the id with the first
+            // state change, which can come seconds after the executors started on the job.
+            .set_bool(ballista_core::config::BALLISTA_CLIENT_PULL, true),
         )
         .build();
     let ctx = SessionContext::remote_with_state(&url.to_string(), state).await?;
@@ -230,30 +288,58 @@ pub async fn connect(
     Ok(ctx)
 }
 
-/// Returns how many executors the scheduler at `url` has, read from its readiness page, or
-/// `None` when the page does not say. A scheduler without executors accepts queries and holds
-/// them until one joins, so a client checks first.
-pub async fn ready_executors(url: &ClusterUrl) -> std::io::Result<Option<usize>> {
+/// Why [`ready_executors`] got no executor count.
+#[derive(Debug)]
+pub enum ReadyError {
+    /// Nothing could be reached at the address.
+    Connect(std::io::Error),
+    /// Something answered, but not a Ballista scheduler: the status line of its HTTP answer, or
+    /// nothing when it gave no HTTP/1 answer.
+    NotScheduler(Option<String>),
+}
+
+impl fmt::Display for ReadyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadyError::Connect(error) => write!(f, "{error}"),
+            ReadyError::NotScheduler(Some(answer)) => write!(f, "{answer}"),
+            ReadyError::NotScheduler(None) => f.write_str("no HTTP/1 answer"),
+        }
+    }
+}
+
+/// Returns how many executors the scheduler at `url` has, read from its readiness page. A
+/// scheduler without executors accepts queries and holds them until one joins, so a client
+/// checks first; the page also tells a scheduler from another server on the port.
+pub async fn ready_executors(url: &ClusterUrl) -> Result<usize, ReadyError> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let wait = Duration::from_secs(5);
-    let timed_out = || std::io::Error::from(std::io::ErrorKind::TimedOut);
+    let timed_out = || ReadyError::Connect(std::io::Error::from(std::io::ErrorKind::TimedOut));
     let address = format!("{}:{}", bracketed(&url.host), url.port);
     let mut stream = tokio::time::timeout(wait, tokio::net::TcpStream::connect(&address))
         .await
-        .map_err(|_| timed_out())??;
+        .map_err(|_| timed_out())?
+        .map_err(ReadyError::Connect)?;
     let request = format!("GET /readyz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    // A scheduler that serves gRPC alone, such as one inside a test, resets the request: the
-    // count is then unknown, not the scheduler unreachable.
     let mut response = Vec::new();
     let read = async {
         stream.write_all(request.as_bytes()).await?;
         stream.read_to_end(&mut response).await
     };
-    match tokio::time::timeout(wait, read).await {
-        Ok(Ok(_)) => Ok(executors_in(&String::from_utf8_lossy(&response))),
-        Ok(Err(_)) | Err(_) => Ok(None),
-    }
+    // An executor's ports speak HTTP/2 alone and close the connection; a read error then still
+    // leaves what arrived before it.
+    let _ = tokio::time::timeout(wait, read).await;
+    let page = String::from_utf8_lossy(&response);
+    executors_in(&page).ok_or_else(|| {
+        // An HTTP/2 server, such as an executor's port, answers with binary frames.
+        let first = page
+            .lines()
+            .next()
+            .map(str::trim)
+            .filter(|line| line.starts_with("HTTP/"));
+        ReadyError::NotScheduler(first.map(|line| line.chars().take(80).collect()))
+    })
 }
 
 /// Reads the executor count from `ready: 2 executors registered` or
@@ -330,9 +416,28 @@ pub async fn run_scheduler(options: &SchedulerOptions) -> Result<(), ClusterErro
         // Spreads a stage's tasks over the executors rather than filling one first, as Ballista
         // advises for a cluster with one scheduler.
         task_distribution: ballista_scheduler::config::TaskDistributionPolicy::RoundRobin,
+        executor_timeout_seconds: EXECUTOR_TIMEOUT_SECONDS,
+        expire_dead_executor_interval_seconds: HEARTBEAT_SECONDS,
+        no_executors_grace_period_seconds: EXECUTOR_TIMEOUT_SECONDS,
+        // A task that cannot fetch a lost executor's output fails its job rather than roll its
+        // stage back, which Ballista 55 does not do exactly (see `guard`).
+        stage_max_failures: 1,
         ..SchedulerConfig::default()
     };
     let cluster = BallistaCluster::new_from_config(&config).await?;
+    let mut own = address;
+    if own.ip().is_unspecified() {
+        own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let guarded = guard::GuardedCluster {
+        inner: cluster.cluster_state(),
+        jobs: cluster.job_state(),
+        scheduler: ClusterUrl {
+            host: own.ip().to_string(),
+            port: own.port(),
+        },
+    };
+    let cluster = BallistaCluster::new(Arc::new(guarded), cluster.job_state());
     start_server(cluster, address, Arc::new(config)).await?;
     Ok(())
 }
@@ -376,12 +481,37 @@ impl Default for ExecutorOptions {
     }
 }
 
-/// Runs an executor until the process ends or the scheduler stops it. An executor keeps
-/// retrying a scheduler that is still starting.
-pub async fn run_executor(options: &ExecutorOptions) -> Result<(), ClusterError> {
+/// What an executor is doing, for its owner to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutorEvent {
+    /// The scheduler does not accept connections yet; the executor waits for it.
+    Waiting,
+    /// The scheduler accepts connections, and the executor starts serving it.
+    Starting,
+    /// The executor lost its scheduler and stopped; it will start again when the scheduler is
+    /// back.
+    SchedulerLost,
+}
+
+/// Runs an executor until the process gets Ctrl-C or SIGTERM. The executor waits for a scheduler
+/// that is not up yet, and starts again when it loses its scheduler, which Ballista's executor
+/// treats as the end of its run. `events` hears of each step.
+pub async fn run_executor(
+    options: &ExecutorOptions,
+    events: &(dyn Fn(ExecutorEvent) + Sync),
+) -> Result<(), ClusterError> {
     check_free(&options.bind_host, options.port)?;
     check_free(&options.bind_host, options.grpc_port)?;
-    let config = ExecutorProcessConfig {
+    // Ballista's cleaning removes every folder in its work folder, so it gets one of its own.
+    let jobs_dir = options.work_dir.as_ref().map(|dir| dir.join(JOBS_FOLDER));
+    if let Some(dir) = &jobs_dir {
+        std::fs::create_dir_all(dir).map_err(|source| ClusterError::WorkDir {
+            path: dir.clone(),
+            source,
+        })?;
+    }
+    let stopping = stop_signal();
+    let config = Arc::new(ExecutorProcessConfig {
         bind_host: options.bind_host.clone(),
         external_host: options.external_host.clone(),
         port: options.port,
@@ -390,64 +520,140 @@ pub async fn run_executor(options: &ExecutorOptions) -> Result<(), ClusterError>
         scheduler_port: options.scheduler.port,
         scheduler_connect_timeout_seconds: SCHEDULER_CONNECT_SECONDS,
         vcores: options.concurrency,
-        work_dir: options
-            .work_dir
-            .as_ref()
-            .map(|dir| dir.to_string_lossy().into_owned()),
+        work_dir: jobs_dir.map(|dir| dir.to_string_lossy().into_owned()),
+        // Job data that no scheduler asked to remove, such as after a scheduler stopped
+        // mid-query, goes after a day; all of it goes when the executor stops.
+        job_data_clean_up_interval_seconds: JOB_DATA_CLEAN_SECONDS,
+        job_data_ttl_seconds: JOB_DATA_TTL_SECONDS,
         print_thread_info: false,
         memory_pool_size: options.memory_limit,
         override_config_producer: Some(Arc::new(session_config)),
         override_function_registry: Some(Arc::new(function_registry())),
+        override_execution_engine: Some(Arc::new(stage::StageEngine::default())),
+        executor_heartbeat_interval_seconds: HEARTBEAT_SECONDS,
         ..ExecutorProcessConfig::default()
-    };
-    start_executor_process(Arc::new(config)).await?;
-    Ok(())
+    });
+    loop {
+        // Ballista's own wait for a scheduler logs a warning twice a second, so the executor
+        // starts only once the scheduler accepts connections.
+        let mut said = false;
+        while !accepts_connections(&options.scheduler).await {
+            if stopping.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            if !said {
+                events(ExecutorEvent::Waiting);
+                said = true;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        // The previous run's servers may still be letting their ports go.
+        for attempt in 0.. {
+            match (
+                check_free(&options.bind_host, options.port),
+                check_free(&options.bind_host, options.grpc_port),
+            ) {
+                (Ok(_), Ok(_)) => break,
+                (Err(error), _) | (_, Err(error)) if attempt >= 30 => return Err(error),
+                _ => tokio::time::sleep(Duration::from_secs(1)).await,
+            }
+        }
+        events(ExecutorEvent::Starting);
+        // A run that ended marked the process as shutting down, and heartbeats would still say
+        // so to the new scheduler.
+        ballista_executor::executor_server::TERMINATING.store(false, Ordering::Release);
+        start_executor_process(Arc::clone(&config)).await?;
+        // Ballista's executor hears the same signal and ends its run first.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if stopping.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        events(ExecutorEvent::SchedulerLost);
+    }
 }
 
-/// Starts a scheduler and `executors` executors as tasks of the calling program, on ports the
-/// system picks on this machine, with the same functions and settings as [`run_scheduler`] and
-/// [`run_executor`]. Returns the scheduler's address. The cluster lives as long as the Tokio
-/// runtime that called this.
-pub async fn start_in_process(executors: usize, concurrency: usize) -> Result<ClusterUrl> {
-    let external = |error: BallistaError| DataFusionError::External(Box::new(error));
-    let address = ballista_scheduler::standalone::new_standalone_scheduler_with_builder(
-        Arc::new(session_state),
-        Arc::new(session_config),
-        BallistaCodec::default(),
-    )
-    .await
-    .map_err(external)?;
-    let endpoint = format!("http://localhost:{}", address.port());
-    for _ in 0..executors {
-        // The scheduler may take a moment to accept connections.
-        let mut attempts = 0;
-        let scheduler = loop {
-            match SchedulerGrpcClient::connect(endpoint.clone()).await {
-                Ok(client) => break client,
-                Err(error) if attempts >= 100 => {
-                    return Err(DataFusionError::External(Box::new(error)));
+/// Returns a flag that turns on when the process gets Ctrl-C or SIGTERM.
+fn stop_signal() -> Arc<AtomicBool> {
+    let stopping = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stopping);
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match signal(SignalKind::terminate()) {
+                Ok(mut terminate) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
                 Err(_) => {
-                    attempts += 1;
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let _ = tokio::signal::ctrl_c().await;
                 }
             }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        flag.store(true, Ordering::Release);
+    });
+    stopping
+}
+
+/// Returns whether the scheduler at `url` accepts a connection now.
+async fn accepts_connections(url: &ClusterUrl) -> bool {
+    let address = format!("{}:{}", bracketed(&url.host), url.port);
+    let connect = tokio::net::TcpStream::connect(address);
+    matches!(
+        tokio::time::timeout(Duration::from_secs(5), connect).await,
+        Ok(Ok(_))
+    )
+}
+
+/// Starts a scheduler and `executors` executors as tasks of the calling program, with
+/// [`run_scheduler`] and [`run_executor`] on free loopback ports, and waits until the scheduler
+/// has them all. Each executor runs `concurrency` tasks at once. Returns the scheduler's address.
+/// The cluster lives as long as the Tokio runtime that called this.
+pub async fn start_in_process(executors: usize, concurrency: usize) -> Result<ClusterUrl> {
+    let failed = |error: ClusterError| DataFusionError::External(Box::new(error));
+    let scheduler = SchedulerOptions {
+        port: free_port()?,
+        ..SchedulerOptions::default()
+    };
+    let url = ClusterUrl {
+        host: scheduler.bind_host.clone(),
+        port: scheduler.port,
+    };
+    check_free(&scheduler.bind_host, scheduler.port).map_err(failed)?;
+    tokio::spawn(async move { run_scheduler(&scheduler).await });
+    for _ in 0..executors {
+        let executor = ExecutorOptions {
+            port: free_port()?,
+            grpc_port: free_port()?,
+            scheduler: url.clone(),
+            concurrency: concurrency.max(1),
+            ..ExecutorOptions::default()
         };
-        ballista_executor::new_standalone_executor_from_builder(
-            scheduler,
-            concurrency.max(1),
-            Arc::new(session_config),
-            Arc::new(|_: &SessionConfig| RuntimeEnvBuilder::new().build_arc()),
-            BallistaCodec::default(),
-            function_registry(),
-        )
-        .await
-        .map_err(external)?;
+        check_free(&executor.bind_host, executor.port).map_err(failed)?;
+        check_free(&executor.bind_host, executor.grpc_port).map_err(failed)?;
+        tokio::spawn(async move { run_executor(&executor, &|_| {}).await });
     }
-    Ok(ClusterUrl {
-        host: "localhost".to_owned(),
-        port: address.port(),
-    })
+    for _ in 0..600 {
+        if let Ok(ready) = ready_executors(&url).await
+            && ready >= executors
+        {
+            return Ok(url);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(DataFusionError::Execution(format!(
+        "the scheduler at {url} did not register {executors} executors within 30 s"
+    )))
+}
+
+/// Returns a loopback port that is free now.
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((DEFAULT_HOST, 0))?;
+    Ok(listener.local_addr()?.port())
 }
 
 #[cfg(test)]
@@ -475,6 +681,9 @@ mod tests {
         assert_eq!(url("http://host:1"), Err(UrlError::Scheme));
         assert_eq!(url("host:50050"), Err(UrlError::Scheme));
         assert_eq!(url("df://:50050"), Err(UrlError::Host));
+        assert_eq!(url("df://admin@sched:50050"), Err(UrlError::User));
+        assert_eq!(url("df://sched:50050/crm"), Err(UrlError::Path));
+        assert_eq!(url("df://two words"), Err(UrlError::Host));
         assert_eq!(url("df://host:0"), Err(UrlError::Port("0".to_owned())));
         assert_eq!(
             url("df://host:port"),

@@ -15,6 +15,17 @@ use datafusion::logical_expr::expr::Expr;
 pub enum ClusterProblem {
     /// The scheduler could not be reached.
     Unreachable,
+    /// The connection to the scheduler broke while the query ran.
+    Lost,
+    /// `EXPLAIN ANALYZE` of a plan whose stages have a `UNION ALL`: their tasks report no
+    /// operator metrics.
+    ExplainUnion,
+    /// The cluster stopped the job: an executor left while it ran, or another client cancelled
+    /// it.
+    ExecutorLost,
+    /// Another server answers at the scheduler's address: the first line of its answer, if it
+    /// gave one.
+    NotScheduler(Option<String>),
     /// The scheduler or an executor does not know this function.
     MissingFunction(String),
     /// An executor refused a task, which it does when it cannot decode the plan.
@@ -25,6 +36,8 @@ pub enum ClusterProblem {
     SessionTable,
     /// The scheduler has no executor to run the query on.
     NoExecutors,
+    /// The query was stopped here, but the scheduler did not take the cancellation of this job.
+    CancelFailed(String),
     /// Another failure of the job.
     Failed,
 }
@@ -47,6 +60,25 @@ pub fn cluster_problem(error: &DataFusionError, functions: &BTreeSet<String>) ->
     }
     if let Some(path) = missing_file(&text) {
         return ClusterProblem::FileUnreadable(path);
+    }
+    if text.contains("Error serializing job metrics") {
+        return ClusterProblem::ExplainUnion;
+    }
+    // The scheduler cancels the running jobs when an executor leaves, and a task that cannot
+    // fetch a lost executor's output fails its stage at once.
+    if text.ends_with("failed: Cancelled") || text.contains("has failed 1 times") {
+        return ClusterProblem::ExecutorLost;
+    }
+    let lost = [
+        "h2 protocol error",
+        "error reading a body",
+        "broken pipe",
+        "connection reset",
+        "stream closed",
+    ];
+    let lowered = text.to_lowercase();
+    if lost.iter().any(|words| lowered.contains(words)) {
+        return ClusterProblem::Lost;
     }
     let unreachable = [
         "Connection refused",
@@ -97,12 +129,16 @@ fn missing_function(text: &str) -> Option<String> {
     name_after("Invalid function ")
 }
 
-/// Finds the file named in object store's "Object at location PATH not found".
+/// Finds the file named in object store's "Object at location PATH not found", or in its
+/// `NotFound { path: "PATH", … }` when the scheduler passes the error on as debug text.
 fn missing_file(text: &str) -> Option<String> {
-    let marker = "Object at location ";
-    let start = text.find(marker)? + marker.len();
-    let end = text[start..].find(" not found")? + start;
-    let location = &text[start..end];
+    let between = |start_marker: &str, end_marker: &str| -> Option<&str> {
+        let start = text.find(start_marker)? + start_marker.len();
+        let end = text[start..].find(end_marker)? + start;
+        Some(&text[start..end])
+    };
+    let location = between("Object at location ", " not found")
+        .or_else(|| between("NotFound { path: \"", "\""))?;
     Some(if location.starts_with('/') {
         location.to_owned()
     } else {
@@ -179,6 +215,13 @@ mod tests {
             ClusterProblem::FileUnreadable("/data/w/deals.parquet".to_owned())
         );
         assert_eq!(
+            problem(
+                "Job 1 failed: Error planning job 1: DataFusionError(ObjectStore(NotFound { path: \"/w/t.parquet\", source: Kind(NotFound) }))",
+                &[]
+            ),
+            ClusterProblem::FileUnreadable("/w/t.parquet".to_owned())
+        );
+        assert_eq!(
             problem("tonic: transport error: tcp connect error", &[]),
             ClusterProblem::Unreachable
         );
@@ -188,6 +231,31 @@ mod tests {
                 &[]
             ),
             ClusterProblem::SessionTable
+        );
+        assert_eq!(
+            problem(
+                "code: 'Unknown error', message: \"h2 protocol error: error reading a body from connection\"",
+                &[]
+            ),
+            ClusterProblem::Lost
+        );
+        assert_eq!(
+            problem("Execution error: Job 038J7J1DFR000 failed: Cancelled", &[]),
+            ClusterProblem::ExecutorLost
+        );
+        assert_eq!(
+            problem(
+                "Job 1 failed: Stage 3 has failed 1 times, most recent failure reason: \"Error connecting to Ballista scheduler or executor at http://127.0.0.1:39023\"",
+                &[]
+            ),
+            ClusterProblem::ExecutorLost
+        );
+        assert_eq!(
+            problem(
+                "Error serializing job metrics for job 1 stage 1: Internal(\"Missing metrics for operator ShuffleWriterExec at depth 0\")",
+                &[]
+            ),
+            ClusterProblem::ExplainUnion
         );
         assert_eq!(problem("division by zero", &[]), ClusterProblem::Failed);
     }

@@ -342,6 +342,16 @@ impl Localize for EngineError {
                             &[("url", Arg::from(url)), ("detail", reason)],
                         )
                     }
+                    ClusterProblem::NotScheduler(Some(answer)) => l.format(
+                        "cluster-not-scheduler",
+                        &[("url", Arg::from(url)), ("answer", Arg::from(answer))],
+                    ),
+                    ClusterProblem::NotScheduler(None) => {
+                        l.format("cluster-not-scheduler-silent", &[("url", Arg::from(url))])
+                    }
+                    ClusterProblem::Lost => l.format("cluster-lost", &[("url", Arg::from(url))]),
+                    ClusterProblem::ExecutorLost => l.text("cluster-executor-lost"),
+                    ClusterProblem::ExplainUnion => l.text("cluster-explain-union"),
                     ClusterProblem::SessionTable => l.text("cluster-session-table"),
                     ClusterProblem::NoExecutors => {
                         l.format("cluster-no-executors", &[("url", Arg::from(url))])
@@ -356,9 +366,25 @@ impl Localize for EngineError {
                         "cluster-task-rejected-functions",
                         &[("functions", Arg::from(functions.join(", ")))],
                     ),
-                    ClusterProblem::FileUnreadable(path) => l.format(
-                        "cluster-file-unreadable",
-                        &[("path", Arg::from(path)), ("detail", detail)],
+                    ClusterProblem::FileUnreadable(path) => {
+                        let missing = ["NotFound", "not found", "No such file"];
+                        let reason = if missing.iter().any(|words| raw.contains(words)) {
+                            Arg::from(l.text("cluster-file-missing"))
+                        } else {
+                            detail
+                        };
+                        l.format(
+                            "cluster-file-unreadable",
+                            &[("path", Arg::from(path)), ("detail", reason)],
+                        )
+                    }
+                    ClusterProblem::CancelFailed(job) => l.format(
+                        "cluster-cancel-failed",
+                        &[
+                            ("url", Arg::from(url)),
+                            ("job", Arg::from(job)),
+                            ("detail", detail),
+                        ],
                     ),
                     ClusterProblem::Failed => l.format("cluster-job-failed", &[("detail", detail)]),
                 }

@@ -240,10 +240,16 @@ impl Engine {
         let ctx = match (&options.cluster, options.memory_limit) {
             // The client only plans; the executors run the plan, each within its own limit.
             (Some(url), _) => {
+                use crmsql_cluster::ReadyError;
                 let problem = match crmsql_cluster::ready_executors(url).await {
-                    Ok(Some(0)) => Some((crate::ClusterProblem::NoExecutors, String::new())),
+                    Ok(0) => Some((crate::ClusterProblem::NoExecutors, String::new())),
                     Ok(_) => None,
-                    Err(error) => Some((crate::ClusterProblem::Unreachable, error.to_string())),
+                    Err(error @ ReadyError::Connect(_)) => {
+                        Some((crate::ClusterProblem::Unreachable, error.to_string()))
+                    }
+                    Err(ReadyError::NotScheduler(answer)) => {
+                        Some((crate::ClusterProblem::NotScheduler(answer), String::new()))
+                    }
                 };
                 if let Some((problem, detail)) = problem {
                     return Err(EngineError::Cluster {
@@ -312,6 +318,11 @@ impl Engine {
     /// Fixes "now" for period presets, as `YYYY-MM-DD HH:MM:SS` in the account's time zone.
     pub fn set_now(&self, now: &str) {
         self.update_options(|options| options.now = now.to_owned());
+    }
+
+    /// Returns the scheduler's address when queries run on a cluster.
+    pub fn cluster(&self) -> Option<&crmsql_cluster::ClusterUrl> {
+        self.cluster.as_ref()
     }
 
     /// Returns whether every table contains demo data.
@@ -412,6 +423,41 @@ impl Engine {
         if let Ok(mut running) = self.running.lock() {
             *running = plan;
         }
+    }
+
+    /// Returns the scheduler's name of the running statement's cluster job, once the scheduler
+    /// has accepted it.
+    pub fn running_cluster_job(&self) -> Option<String> {
+        self.cluster.as_ref()?;
+        let plan = self.running.lock().ok()?.clone()?;
+        crmsql_cluster::job_id(&plan)
+    }
+
+    /// Stops the cluster job of the statement the caller stopped waiting for, such as after
+    /// Ctrl-C. Dropping a statement only stops this process's side: the scheduler would keep the
+    /// job and its executors would go on working. Returns the id of the cancelled job, or `None`
+    /// when no job was running on a cluster.
+    pub async fn cancel_cluster_job(&self) -> Result<Option<String>, EngineError> {
+        let Some(url) = &self.cluster else {
+            return Ok(None);
+        };
+        let plan = self
+            .running
+            .lock()
+            .ok()
+            .and_then(|mut running| running.take());
+        let Some(job) = plan.as_ref().and_then(crmsql_cluster::job_id) else {
+            return Ok(None);
+        };
+        crmsql_cluster::cancel_job(url, &job)
+            .await
+            .map_err(|error| EngineError::Cluster {
+                url: url.to_string(),
+                problem: crate::ClusterProblem::CancelFailed(job.clone()),
+                functions: Vec::new(),
+                detail: error.to_string(),
+            })?;
+        Ok(Some(job))
     }
 
     /// Returns the rows and bytes the running statement has read from its tables so far, or

@@ -271,7 +271,7 @@ help-arg-format = Result format: table, csv, json, markdown, html (a page with a
 help-arg-lang = Language of messages and help: ru or en; defaults to the locale, otherwise Russian
 help-arg-maxrows = Rows of a table shown on a terminal, the first and the last (40 by default; 0 shows all). Files and pipes get every row
 help-arg-pager = Page long and wide results on a terminal with $PAGER (else less): auto when they do not fit, on always, off never
-help-arg-memory_limit = Memory a query may take, such as 1G; beyond it, sorts and aggregations spill to disk. Also the CRMSQL_MEMORY_LIMIT variable
+help-arg-memory_limit = Memory a query may take (on a cluster executor, all its tasks together), such as 1G; beyond it, sorts and aggregations spill to disk. Also the CRMSQL_MEMORY_LIMIT variable
 help-arg-queries = Folder of saved reports (*.sql); also the CRMSQL_QUERIES variable and the ./queries folder
 help-arg-verbose = Verbose log on stderr (-v progress, -vv debugging)
 help-crmsql-sql = Run SQL (several statements separated by ";") and exit; may be repeated
@@ -582,6 +582,8 @@ cluster-invalid-env = "{ $value }" in the variable CRMSQL_CLUSTER will not do fo
 cluster-url-scheme = the address does not start with df://
 cluster-url-host = the address names no scheduler host
 cluster-url-port = the port "{ $port }" is not a number from 1 to 65535
+cluster-url-user = the address names a user, and Ballista has no login: keep only the host and port
+cluster-url-path = the address cannot have a path or parameters after the host and port
 scheduler-invalid = "{ $value }" will not do for --scheduler: { $reason }; give an address such as df://127.0.0.1:50050
 cluster-bind = cannot listen on { $address }: { $detail }
     hint: another program holds the port (perhaps a scheduler or executor already running), or the address is not this machine's; choose another port or address
@@ -602,6 +604,7 @@ cluster-task-rejected-functions = the cluster could not run the query: an execut
     hint: most often the executor was not started with crmsql executor of the client's version and does not know these functions; the executor's log has the details
 cluster-file-unreadable = a cluster node cannot read the warehouse file { $path }: { $detail }
     hint: the scheduler and every executor must see the warehouse at the same path as the client (a shared folder mounted the same way on every machine)
+cluster-file-missing = the node finds no file at that path
 cluster-job-failed = the cluster could not run the query: { $detail }
 cluster-refused = connection refused: nothing listens on that port
 cluster-timed-out = the connection timed out
@@ -610,4 +613,21 @@ cluster-session-table = a cluster reads only the warehouse's tables: a table mad
     hint: run the query without --cluster, or write the table as WITH (…) in the query
 cluster-no-executors = the scheduler { $url } has no executor, and the query would wait for one
     hint: start one: crmsql executor --scheduler { $url }
+cluster-not-scheduler = another server, not a crmsql scheduler, answers at { $url }: "{ $answer }"
+    hint: give the port the scheduler named when it started (50050 by default)
+cluster-not-scheduler-silent = no crmsql scheduler answers at { $url }: the server did not answer the request for the readiness page /readyz
+    hint: give the port the scheduler named when it started (50050 by default); ports 50051 and 50052 are an executor's
+cluster-lost = the connection to the scheduler { $url } broke while the query ran: the scheduler stopped, or the network failed
+    hint: check that the scheduler runs, and run the query again
+cluster-executor-lost = the cluster stopped the job: an executor left while it ran (or another machine cancelled it), and Ballista cannot redo that executor's part exactly
+    hint: run the query again; the remaining executors run it
+cluster-explain-union = on a cluster, a plan with measurements (EXPLAIN ANALYZE, run --explain) cannot be built for a query with UNION ALL: executors send no measurements of stages with a union
+    hint: read the plan with measurements without --cluster, or a plain EXPLAIN
+cluster-cancelled = query cancelled, and the scheduler stopped its job { $job }
+cluster-cancel-failed = query cancelled, but the scheduler { $url } did not take the cancellation of job { $job }: { $detail }
+    hint: the job may still run on the executors; it ends by itself or when the scheduler stops
+executor-waiting = The executor waits for the scheduler { $scheduler }, which does not accept connections yet. It connects as soon as the scheduler starts.
+executor-scheduler-lost = The executor lost the scheduler { $scheduler } and connects again when the scheduler is back.
+executor-reconnected = The executor connects to the scheduler { $scheduler } again.
+cluster-external-host = "{ $value }" will not do for --external-host: give the name or IP address other machines reach this one by, without df:// or a port, such as 10.0.0.5
 executor-same-ports = --port and --grpc-port are both { $port }: an executor needs two different ports

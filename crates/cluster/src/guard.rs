@@ -1,0 +1,129 @@
+//! The scheduler's record of its executors, which cancels the running jobs when an executor
+//! leaves.
+//!
+//! Ballista 55 reruns the work of a lost executor. When it rolls back a stage that some tasks
+//! had already finished, their output reaches the next stage twice, and the query returns sums
+//! and counts that are too large, with no error. A cancelled job tells the client to run
+//! the query again, which the remaining executors then do from the start.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use ballista_core::JobId;
+use ballista_core::error::Result;
+use ballista_core::serde::protobuf::{ExecutorHeartbeat, job_status};
+use ballista_core::serde::scheduler::{ExecutorData, ExecutorMetadata};
+use ballista_scheduler::cluster::{
+    BoundTask, ClusterState, ClusterStateEventStream, ExecutorSlot, JobState,
+};
+use ballista_scheduler::config::TaskDistributionPolicy;
+use ballista_scheduler::state::task_manager::JobInfoCache;
+
+use crate::ClusterUrl;
+
+/// Ballista's in-memory executor record, with running jobs cancelled when an executor is
+/// removed from it.
+pub(crate) struct GuardedCluster {
+    pub(crate) inner: Arc<dyn ClusterState>,
+    pub(crate) jobs: Arc<dyn JobState>,
+    /// This scheduler's own address, to send the cancellations to.
+    pub(crate) scheduler: ClusterUrl,
+}
+
+impl GuardedCluster {
+    /// Returns the jobs that are queued or running.
+    async fn running_jobs(&self) -> Vec<JobId> {
+        let mut running = Vec::new();
+        for job in self.jobs.get_all_jobs().await.unwrap_or_default() {
+            let status = self.jobs.get_job_status(&job).await.ok().flatten();
+            if matches!(
+                status.and_then(|status| status.status),
+                Some(job_status::Status::Queued(_) | job_status::Status::Running(_))
+            ) {
+                running.push(job);
+            }
+        }
+        running
+    }
+}
+
+#[async_trait::async_trait]
+impl ClusterState for GuardedCluster {
+    async fn init(&self) -> Result<()> {
+        self.inner.init().await
+    }
+
+    async fn bind_schedulable_tasks(
+        &self,
+        distribution: TaskDistributionPolicy,
+        active_jobs: Arc<HashMap<JobId, JobInfoCache>>,
+        executors: Option<HashSet<String>>,
+    ) -> Result<Vec<BoundTask>> {
+        self.inner
+            .bind_schedulable_tasks(distribution, active_jobs, executors)
+            .await
+    }
+
+    async fn unbind_tasks(&self, executor_slots: Vec<ExecutorSlot>) -> Result<()> {
+        self.inner.unbind_tasks(executor_slots).await
+    }
+
+    async fn register_executor(
+        &self,
+        metadata: ExecutorMetadata,
+        spec: ExecutorData,
+    ) -> Result<()> {
+        self.inner.register_executor(metadata, spec).await
+    }
+
+    async fn save_executor_metadata(&self, metadata: ExecutorMetadata) -> Result<()> {
+        self.inner.save_executor_metadata(metadata).await
+    }
+
+    async fn get_executor_metadata(&self, executor_id: &str) -> Result<ExecutorMetadata> {
+        self.inner.get_executor_metadata(executor_id).await
+    }
+
+    async fn registered_executor_metadata(&self) -> Vec<ExecutorMetadata> {
+        self.inner.registered_executor_metadata().await
+    }
+
+    async fn save_executor_heartbeat(&self, heartbeat: ExecutorHeartbeat) -> Result<()> {
+        self.inner.save_executor_heartbeat(heartbeat).await
+    }
+
+    async fn remove_executor(&self, executor_id: &str) -> Result<()> {
+        let known = self.inner.get_executor_metadata(executor_id).await.is_ok();
+        self.inner.remove_executor(executor_id).await?;
+        if !known {
+            return Ok(());
+        }
+        // Ballista tells the job manager of the lost executor after this returns, so the
+        // cancellations are queued first and no stage gets rolled back.
+        for job in self.running_jobs().await {
+            match crate::job::cancel_job(&self.scheduler, job.as_str()).await {
+                Ok(()) => tracing::warn!(
+                    "executor {executor_id} left while job {job} ran; the job is cancelled, \
+                     and its client is told to run the query again"
+                ),
+                Err(error) => tracing::error!(
+                    "executor {executor_id} left while job {job} ran, and the job could not be \
+                     cancelled: {error}"
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    fn executor_heartbeats(&self) -> HashMap<String, ExecutorHeartbeat> {
+        self.inner.executor_heartbeats()
+    }
+
+    fn get_executor_heartbeat(&self, executor_id: &str) -> Option<ExecutorHeartbeat> {
+        self.inner.get_executor_heartbeat(executor_id)
+    }
+
+    async fn cluster_state_events(&self) -> Result<ClusterStateEventStream> {
+        self.inner.cluster_state_events().await
+    }
+}
