@@ -66,8 +66,17 @@ fn explain_datafusion(source: &DataFusionError, sql: &str, l: &Localizer) -> Exp
             valid_fields,
         } = error.as_ref()
     {
-        let mut names: Vec<&str> = valid_fields.iter().map(|c| c.name.as_str()).collect();
-        names.dedup();
+        // Under a join, `a.x` is looked for in `a` alone, and a name both tables have is listed
+        // once.
+        let mut seen = std::collections::HashSet::new();
+        let names: Vec<&str> = valid_fields
+            .iter()
+            .filter(|c| {
+                field.relation.is_none() || c.relation.is_none() || c.relation == field.relation
+            })
+            .map(|c| c.name.as_str())
+            .filter(|name| seen.insert(*name))
+            .collect();
         match nearest(&field.name, names.iter().copied()) {
             Some(near) => hints.push(l.format("sql-did-you-mean", &[("name", Arg::from(near))])),
             None if !names.is_empty() => hints.push(l.format(

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 #[cfg(unix)]
@@ -2220,6 +2221,21 @@ fn sql_errors_point_at_the_typo() {
          подсказка: возможно, имелось в виду «manager»\n\
          подробности от DataFusion: Schema error: No field named manger. Did you mean 'deals.manager'?\n"
     );
+    // Under a self-join, the columns of `a` are listed once each.
+    let joined = sql(
+        "ru",
+        "SELECT a.name FROM deals a, deals b WHERE a.zzzz = b.id",
+    );
+    let hint = joined
+        .lines()
+        .find(|line| line.starts_with("подсказка: есть столбцы "))
+        .unwrap_or_else(|| panic!("{joined}"));
+    let listed: Vec<&str> = hint["подсказка: есть столбцы ".len()..]
+        .split(", ")
+        .collect();
+    let unique: BTreeSet<&str> = listed.iter().copied().collect();
+    assert!(listed.contains(&"manager"), "{hint}");
+    assert_eq!(listed.len(), unique.len(), "{hint}");
     let table = sql("en", "SELECT * FROM deal");
     assert!(
         table.starts_with("error: there is no table \"deal\""),

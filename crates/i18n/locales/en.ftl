@@ -22,6 +22,9 @@ io-already-exists = already exists
 io-storage-full = no space left on the disk
 io-is-a-directory = is a folder, not a file
 io-not-a-directory = is a file, not a folder
+io-addr-in-use = the address is in use by another program
+io-addr-not-available = this machine has no such address
+io-connection-refused = connection refused
 
 ## Warehouse
 

@@ -27,6 +27,9 @@ io-already-exists = уже существует
 io-storage-full = на диске нет места
 io-is-a-directory = это папка, а не файл
 io-not-a-directory = это файл, а не папка
+io-addr-in-use = адрес уже занят другой программой
+io-addr-not-available = такого адреса у этой машины нет
+io-connection-refused = соединение отклонено
 
 ## Хранилище
 

@@ -235,6 +235,9 @@ pub fn io_error_text(error: &std::io::Error, l: &Localizer) -> String {
         ErrorKind::StorageFull => "io-storage-full",
         ErrorKind::IsADirectory => "io-is-a-directory",
         ErrorKind::NotADirectory => "io-not-a-directory",
+        ErrorKind::AddrInUse => "io-addr-in-use",
+        ErrorKind::AddrNotAvailable => "io-addr-not-available",
+        ErrorKind::ConnectionRefused => "io-connection-refused",
         _ => return error.to_string(),
     };
     l.text(id)
