@@ -711,6 +711,94 @@ fn a_lost_executor_stops_the_job_and_ctrl_c_cancels_it() {
         "job {job}: {state:?}"
     );
 
+    // In the shell, Ctrl-C on the terminal cancels the job the same way, and the shell goes on.
+    let mut script = std::process::Command::new("script");
+    let base = crmsql(home);
+    for (key, value) in base.get_envs() {
+        match value {
+            Some(value) => script.env(key, value),
+            None => script.env_remove(key),
+        };
+    }
+    let shell_command = format!("{} --cluster {url}", env!("CARGO_BIN_EXE_crmsql"));
+    let mut terminal = script
+        .current_dir(home)
+        .args(["-q", "-e", "-c", &shell_command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut keys = terminal.stdin.take().unwrap();
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let screen = std::sync::Arc::clone(&screen);
+        let mut out = terminal.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(read) = out.read(&mut buffer) {
+                if read == 0 {
+                    break;
+                }
+                let text = String::from_utf8_lossy(&buffer[..read]).into_owned();
+                screen.lock().unwrap().push_str(&text);
+            }
+        })
+    };
+    let before: Vec<_> = work.iter().map(|dir| job_names(dir)).collect();
+    writeln!(keys, "{LONG_QUERY};").unwrap();
+    let start = Instant::now();
+    while work
+        .iter()
+        .zip(&before)
+        .any(|(dir, seen)| job_names(dir).difference(seen).next().is_none())
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the shell's query reached no executor"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    keys.write_all(b"\x03").unwrap();
+    // Keys typed before the prompt is back would be dropped, as on a real terminal.
+    let start = Instant::now();
+    while !screen.lock().unwrap().contains("остановил его задание") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no cancellation: {}",
+            screen.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    writeln!(keys, "SELECT 40 + 2 AS answer;").unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    writeln!(keys, "\\q").unwrap();
+    drop(keys);
+    let status = terminal.wait().unwrap();
+    reader.join().unwrap();
+    assert!(status.success());
+    let screen = screen.lock().unwrap().clone();
+    assert!(
+        screen.contains("запрос отменён, и планировщик остановил его задание"),
+        "{screen}"
+    );
+    assert!(screen.contains("42"), "{screen}");
+    let shell_job: String = screen
+        .lines()
+        .find_map(|line| line.split("остановил его задание ").nth(1))
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let state = runtime
+        .block_on(crmsql_cluster::job_state(&scheduler_url, &shell_job))
+        .unwrap();
+    assert!(
+        matches!(state, crmsql_cluster::JobState::Failed(_)),
+        "job {shell_job}: {state:?}"
+    );
+
     // An executor dies mid-query. Ballista 55 would redo its part, but counts some rows twice
     // when it does, so the job stops with a message, and the query run again on the remaining
     // executor gives the right numbers.
