@@ -385,7 +385,7 @@ fn localize(mut command: Command, prefix: &str, l: &Localizer) -> Command {
 /// Returns whether the global option `id` applies to the subcommand `name`. The cluster's nodes
 /// run no query of their own, so only the language, the log level and an executor's memory
 /// limit apply to them.
-fn node_option(name: &str, id: &str) -> bool {
+pub fn node_option(name: &str, id: &str) -> bool {
     match name {
         "scheduler" => matches!(id, "help" | "lang" | "verbose"),
         "executor" => matches!(id, "help" | "lang" | "verbose" | "memory_limit"),

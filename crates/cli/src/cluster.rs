@@ -24,14 +24,9 @@ pub fn url_reason(error: &UrlError, l: &Localizer) -> String {
     }
 }
 
-/// Reads the scheduler's address an executor serves; `HOST:PORT` without `df://` will do too.
+/// Reads the scheduler's address an executor serves.
 fn scheduler_url(text: &str, l: &Localizer) -> Result<ClusterUrl, Failure> {
-    let with_scheme = if text.contains("://") {
-        text.to_owned()
-    } else {
-        format!("df://{text}")
-    };
-    ClusterUrl::parse(&with_scheme).map_err(|error| {
+    ClusterUrl::parse(text).map_err(|error| {
         Failure::User(l.format(
             "scheduler-invalid",
             &[
@@ -77,6 +72,13 @@ fn from_cluster(error: &ClusterError, role: &str, l: &Localizer) -> Failure {
         ClusterError::Address(host) => {
             Failure::User(l.format("cluster-address", &[("host", Arg::from(host))]))
         }
+        ClusterError::NotScheduler(_) => Failure::User(l.format(
+            "cluster-server-failed",
+            &[
+                ("role", Arg::from(l.text(role))),
+                ("detail", Arg::from(error.to_string())),
+            ],
+        )),
         ClusterError::WorkDir { path, source } => {
             crate::failure::from_io(clone_io(source), &path.display().to_string(), l)
         }
@@ -98,11 +100,18 @@ fn external_host(value: Option<&String>, l: &Localizer) -> Result<Option<String>
     };
     let host = value.trim();
     let bare = host.trim_start_matches('[').trim_end_matches(']');
+    // 0.0.0.0 is where to listen, never an address another machine can reach.
+    let unspecified = bare
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|address| address.is_unspecified());
     let fits = !bare.is_empty()
+        && !unspecified
+        && bare.len() <= 253
         && (bare.parse::<std::net::IpAddr>().is_ok()
-            || bare
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '.' || c == '_'));
+            || (bare.starts_with(char::is_alphanumeric)
+                && bare
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '.' || c == '_')));
     if fits {
         Ok(Some(bare.to_owned()))
     } else {
@@ -223,7 +232,25 @@ pub async fn executor(
     };
     crmsql_cluster::run_executor(&options, &events)
         .await
-        .map_err(|error| from_cluster(&error, "cluster-role-executor", l))
+        .map_err(|error| match &error {
+            ClusterError::NotScheduler(answer) => Failure::User(
+                l.format(
+                    "executor-not-scheduler",
+                    &[
+                        ("scheduler", scheduler.clone()),
+                        (
+                            "answer",
+                            Arg::from(
+                                answer
+                                    .clone()
+                                    .unwrap_or_else(|| l.text("executor-no-answer")),
+                            ),
+                        ),
+                    ],
+                ),
+            ),
+            _ => from_cluster(&error, "cluster-role-executor", l),
+        })
 }
 
 #[cfg(test)]
@@ -260,7 +287,17 @@ mod tests {
             host("node-2.crm.local"),
             Some("node-2.crm.local".to_owned())
         );
-        for bad in ["", "  ", "df://node", "node:50050", "node/x", "two words"] {
+        for bad in [
+            "",
+            "  ",
+            "df://node",
+            "node:50050",
+            "node/x",
+            "two words",
+            "0.0.0.0",
+            "::",
+            "-",
+        ] {
             assert_eq!(host(bad), None, "{bad:?}");
         }
         assert_eq!(external_host(None, l).ok(), Some(None));

@@ -103,11 +103,13 @@ impl Write for ShortLines {
 fn init_logging(verbose: u8) {
     let default = match verbose {
         // Ballista logs a failed job as an error before returning it, and crmsql then explains
-        // the same failure. Executors report no operator metrics, and the scheduler would warn
-        // of that for every stage.
+        // the same failure. Stages under a union report no operator metrics, and the scheduler
+        // would warn of that. An executor that loses its scheduler says so in one line of its
+        // own, where Ballista logs each failed heartbeat and its folder cleaning.
         0 => {
             "warn,ballista_core::execution_plans::distributed_query=off,\
-             ballista_scheduler::state::execution_stage=error"
+             ballista_scheduler::state::execution_stage=error,\
+             ballista_executor::executor_server=off,ballista_executor::executor_process=off"
         }
         1 => "info",
         _ => "debug",
@@ -182,6 +184,26 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // The cluster's nodes take the client's options only to keep them out of their help; one
+    // typed for a node would do nothing, as `executor --cluster` in place of `--scheduler`.
+    if let Some((name, sub)) = matches.subcommand()
+        && matches!(name, "scheduler" | "executor")
+    {
+        let command = <args::Cli as clap::CommandFactory>::command();
+        for arg in command.get_arguments().filter(|arg| arg.is_global_set()) {
+            let id = arg.get_id().as_str();
+            let typed = sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+            if typed && !args::node_option(name, id) {
+                let option = format!("--{}", arg.get_long().unwrap_or(id));
+                let message = l.format(
+                    "node-option-unused",
+                    &[("option", option.into()), ("command", name.into())],
+                );
+                report(&Failure::User(message), l);
+                return ExitCode::from(1);
+            }
+        }
+    }
     let cli = match args::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(error) => {

@@ -92,13 +92,14 @@ pub enum UrlError {
 }
 
 impl ClusterUrl {
-    /// Reads `df://HOST:PORT` or `df://HOST`, which means port 50050. An IPv6 host is written in
-    /// brackets: `df://[::1]:50050`.
+    /// Reads `df://HOST:PORT` or `df://HOST`, which means port 50050; `HOST:PORT` without the
+    /// scheme will do too. An IPv6 host is written in brackets: `df://[::1]:50050`.
     pub fn parse(text: &str) -> Result<ClusterUrl, UrlError> {
         let text = text.trim();
         let rest = match text.get(..5) {
             Some(scheme) if scheme.eq_ignore_ascii_case("df://") => &text[5..],
-            _ => return Err(UrlError::Scheme),
+            _ if text.contains("://") => return Err(UrlError::Scheme),
+            _ => text,
         };
         let rest = rest.trim_end_matches('/');
         if rest.contains('@') {
@@ -165,6 +166,9 @@ pub enum ClusterError {
     Address(String),
     /// Ballista stopped with an error.
     Server(String),
+    /// Another server, not a scheduler, answers at the executor's scheduler address: the status
+    /// line of its HTTP answer, if it gave one.
+    NotScheduler(Option<String>),
     /// The executor's folder for job data cannot be made.
     WorkDir {
         path: PathBuf,
@@ -180,6 +184,11 @@ impl fmt::Display for ClusterError {
             }
             ClusterError::Address(address) => write!(f, "not an address to listen on: {address}"),
             ClusterError::Server(message) => f.write_str(message),
+            ClusterError::NotScheduler(answer) => write!(
+                f,
+                "no scheduler answers at the address: {}",
+                answer.as_deref().unwrap_or("no HTTP/1 answer")
+            ),
             ClusterError::WorkDir { path, source } => {
                 write!(f, "cannot make {}: {source}", path.display())
             }
@@ -520,10 +529,16 @@ pub async fn run_executor(
         scheduler_port: options.scheduler.port,
         scheduler_connect_timeout_seconds: SCHEDULER_CONNECT_SECONDS,
         vcores: options.concurrency,
-        work_dir: jobs_dir.map(|dir| dir.to_string_lossy().into_owned()),
+        work_dir: jobs_dir
+            .as_ref()
+            .map(|dir| dir.to_string_lossy().into_owned()),
         // Job data that no scheduler asked to remove, such as after a scheduler stopped
         // mid-query, goes after a day; all of it goes when the executor stops.
-        job_data_clean_up_interval_seconds: JOB_DATA_CLEAN_SECONDS,
+        job_data_clean_up_interval_seconds: if jobs_dir.is_some() {
+            JOB_DATA_CLEAN_SECONDS
+        } else {
+            0
+        },
         job_data_ttl_seconds: JOB_DATA_TTL_SECONDS,
         print_thread_info: false,
         memory_pool_size: options.memory_limit,
@@ -546,6 +561,10 @@ pub async fn run_executor(
                 said = true;
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        // Another server on the port would make Ballista fail with gRPC's own words.
+        if let Err(ReadyError::NotScheduler(answer)) = ready_executors(&options.scheduler).await {
+            return Err(ClusterError::NotScheduler(answer));
         }
         // The previous run's servers may still be letting their ports go.
         for attempt in 0.. {
@@ -679,7 +698,10 @@ mod tests {
             Ok("df://[::1]:7000".to_owned())
         );
         assert_eq!(url("http://host:1"), Err(UrlError::Scheme));
-        assert_eq!(url("host:50050"), Err(UrlError::Scheme));
+        assert_eq!(
+            url("host:7000").map(|u| u.to_string()),
+            Ok("df://host:7000".to_owned())
+        );
         assert_eq!(url("df://:50050"), Err(UrlError::Host));
         assert_eq!(url("df://admin@sched:50050"), Err(UrlError::User));
         assert_eq!(url("df://sched:50050/crm"), Err(UrlError::Path));

@@ -17,6 +17,10 @@ pub enum ClusterProblem {
     Unreachable,
     /// The connection to the scheduler broke while the query ran.
     Lost,
+    /// The query reads `information_schema` together with warehouse tables.
+    InformationSchema,
+    /// An executor divided by zero.
+    DivideByZero,
     /// `EXPLAIN ANALYZE` of a plan whose stages have a `UNION ALL`: their tasks report no
     /// operator metrics.
     ExplainUnion,
@@ -60,6 +64,12 @@ pub fn cluster_problem(error: &DataFusionError, functions: &BTreeSet<String>) ->
     }
     if let Some(path) = missing_file(&text) {
         return ClusterProblem::FileUnreadable(path);
+    }
+    if text.contains("Ballista cannot run a query that reads information_schema") {
+        return ClusterProblem::InformationSchema;
+    }
+    if text.contains("DivideByZero") {
+        return ClusterProblem::DivideByZero;
     }
     if text.contains("Error serializing job metrics") {
         return ClusterProblem::ExplainUnion;
@@ -256,6 +266,13 @@ mod tests {
                 &[]
             ),
             ClusterProblem::ExplainUnion
+        );
+        assert_eq!(
+            problem(
+                "Job 1 failed: Task failed due to runtime execution error: DataFusionError(Shared(External(ArrowError(DivideByZero))))",
+                &[]
+            ),
+            ClusterProblem::DivideByZero
         );
         assert_eq!(problem("division by zero", &[]), ClusterProblem::Failed);
     }

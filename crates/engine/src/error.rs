@@ -351,6 +351,8 @@ impl Localize for EngineError {
                     }
                     ClusterProblem::Lost => l.format("cluster-lost", &[("url", Arg::from(url))]),
                     ClusterProblem::ExecutorLost => l.text("cluster-executor-lost"),
+                    ClusterProblem::InformationSchema => l.text("cluster-information-schema"),
+                    ClusterProblem::DivideByZero => l.text("cluster-divide-by-zero"),
                     ClusterProblem::ExplainUnion => l.text("cluster-explain-union"),
                     ClusterProblem::SessionTable => l.text("cluster-session-table"),
                     ClusterProblem::NoExecutors => {

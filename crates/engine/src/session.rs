@@ -402,14 +402,21 @@ impl Engine {
         let task = Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
         self.set_running(Some(physical.clone()));
-        let batches = datafusion::physical_plan::collect(physical, task).await;
+        let batches = datafusion::physical_plan::collect(Arc::clone(&physical), task).await;
         self.set_running(None);
         let batches = match (batches, &self.cluster) {
             (Ok(batches), _) => batches,
             (Err(error), Some(url)) if !is_crm_error(&error) => {
+                let mut problem = crate::cluster::cluster_problem(&error, &functions);
+                // A scheduler that took the job and then stopped answering went away mid-query.
+                if problem == crate::ClusterProblem::Unreachable
+                    && crmsql_cluster::job_id(&physical).is_some()
+                {
+                    problem = crate::ClusterProblem::Lost;
+                }
                 return Err(EngineError::Cluster {
                     url: url.to_string(),
-                    problem: crate::cluster::cluster_problem(&error, &functions),
+                    problem,
                     functions: functions.into_iter().collect(),
                     detail: error.to_string(),
                 });

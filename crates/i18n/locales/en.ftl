@@ -626,6 +626,10 @@ cluster-executor-lost = the cluster stopped the job: an executor left while it r
     hint: run the query again; the remaining executors run it
 cluster-explain-union = on a cluster, a plan with measurements (EXPLAIN ANALYZE, run --explain) cannot be built for a query with UNION ALL: executors send no measurements of stages with a union
     hint: read the plan with measurements without --cluster, or a plain EXPLAIN
+cluster-divide-by-zero = division by zero (on a cluster executor)
+    hint: crmsql's functions (conversion, margin, roi…) give NULL for a zero denominator; or divide by nullif(x, 0)
+cluster-information-schema = on a cluster, information_schema cannot be joined with the warehouse's tables
+    hint: query information_schema on its own, or run the query without --cluster
 cluster-cancelled = query cancelled, and the scheduler stopped its job { $job }
 cluster-cancel-failed = query cancelled, but the scheduler { $url } did not take the cancellation of job { $job }: { $detail }
     hint: the job may still run on the executors; it ends by itself or when the scheduler stops
@@ -633,4 +637,9 @@ executor-waiting = The executor waits for the scheduler { $scheduler }, which do
 executor-scheduler-lost = The executor lost the scheduler { $scheduler } and connects again when the scheduler is back.
 executor-reconnected = The executor connects to the scheduler { $scheduler } again.
 cluster-external-host = "{ $value }" will not do for --external-host: give the name or IP address other machines reach this one by, without df:// or a port, such as 10.0.0.5
+executor-not-scheduler = no crmsql scheduler answers at { $scheduler }: { $answer }
+    hint: give --scheduler the address the scheduler printed when it started (port 50050 by default)
+executor-no-answer = the server did not answer the request for the readiness page /readyz
+node-option-unused = { $option } does nothing for crmsql { $command }: a cluster node runs no queries of its own
+    hint: an executor takes its scheduler's address from --scheduler; crmsql { $command } --help lists the options
 executor-same-ports = --port and --grpc-port are both { $port }: an executor needs two different ports
