@@ -194,6 +194,12 @@ fn run_command_line(
             Some(ReportsAction::Show(show)) => show_report(&settings, &show.report, l),
         },
         Some(Commands::Run(args)) => {
+            // A missing report or a bad period is named before the warehouse, and a cluster that
+            // may be down, are opened.
+            load_reports(&settings, l)?
+                .resolve(&args.report)
+                .map_err(|e| from_engine(&e, l))?;
+            given_params(&args.period, &args.compare, &args.params, l)?;
             let engine = runtime.block_on(open_engine(&settings, l))?;
             interruptible(runtime, &engine, l, run_report(&engine, &settings, args, l))
         }

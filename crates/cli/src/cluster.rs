@@ -221,6 +221,7 @@ pub async fn executor(
                 ],
             ));
             warn_open(&options.bind_host, options.port, l);
+            warn_open(&options.bind_host, options.grpc_port, l);
         }
         ExecutorEvent::Starting => {
             say(&l.format("executor-reconnected", &[("scheduler", scheduler.clone())]))

@@ -573,7 +573,7 @@ fn cluster_processes_match_local() {
     ]));
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr(&output).contains("не строится для запросов с UNION ALL"),
+        stderr(&output).contains("не строится для запросов с UNION и UNION ALL"),
         "{}",
         stderr(&output)
     );
@@ -952,6 +952,58 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
     );
     // Ballista's own log line of the failure is not shown beside the explanation.
     assert!(!message.contains("ERROR"), "{message}");
+
+    // A report that does not exist is named before the cluster is asked.
+    let output = run(crmsql(home).args(["--cluster", &url, "run", "nosuch"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("отчёт «nosuch» не найден"),
+        "{}",
+        stderr(&output)
+    );
+
+    // The address may leave out df://.
+    let bare = url.trim_start_matches("df://");
+    let output = run(crmsql(home).args(["--cluster", bare, "-c", "SELECT 1"]));
+    assert!(stderr(&output).contains(&url), "{}", stderr(&output));
+
+    // A client option given to a node is refused, as it would do nothing there.
+    let output = run(crmsql(home).args(["executor", "--cluster", &url]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("--cluster не действует для crmsql executor"),
+        "{}",
+        stderr(&output)
+    );
+
+    // An executor whose scheduler address answers like another server says so.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(2) {
+            let mut stream = stream.unwrap();
+            let mut request = [0u8; 1024];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let output = run(crmsql(home).args([
+        "executor",
+        "--scheduler",
+        &format!("127.0.0.1:{port}"),
+        "--port",
+        &free_port().to_string(),
+        "--grpc-port",
+        &free_port().to_string(),
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!(
+            "по адресу df://127.0.0.1:{port} отвечает не планировщик crmsql: HTTP/1.1 404 Not Found"
+        )),
+        "{}",
+        stderr(&output)
+    );
 
     // The settings file's address is used too, and a typed one wins over it.
     let config = home.join("config");

@@ -447,7 +447,12 @@ pub async fn run_scheduler(options: &SchedulerOptions) -> Result<(), ClusterErro
         },
     };
     let cluster = BallistaCluster::new(Arc::new(guarded), cluster.job_state());
-    start_server(cluster, address, Arc::new(config)).await?;
+    // A scheduler started with `&` from a script inherits an ignored Ctrl-C; it stops on it
+    // all the same.
+    tokio::select! {
+        result = start_server(cluster, address, Arc::new(config)) => result?,
+        () = stop_requested() => {}
+    }
     Ok(())
 }
 
@@ -596,26 +601,31 @@ fn stop_signal() -> Arc<AtomicBool> {
     let stopping = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stopping);
     tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            match signal(SignalKind::terminate()) {
-                Ok(mut terminate) => {
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = terminate.recv() => {}
-                    }
-                }
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
+        stop_requested().await;
         flag.store(true, Ordering::Release);
     });
     stopping
+}
+
+/// Waits until the process gets Ctrl-C or SIGTERM.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Returns whether the scheduler at `url` accepts a connection now.

@@ -624,7 +624,7 @@ cluster-lost = the connection to the scheduler { $url } broke while the query ra
     hint: check that the scheduler runs, and run the query again
 cluster-executor-lost = the cluster stopped the job: an executor left while it ran (or another machine cancelled it), and Ballista cannot redo that executor's part exactly
     hint: run the query again; the remaining executors run it
-cluster-explain-union = on a cluster, a plan with measurements (EXPLAIN ANALYZE, run --explain) cannot be built for a query with UNION ALL: executors send no measurements of stages with a union
+cluster-explain-union = on a cluster, a plan with measurements (EXPLAIN ANALYZE, run --explain) cannot be built for a query with UNION or UNION ALL: executors send no measurements of stages with a union
     hint: read the plan with measurements without --cluster, or a plain EXPLAIN
 cluster-divide-by-zero = division by zero (on a cluster executor)
     hint: crmsql's functions (conversion, margin, roi…) give NULL for a zero denominator; or divide by nullif(x, 0)
