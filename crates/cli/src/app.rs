@@ -885,8 +885,11 @@ fn scan_summary(plan: &str) -> Vec<ScanSummary> {
     plan.lines()
         .filter(|line| line.trim_start().starts_with("DataSourceExec:"))
         .filter_map(|line| {
-            let after = &line[line.find("/data/")? + "/data/".len()..];
-            let table = after[..after.find('/')?].to_owned();
+            // A table's files sit in `data/TABLE/` of the warehouse, and the warehouse's own
+            // path may hold another `data` folder.
+            let path = &line[..line.find(".parquet")?];
+            let folder = &path[..path.rfind('/')?];
+            let table = folder[folder.rfind(['/', '[']).map_or(0, |at| at + 1)..].to_owned();
             Some(ScanSummary {
                 table,
                 files: pruned(line, "files_ranges_pruned_statistics")?,
@@ -1323,7 +1326,7 @@ mod tests {
     #[test]
     fn explain_summary_reads_the_scans() {
         let plan = "ProjectionExec: expr=[a], metrics=[output_rows=3]\n  DataSourceExec: \
-            file_groups={1 group: [[w/data/deals/x.parquet:0..10]]}, projection=[a], \
+            file_groups={1 group: [[home/data/crmsql/warehouse/data/deals/x.parquet:0..10]]}, projection=[a], \
             metrics=[output_rows=3.06 K, files_ranges_pruned_statistics=4 total → 1 matched, \
             row_groups_pruned_statistics=1 total → 1 matched, page_index_pages_pruned=8 total → 2 matched]\n  \
             DataSourceExec: partitions=1, partition_sizes=[1], metrics=[]";

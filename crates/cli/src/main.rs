@@ -195,10 +195,12 @@ fn main() -> ExitCode {
             let typed = sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
             if typed && !args::node_option(name, id) {
                 let option = format!("--{}", arg.get_long().unwrap_or(id));
-                let message = l.format(
-                    "node-option-unused",
-                    &[("option", option.into()), ("command", name.into())],
-                );
+                let key = if name == "executor" && id == "cluster" {
+                    "node-option-unused-cluster"
+                } else {
+                    "node-option-unused"
+                };
+                let message = l.format(key, &[("option", option.into()), ("command", name.into())]);
                 report(&Failure::User(message), l);
                 return ExitCode::from(1);
             }

@@ -556,6 +556,20 @@ fn cluster_processes_match_local() {
         stderr(&output)
     );
 
+    // Ballista refuses information_schema beside warehouse tables while it plans.
+    let output = run(crmsql(home).args([
+        "--cluster",
+        &url,
+        "-c",
+        "SELECT count(*) FROM information_schema.tables t JOIN deals d ON t.table_name = 'deals'",
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("на кластере information_schema нельзя соединять с таблицами"),
+        "{}",
+        stderr(&output)
+    );
+
     // A plan with measurements shows what the executors did, except under a union, whose
     // stages report none.
     let output = run(crmsql(home).args(["--cluster", &url, "run", "sales_overview", "--explain"]));

@@ -400,7 +400,22 @@ impl Engine {
         let frame = self.ctx.execute_logical_plan(plan).await?;
         let schema = Arc::new(frame.schema().as_arrow().clone());
         let task = Arc::new(frame.task_ctx());
-        let physical = frame.create_physical_plan().await?;
+        let physical = match (frame.create_physical_plan().await, &self.cluster) {
+            (Ok(physical), _) => physical,
+            // Ballista refuses some plans while it plans them, before any job exists.
+            (Err(error), Some(url))
+                if crate::cluster::cluster_problem(&error, &functions)
+                    == crate::ClusterProblem::InformationSchema =>
+            {
+                return Err(EngineError::Cluster {
+                    url: url.to_string(),
+                    problem: crate::ClusterProblem::InformationSchema,
+                    functions: Vec::new(),
+                    detail: error.to_string(),
+                });
+            }
+            (Err(error), _) => return Err(error.into()),
+        };
         self.set_running(Some(physical.clone()));
         let batches = datafusion::physical_plan::collect(Arc::clone(&physical), task).await;
         self.set_running(None);

@@ -641,5 +641,7 @@ executor-not-scheduler = no crmsql scheduler answers at { $scheduler }: { $answe
     hint: give --scheduler the address the scheduler printed when it started (port 50050 by default)
 executor-no-answer = the server did not answer the request for the readiness page /readyz
 node-option-unused = { $option } does nothing for crmsql { $command }: a cluster node runs no queries of its own
+    hint: crmsql { $command } --help lists the options
+node-option-unused-cluster = { $option } does nothing for crmsql { $command }: a cluster node runs no queries of its own
     hint: an executor takes its scheduler's address from --scheduler; crmsql { $command } --help lists the options
 executor-same-ports = --port and --grpc-port are both { $port }: an executor needs two different ports

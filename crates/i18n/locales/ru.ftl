@@ -670,5 +670,7 @@ executor-not-scheduler = по адресу { $scheduler } отвечает не 
     подсказка: в --scheduler укажите адрес, который планировщик назвал при запуске (по умолчанию порт 50050)
 executor-no-answer = сервер не ответил на запрос страницы готовности /readyz
 node-option-unused = { $option } не действует для crmsql { $command }: узел кластера не выполняет запросов сам
+    подсказка: список параметров — crmsql { $command } --help
+node-option-unused-cluster = { $option } не действует для crmsql { $command }: узел кластера не выполняет запросов сам
     подсказка: исполнителю адрес планировщика задаёт --scheduler; список параметров — crmsql { $command } --help
 executor-same-ports = у --port и --grpc-port один и тот же порт { $port }: исполнителю нужны два разных порта
