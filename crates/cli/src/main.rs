@@ -104,7 +104,7 @@ fn init_logging(verbose: u8) {
     let default = match verbose {
         // Ballista logs a failed job as an error before returning it, and crmsql then explains
         // the same failure. Stages under a union report no operator metrics, and the scheduler
-        // would warn of that. An executor that loses its scheduler says so in one line of its
+        // would warn of that. An executor that loses its scheduler says so in lines of its
         // own, where Ballista logs each failed heartbeat and its folder cleaning.
         0 => {
             "warn,ballista_core::execution_plans::distributed_query=off,\
