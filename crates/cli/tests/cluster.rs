@@ -317,7 +317,7 @@ impl Node {
         }
     }
 
-    /// Counts the tasks the executor's log says it started and finished.
+    /// Counts the tasks that the executor's log reports as started and finished.
     fn tasks(&self) -> (usize, usize) {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         (
@@ -428,28 +428,25 @@ fn executor(home: &Path, name: &str, scheduler_port: u16, work_dir: &Path) -> No
 
 /// Runs a command to its end, failing the test when it takes longer than [`QUERY_LIMIT`].
 fn run_limited(command: &mut std::process::Command) -> std::process::Output {
-    let child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id().to_string();
-    let (send, receive) = std::sync::mpsc::channel();
-    // The output is read while the command runs, so a long result cannot fill the pipe.
-    std::thread::spawn(move || send.send(child.wait_with_output()));
-    match receive.recv_timeout(QUERY_LIMIT) {
-        Ok(output) => {
-            let output = output.unwrap();
-            eprintln!("stderr:\n{}", String::from_utf8_lossy(&output.stderr));
-            output
-        }
-        Err(_) => {
-            let _ = std::process::Command::new("kill")
-                .args(["-9", &pid])
-                .status();
-            panic!("{command:?} did not end within {QUERY_LIMIT:?}");
-        }
-    }
+    Client::start(command).finish()
+}
+
+/// Reads CSV text into rows of cells, the header first.
+fn csv_table(text: &[u8]) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text)
+        .records()
+        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// Runs crmsql on the cluster at `url`, expects it to fail with exit code 1, and returns its
+/// standard error.
+fn cluster_failure(home: &Path, url: &str, args: &[&str]) -> String {
+    let output = run(crmsql(home).args(["--cluster", url]).args(args));
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    stderr(&output)
 }
 
 /// Runs crmsql with CSV output and returns its rows, the header first.
@@ -460,14 +457,7 @@ fn csv_rows(home: &Path, args: &[&str]) -> Vec<Vec<String>> {
         "crmsql {args:?} failed: {}",
         stderr(&output)
     );
-    let text = stdout(&output);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
-        .collect()
+    csv_table(&output.stdout)
 }
 
 /// How many jobs an executor keeps data of.
@@ -543,31 +533,28 @@ fn cluster_processes_match_local() {
     );
 
     // A table made in the session exists only in the client.
-    let output = run(crmsql(home).args([
-        "--cluster",
+    let message = cluster_failure(
+        home,
         &url,
-        "-c",
-        "CREATE TABLE t AS SELECT 1 AS x; SELECT * FROM t",
-    ]));
-    assert_eq!(output.status.code(), Some(1));
+        &["-c", "CREATE TABLE t AS SELECT 1 AS x; SELECT * FROM t"],
+    );
     assert!(
-        stderr(&output).contains("таблица, созданная в этой сессии"),
-        "{}",
-        stderr(&output)
+        message.contains("таблица, созданная в этой сессии"),
+        "{message}"
     );
 
     // Ballista refuses information_schema beside warehouse tables while it plans.
-    let output = run(crmsql(home).args([
-        "--cluster",
+    let message = cluster_failure(
+        home,
         &url,
-        "-c",
-        "SELECT count(*) FROM information_schema.tables t JOIN deals d ON t.table_name = 'deals'",
-    ]));
-    assert_eq!(output.status.code(), Some(1));
+        &[
+            "-c",
+            "SELECT count(*) FROM information_schema.tables t JOIN deals d ON t.table_name = 'deals'",
+        ],
+    );
     assert!(
-        stderr(&output).contains("на кластере information_schema нельзя соединять с таблицами"),
-        "{}",
-        stderr(&output)
+        message.contains("на кластере information_schema нельзя соединять с таблицами"),
+        "{message}"
     );
 
     // A plan with measurements shows what the executors did, except under a union, whose
@@ -579,17 +566,11 @@ fn cluster_processes_match_local() {
         "{}",
         stdout(&output)
     );
-    let output = run(crmsql(home).args([
-        "--cluster",
-        &url,
-        "-c",
-        &format!("EXPLAIN ANALYZE {}", PLAN_QUERIES[0]),
-    ]));
-    assert_eq!(output.status.code(), Some(1));
+    let explain = format!("EXPLAIN ANALYZE {}", PLAN_QUERIES[0]);
+    let message = cluster_failure(home, &url, &["-c", &explain]);
     assert!(
-        stderr(&output).contains("не строится для запросов с UNION и UNION ALL"),
-        "{}",
-        stderr(&output)
+        message.contains("не строится для запросов с UNION и UNION ALL"),
+        "{message}"
     );
 
     // Both executors ran tasks.
@@ -618,6 +599,7 @@ fn job_names(work_dir: &Path) -> BTreeSet<String> {
 
 /// A crmsql command running in the background, its output read as it comes.
 struct Client {
+    command: String,
     pid: String,
     output: std::sync::mpsc::Receiver<std::io::Result<std::process::Output>>,
 }
@@ -632,7 +614,11 @@ impl Client {
         let pid = child.id().to_string();
         let (send, output) = std::sync::mpsc::channel();
         std::thread::spawn(move || send.send(child.wait_with_output()));
-        Client { pid, output }
+        Client {
+            command: format!("{command:?}"),
+            pid,
+            output,
+        }
     }
 
     fn assert_running(&self, what: &str) {
@@ -661,7 +647,7 @@ impl Client {
             }
             Err(_) => {
                 self.signal("KILL");
-                panic!("the query did not end within {QUERY_LIMIT:?}");
+                panic!("{} did not end within {QUERY_LIMIT:?}", self.command);
             }
         }
     }
@@ -688,7 +674,7 @@ fn wait_for_new_job(work: &[PathBuf], before: &[BTreeSet<String>], client: &Clie
 }
 
 #[test]
-fn a_lost_executor_stops_the_job_and_ctrl_c_cancels_it() {
+fn cluster_job_ctrl_c_and_lost_executor() {
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
     demo_warehouse(home);
@@ -847,23 +833,12 @@ fn a_lost_executor_stops_the_job_and_ctrl_c_cancels_it() {
     );
     wait_ready(port, 1, &mut [&mut scheduler_node, &mut first]);
     // The scheduler may count the executor out a few seconds before it removes it and stops
-    // the jobs then running; the message asks to run the query again.
+    // the jobs then running, so the query is run again as the message advises.
     let mut attempts = 0;
     let rows = loop {
         let output = run_limited(crmsql(home).args(cluster_query));
         if output.status.success() {
-            break csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(output.stdout.as_slice())
-                .records()
-                .map(|record| {
-                    record
-                        .unwrap()
-                        .iter()
-                        .map(str::to_owned)
-                        .collect::<Vec<_>>()
-                })
-                .collect::<Vec<_>>();
+            break csv_table(&output.stdout);
         }
         attempts += 1;
         assert!(
@@ -990,7 +965,7 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
         stderr(&output)
     );
 
-    // An executor whose scheduler address answers like another server says so.
+    // An executor whose scheduler address belongs to another server reports that server.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
