@@ -110,7 +110,7 @@ mod tests {
     }
 
     #[test]
-    fn an_option_and_its_value_may_share_a_line() {
+    fn config_option_and_value_one_line() {
         let text = "--cluster df://10.0.0.5:50050
 --warehouse  /data/crm sales
 --lang=en

@@ -19,8 +19,8 @@ pub enum Failure {
     Internal(String),
     /// Standard output was closed by the reader (`crmsql ... | head`): end quietly.
     BrokenPipe,
-    /// Ctrl-C stopped a query on a cluster; the message says what became of its job. Exit code
-    /// 130, as a shell gives a program that SIGINT ended.
+    /// A query on a cluster stopped by Ctrl-C, with a message on what became of its job. Exit
+    /// code 130, as a shell gives a program that SIGINT ended.
     Interrupted(String),
 }
 

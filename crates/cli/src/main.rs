@@ -69,7 +69,7 @@ fn with_config(config: Option<&config::Config>) -> (Vec<OsString>, usize) {
     (args, from_file)
 }
 
-/// The longest log line shown without `-v`. Ballista logs whole task statuses when it cannot
+/// The maximum length of a log line shown without `-v`, in bytes. Ballista logs whole task statuses when it cannot
 /// send them, tens of kilobytes on one line.
 const LOG_LINE_LIMIT: usize = 1000;
 
@@ -104,7 +104,7 @@ fn init_logging(verbose: u8) {
     let default = match verbose {
         // Ballista logs a failed job as an error before returning it, and crmsql then explains
         // the same failure. Stages under a union report no operator metrics, and the scheduler
-        // would warn of that. An executor that loses its scheduler says so in lines of its
+        // would warn of that. An executor that loses its scheduler reports it in lines of its
         // own, where Ballista logs each failed heartbeat and its folder cleaning.
         0 => {
             "warn,ballista_core::execution_plans::distributed_query=off,\
@@ -184,8 +184,8 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    // The cluster's nodes take the client's options only to keep them out of their help; one
-    // typed for a node would do nothing, as `executor --cluster` in place of `--scheduler`.
+    // The cluster's nodes take the client's options only to keep them out of their help. One
+    // typed for a node would do nothing, such as `executor --cluster` for `--scheduler`.
     if let Some((name, sub)) = matches.subcommand()
         && matches!(name, "scheduler" | "executor")
     {

@@ -428,8 +428,8 @@ fn run_script(
 }
 
 /// After Ctrl-C, lets a statement on a cluster run on until the scheduler has named its job,
-/// for at most 2 s, so that the job can be cancelled: the scheduler may start a job before its
-/// answer with the job's name reaches this program.
+/// for at most 2 s, so that the job can be cancelled. The scheduler may start a job before its
+/// response with the job's name reaches this program.
 pub async fn until_job_named<F: std::future::Future>(engine: &Engine, work: std::pin::Pin<&mut F>) {
     if engine.cluster().is_none() {
         return;

@@ -3,8 +3,9 @@
 //!
 //! Ballista 55 reruns the work of a lost executor. When it rolls back a stage that some tasks
 //! had already finished, their output reaches the next stage twice, and the query returns sums
-//! and counts that are too large, with no error. A cancelled job tells the client to run
-//! the query again, which the remaining executors then do from the start.
+//! and counts that are too large, with no error. A cancelled job instead makes the client
+//! report the loss and advise running the query again, which the remaining executors then do
+//! from the start.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -98,7 +99,7 @@ impl ClusterState for GuardedCluster {
         if !known {
             return Ok(());
         }
-        // Ballista tells the job manager of the lost executor after this returns, so the
+        // Ballista reports the lost executor to the job manager after this returns, so the
         // cancellations are queued first and no stage gets rolled back.
         for job in self.running_jobs().await {
             match crate::job::cancel_job(&self.scheduler, job.as_str()).await {

@@ -19,7 +19,7 @@ use crate::ClusterUrl;
 /// How long a cancellation or a status request may take.
 const REQUEST_SECONDS: u64 = 5;
 
-/// What the scheduler says of a job.
+/// The state of a job on the scheduler.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobState {
     /// Waiting for planning or for an executor.

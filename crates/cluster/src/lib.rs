@@ -47,8 +47,8 @@ pub const DEFAULT_HOST: &str = "127.0.0.1";
 // NOTE: Ballista 55 keeps retrying past it (seen for over 200 s), so executors never give up.
 const SCHEDULER_CONNECT_SECONDS: u16 = 60;
 
-/// How often an executor tells the scheduler it is alive, and how often the scheduler looks
-/// for executors that stopped doing so.
+/// Interval between an executor's heartbeats, and between the scheduler's checks for executors
+/// whose heartbeats stopped.
 const HEARTBEAT_SECONDS: u64 = 5;
 
 /// How long the scheduler waits for an executor's heartbeat before it gives the executor's tasks
@@ -56,13 +56,13 @@ const HEARTBEAT_SECONDS: u64 = 5;
 /// Ballista's default of 3 minutes left a query waiting that long after an executor died.
 const EXECUTOR_TIMEOUT_SECONDS: u64 = 30;
 
-/// The folder inside an executor's `--work-dir` that holds its jobs' data.
+/// The folder inside an executor's `--work-dir` that contains its jobs' data.
 pub const JOBS_FOLDER: &str = "jobs";
 
 /// How often an executor looks for job data older than [`JOB_DATA_TTL_SECONDS`].
 const JOB_DATA_CLEAN_SECONDS: u64 = 3600;
 
-/// How old job data an executor removes by itself may be.
+/// Age after which an executor removes job data by itself.
 const JOB_DATA_TTL_SECONDS: u64 = 24 * 3600;
 
 /// The zone an executor registers period functions with. Executors take the zone from each
@@ -166,8 +166,8 @@ pub enum ClusterError {
     Address(String),
     /// Ballista stopped with an error.
     Server(String),
-    /// Another server, not a scheduler, answers at the executor's scheduler address: the status
-    /// line of its HTTP answer, if it gave one.
+    /// Another server, not a scheduler, responds at the executor's scheduler address: the status
+    /// line of its HTTP response, if any.
     NotScheduler(Option<String>),
     /// The executor's folder for job data cannot be made.
     WorkDir {
@@ -284,7 +284,7 @@ pub async fn connect(
                     .upgrade_for_ballista()
                     .with_ballista_job_name("crmsql"),
             )
-            // The scheduler's answer to a submitted query then carries the job's id, which
+            // The scheduler's response to a submitted query then contains the job's id, which
             // Ctrl-C needs to cancel the job. Ballista's default pushes the id with the first
             // state change, which can come seconds after the executors started on the job.
             .set_bool(ballista_core::config::BALLISTA_CLIENT_PULL, true),
@@ -297,13 +297,13 @@ pub async fn connect(
     Ok(ctx)
 }
 
-/// Why [`ready_executors`] got no executor count.
+/// Reason why [`ready_executors`] got no executor count.
 #[derive(Debug)]
 pub enum ReadyError {
     /// Nothing could be reached at the address.
     Connect(std::io::Error),
-    /// Something answered, but not a Ballista scheduler: the status line of its HTTP answer, or
-    /// nothing when it gave no HTTP/1 answer.
+    /// Another server responded: the status line of its HTTP response, or `None` without an
+    /// HTTP/1 response.
     NotScheduler(Option<String>),
 }
 
@@ -312,14 +312,14 @@ impl fmt::Display for ReadyError {
         match self {
             ReadyError::Connect(error) => write!(f, "{error}"),
             ReadyError::NotScheduler(Some(answer)) => write!(f, "{answer}"),
-            ReadyError::NotScheduler(None) => f.write_str("no HTTP/1 answer"),
+            ReadyError::NotScheduler(None) => f.write_str("no HTTP/1 response"),
         }
     }
 }
 
 /// Returns how many executors the scheduler at `url` has, read from its readiness page. A
-/// scheduler without executors accepts queries and holds them until one joins, so a client
-/// checks first; the page also tells a scheduler from another server on the port.
+/// scheduler without executors accepts queries and keeps them waiting until one joins, so a
+/// client checks first. The page also tells a scheduler apart from another server on the port.
 pub async fn ready_executors(url: &ClusterUrl) -> Result<usize, ReadyError> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -495,7 +495,7 @@ impl Default for ExecutorOptions {
     }
 }
 
-/// What an executor is doing, for its owner to show.
+/// A step of an executor's run, for its owner to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExecutorEvent {
     /// The scheduler does not accept connections yet; the executor waits for it.
@@ -537,8 +537,8 @@ pub async fn run_executor(
         work_dir: jobs_dir
             .as_ref()
             .map(|dir| dir.to_string_lossy().into_owned()),
-        // Job data that no scheduler asked to remove, such as after a scheduler stopped
-        // mid-query, goes after a day; all of it goes when the executor stops.
+        // Job data that no scheduler requested to remove, such as after a scheduler stopped
+        // mid-query, is removed after a day. All of it is removed when the executor stops.
         job_data_clean_up_interval_seconds: if jobs_dir.is_some() {
             JOB_DATA_CLEAN_SECONDS
         } else {
@@ -583,8 +583,8 @@ pub async fn run_executor(
             }
         }
         events(ExecutorEvent::Starting);
-        // A run that ended marked the process as shutting down, and heartbeats would still say
-        // so to the new scheduler.
+        // A run that ended marked the process as shutting down, and heartbeats would still
+        // report that status to the new scheduler.
         ballista_executor::executor_server::TERMINATING.store(false, Ordering::Release);
         start_executor_process(Arc::clone(&config)).await?;
         // Ballista's executor hears the same signal and ends its run first.

@@ -1,4 +1,4 @@
-//! How an executor runs a stage's task: Ballista's own way, but without reporting per-operator
+//! The executor's engine for a stage's tasks: Ballista's own, without reporting per-operator
 //! metrics to the scheduler for a task under a `UNION ALL`.
 //!
 //! The scheduler merges each task's operator metrics into its stage and expects every task of a

@@ -27,8 +27,8 @@ pub enum ClusterProblem {
     /// The cluster stopped the job: an executor left while it ran, or another client cancelled
     /// it.
     ExecutorLost,
-    /// Another server answers at the scheduler's address: the first line of its answer, if it
-    /// gave one.
+    /// Another server responds at the scheduler's address: the status line of its response, if
+    /// any.
     NotScheduler(Option<String>),
     /// The scheduler or an executor does not know this function.
     MissingFunction(String),

@@ -423,7 +423,8 @@ impl Engine {
             (Ok(batches), _) => batches,
             (Err(error), Some(url)) if !is_crm_error(&error) => {
                 let mut problem = crate::cluster::cluster_problem(&error, &functions);
-                // A scheduler that took the job and then stopped answering went away mid-query.
+                // A scheduler that accepted the job and then stopped responding went away
+                // mid-query.
                 if problem == crate::ClusterProblem::Unreachable
                     && crmsql_cluster::job_id(&physical).is_some()
                 {
