@@ -859,6 +859,60 @@ fn cluster_job_ctrl_c_and_lost_executor() {
 }
 
 #[test]
+fn scheduler_stops_on_inherited_ignored_ctrl_c() {
+    // A shell script starts background jobs with Ctrl-C ignored.
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut shell = std::process::Command::new("sh");
+    let base = crmsql(home.path());
+    for (key, value) in base.get_envs() {
+        match value {
+            Some(value) => shell.env(key, value),
+            None => shell.env_remove(key),
+        };
+    }
+    let script = format!(
+        "trap '' INT; exec {} scheduler --port {port}",
+        env!("CARGO_BIN_EXE_crmsql")
+    );
+    let mut scheduler = shell
+        .args(["-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    let start = Instant::now();
+    while readiness(port).is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no scheduler on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let pid = scheduler.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let start = Instant::now();
+    let ended = loop {
+        if let Some(status) = scheduler.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            let _ = scheduler.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(ended.is_some(), "the scheduler kept running after Ctrl-C");
+}
+
+#[test]
 fn executor_without_crm_functions_is_named_at_the_client() {
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
@@ -969,7 +1023,7 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
-        for stream in listener.incoming().take(2) {
+        for stream in listener.incoming().take(3) {
             let mut stream = stream.unwrap();
             let mut request = [0u8; 1024];
             let _ = stream.read(&mut request);
@@ -992,6 +1046,14 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
         )),
         "{}",
         stderr(&output)
+    );
+    // The client names the other server too.
+    let message = cluster_failure(home, &format!("127.0.0.1:{port}"), &["-c", "SELECT 1"]);
+    assert!(
+        message.contains(&format!(
+            "по адресу df://127.0.0.1:{port} отвечает не планировщик crmsql, а другой сервер: «HTTP/1.1 404 Not Found»"
+        )),
+        "{message}"
     );
 
     // The settings file's address is used too, and a typed one wins over it.
