@@ -745,6 +745,27 @@ fn cluster_job_ctrl_c_and_lost_executor() {
             }
         })
     };
+    // Keys typed before the prompt is back would be dropped, as on a real terminal, so each
+    // line waits for the prompt that follows what the previous one printed.
+    let wait_for_prompt_after = |marker: &str| {
+        let start = Instant::now();
+        loop {
+            {
+                let shown = screen.lock().unwrap();
+                if let Some(at) = shown.rfind(marker)
+                    && shown[at..].contains("crmsql> ")
+                {
+                    return;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(60),
+                    "no prompt after {marker:?}: {shown}"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait_for_prompt_after("crmsql> ");
     let before: Vec<_> = work.iter().map(|dir| job_names(dir)).collect();
     writeln!(keys, "{LONG_QUERY};").unwrap();
     let start = Instant::now();
@@ -760,24 +781,24 @@ fn cluster_job_ctrl_c_and_lost_executor() {
         std::thread::sleep(Duration::from_millis(50));
     }
     keys.write_all(b"\x03").unwrap();
-    // Keys typed before the prompt is back would be dropped, as on a real terminal.
-    let start = Instant::now();
-    while !screen.lock().unwrap().contains("остановил его задание") {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "no cancellation: {}",
-            screen.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_secs(1));
+    wait_for_prompt_after("остановил его задание");
     writeln!(keys, "SELECT 40 + 2 AS answer;").unwrap();
-    std::thread::sleep(Duration::from_secs(1));
+    wait_for_prompt_after("(1 строка)");
     writeln!(keys, "\\q").unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = terminal.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = terminal.kill();
+            panic!("the shell did not quit: {}", screen.lock().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     drop(keys);
-    let status = terminal.wait().unwrap();
     reader.join().unwrap();
-    assert!(status.success());
+    assert!(status.success(), "{status}: {}", screen.lock().unwrap());
     let screen = screen.lock().unwrap().clone();
     assert!(
         screen.contains("запрос отменён, и планировщик остановил его задание"),
