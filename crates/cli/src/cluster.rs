@@ -5,7 +5,8 @@ use std::io::Write;
 use std::sync::atomic::Ordering;
 
 use crmsql_cluster::{
-    ClusterError, ClusterUrl, ExecutorEvent, ExecutorOptions, SchedulerOptions, UrlError,
+    ClusterError, ClusterUrl, ExecutorEvent, ExecutorOptions, SchedulerEvent, SchedulerOptions,
+    UrlError,
 };
 use crmsql_i18n::{Arg, Localizer};
 
@@ -163,7 +164,25 @@ pub async fn scheduler(args: &SchedulerArgs, l: &Localizer) -> Result<(), Failur
         ],
     ));
     warn_open(&options.bind_host, options.port, l);
-    crmsql_cluster::run_scheduler(&options)
+    let lang = l.lang();
+    let events = move |event: SchedulerEvent| {
+        let l = Localizer::get(lang);
+        let SchedulerEvent::JobCancelled {
+            executor,
+            job,
+            error,
+        } = event;
+        let mut args = vec![("executor", Arg::from(executor)), ("job", Arg::from(job))];
+        let text = match error {
+            None => l.format("scheduler-job-cancelled", &args),
+            Some(detail) => {
+                args.push(("detail", Arg::from(detail)));
+                l.format("scheduler-job-cancel-failed", &args)
+            }
+        };
+        say(&format!("{}: {text}", l.text("warning-prefix")));
+    };
+    crmsql_cluster::run_scheduler(&options, std::sync::Arc::new(events))
         .await
         .map_err(|error| from_cluster(&error, role, l))
 }

@@ -100,6 +100,54 @@ impl Write for ShortLines {
     }
 }
 
+/// Drops Ballista's error for a task status of a job that the scheduler no longer tracks. The
+/// error follows every cancelled job, because its executors report the tasks they were running.
+struct QuietCancelledJobs;
+
+/// The text and target of a log event. Ballista logs through the `log` crate, whose records
+/// carry their target in a field.
+#[derive(Default)]
+struct LogEvent {
+    message: String,
+    target: String,
+}
+
+impl tracing::field::Visit for LogEvent {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "log.target" {
+            self.target = value.to_owned();
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.message = format!("{value:?}");
+        }
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QuietCancelledJobs {
+    fn event_enabled(
+        &self,
+        event: &tracing::Event<'_>,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool {
+        if *event.metadata().level() != tracing::Level::ERROR {
+            return true;
+        }
+        let mut seen = LogEvent::default();
+        event.record(&mut seen);
+        let target = if seen.target.is_empty() {
+            event.metadata().target()
+        } else {
+            &seen.target
+        };
+        !(target == "ballista_scheduler::state::task_manager"
+            && seen.message.starts_with("Fail to find job ")
+            && seen.message.contains("active cache"))
+    }
+}
+
 fn init_logging(verbose: u8) {
     let default = match verbose {
         // Ballista logs a failed job as an error before returning it, and crmsql then explains
@@ -116,7 +164,7 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CRMSQL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(move || ShortLines {
             limit: if verbose == 0 {
@@ -130,7 +178,14 @@ fn init_logging(verbose: u8) {
                 && std::env::var_os("NO_COLOR").is_none(),
         )
         .without_time()
-        .try_init();
+        .finish();
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let _ = if verbose == 0 {
+        subscriber.with(QuietCancelledJobs).try_init()
+    } else {
+        subscriber.try_init()
+    };
 }
 
 fn main() -> ExitCode {
@@ -306,4 +361,62 @@ fn report(failure: &Failure, l: &Localizer) {
     };
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "{prefix}: {message}");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::QuietCancelledJobs;
+
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::ErrorKind::Other)?
+                .extend(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn cancelled_job_error_dropped() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish()
+            .with(QuietCancelledJobs);
+        tracing::subscriber::with_default(subscriber, || {
+            let manager = "ballista_scheduler::state::task_manager";
+            // Ballista logs through the `log` crate, whose records carry the target as a field.
+            tracing::error!(
+                target: "log",
+                { log.target = manager },
+                "Fail to find job 038J7Y5E30000 in the active cache and it may not be curated by this scheduler"
+            );
+            tracing::error!(
+                target: "ballista_scheduler::state::task_manager",
+                "Fail to find job 038J7Y5E9W000 in the active cache and it may not be curated by this scheduler"
+            );
+            tracing::error!(target: "log", { log.target = manager }, "Failed to delete job 7: gone");
+            tracing::error!(target: "other", "Fail to find job 8 in the active cache");
+        });
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        assert!(!text.contains("038J7Y5E30000"), "{text}");
+        assert!(!text.contains("038J7Y5E9W000"), "{text}");
+        assert!(text.contains("Failed to delete job 7"), "{text}");
+        assert!(text.contains("Fail to find job 8"), "{text}");
+    }
 }

@@ -474,9 +474,15 @@ fn cluster_processes_match_local() {
     let history = history.to_str().unwrap();
     let (mut scheduler_node, port) = scheduler(home, "scheduler");
     let work: Vec<PathBuf> = (1..=2).map(|i| home.join(format!("work{i}"))).collect();
+    // Spill files of an executor that was killed.
+    let stale = work[0]
+        .join(crmsql_cluster::SPILL_FOLDER)
+        .join("datafusion-stale");
+    std::fs::create_dir_all(&stale).unwrap();
     let mut first = executor(home, "executor1", port, &work[0]);
     let mut second = executor(home, "executor2", port, &work[1]);
     wait_ready(port, 2, &mut [&mut scheduler_node, &mut first, &mut second]);
+    assert!(!stale.exists());
 
     let url = format!("df://127.0.0.1:{port}");
     let queries = workspace().join("queries");
@@ -557,6 +563,21 @@ fn cluster_processes_match_local() {
         "{message}"
     );
 
+    // Errors met on an executor read as they do locally, with the value that failed.
+    let message = cluster_failure(home, &url, &["-c", "SELECT CAST(source AS INT) FROM deals"]);
+    assert!(
+        message.contains(
+            "ошибка: значение не приводится к нужному типу (на исполнителе кластера): \
+             Cannot cast string '"
+        ) && message.contains("подсказка: проверьте значение"),
+        "{message}"
+    );
+    let message = cluster_failure(home, &url, &["-c", "SELECT sum(budget) / 0 FROM deals"]);
+    assert!(
+        message.contains("ошибка: деление на ноль (на исполнителе кластера)"),
+        "{message}"
+    );
+
     // A plan with measurements shows what the executors did, except under a union, whose
     // stages report none.
     let output = run(crmsql(home).args(["--cluster", &url, "run", "sales_overview", "--explain"]));
@@ -573,9 +594,15 @@ fn cluster_processes_match_local() {
         "{message}"
     );
 
-    // Both executors ran tasks.
+    // Both executors ran tasks, and their spill folders are apart from the job data, which
+    // an executor cleans.
     for dir in &work {
         assert!(job_folders(dir) > 0, "{} got no work", dir.display());
+        let names = job_names(dir);
+        assert!(
+            names.iter().all(|name| !name.starts_with("datafusion-")),
+            "{names:?}"
+        );
     }
     for node in [&mut scheduler_node, &mut first, &mut second] {
         node.assert_alive();
@@ -590,8 +617,6 @@ fn job_names(work_dir: &Path) -> BTreeSet<String> {
                 .filter_map(Result::ok)
                 .filter(|e| e.path().is_dir())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                // DataFusion's folders for spills sit beside the jobs.
-                .filter(|name| !name.starts_with("datafusion-"))
                 .collect()
         })
         .unwrap_or_default()
@@ -820,6 +845,10 @@ fn cluster_job_ctrl_c_and_lost_executor() {
         "job {shell_job}: {state:?}"
     );
 
+    // Executors report the cancelled jobs' tasks, which Ballista would log as an error.
+    let log = std::fs::read_to_string(&scheduler_node.log).unwrap();
+    assert!(!log.contains("in the active cache"), "{log}");
+
     // An executor dies mid-query. Ballista 55 would redo its part, but counts some rows twice
     // when it does, so the job stops with a message, and the query run again on the remaining
     // executor gives the right numbers.
@@ -852,6 +881,21 @@ fn cluster_job_ctrl_c_and_lost_executor() {
         "{}",
         stderr(&output)
     );
+    // The scheduler says which job it stopped for which executor.
+    let start = Instant::now();
+    loop {
+        let log = std::fs::read_to_string(&scheduler_node.log).unwrap();
+        let said = log.lines().any(|line| {
+            line.starts_with("предупреждение: исполнитель ")
+                && line.contains("пропал во время задания")
+                && line.contains("задание отменено")
+        });
+        if said {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{log}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     wait_ready(port, 1, &mut [&mut scheduler_node, &mut first]);
     // The scheduler may count the executor out a few seconds before it removes it and stops
     // the jobs then running, so the query is run again as the message advises.

@@ -20,7 +20,7 @@ use ballista_scheduler::cluster::{
 use ballista_scheduler::config::TaskDistributionPolicy;
 use ballista_scheduler::state::task_manager::JobInfoCache;
 
-use crate::ClusterUrl;
+use crate::{ClusterUrl, SchedulerEvent};
 
 /// Ballista's in-memory executor record, with running jobs cancelled when an executor is
 /// removed from it.
@@ -29,6 +29,8 @@ pub(crate) struct GuardedCluster {
     pub(crate) jobs: Arc<dyn JobState>,
     /// This scheduler's own address, to send the cancellations to.
     pub(crate) scheduler: ClusterUrl,
+    /// Hears of each job cancelled for a lost executor.
+    pub(crate) events: Arc<dyn Fn(SchedulerEvent) + Send + Sync>,
 }
 
 impl GuardedCluster {
@@ -102,16 +104,12 @@ impl ClusterState for GuardedCluster {
         // Ballista reports the lost executor to the job manager after this returns, so the
         // cancellations are queued first and no stage gets rolled back.
         for job in self.running_jobs().await {
-            match crate::job::cancel_job(&self.scheduler, job.as_str()).await {
-                Ok(()) => tracing::warn!(
-                    "executor {executor_id} left while job {job} ran; the job is cancelled, \
-                     and its client is told to run the query again"
-                ),
-                Err(error) => tracing::error!(
-                    "executor {executor_id} left while job {job} ran, and the job could not be \
-                     cancelled: {error}"
-                ),
-            }
+            let cancelled = crate::job::cancel_job(&self.scheduler, job.as_str()).await;
+            (self.events)(SchedulerEvent::JobCancelled {
+                executor: executor_id.to_owned(),
+                job: job.as_str().to_owned(),
+                error: cancelled.err().map(|error| error.to_string()),
+            });
         }
         Ok(())
     }

@@ -59,6 +59,11 @@ const EXECUTOR_TIMEOUT_SECONDS: u64 = 30;
 /// The folder inside an executor's `--work-dir` that contains its jobs' data.
 pub const JOBS_FOLDER: &str = "jobs";
 
+/// The folder inside an executor's `--work-dir` that its tasks spill to. It is kept apart from
+/// [`JOBS_FOLDER`] because that folder's cleaning would remove the spill folder of a session
+/// idle for a day.
+pub const SPILL_FOLDER: &str = "spill";
+
 /// How often an executor looks for job data older than [`JOB_DATA_TTL_SECONDS`].
 const JOB_DATA_CLEAN_SECONDS: u64 = 3600;
 
@@ -410,8 +415,24 @@ pub fn scheduler_address(options: &SchedulerOptions) -> Result<SocketAddr, Clust
     check_free(&options.bind_host, options.port)
 }
 
-/// Runs a scheduler until the process ends.
-pub async fn run_scheduler(options: &SchedulerOptions) -> Result<(), ClusterError> {
+/// A step of a scheduler's run, for its owner to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchedulerEvent {
+    /// An executor left while `job` ran, so the scheduler cancelled the job, and its client
+    /// gets a message to run the query again. `error` is the reason the cancellation failed.
+    JobCancelled {
+        executor: String,
+        job: String,
+        error: Option<String>,
+    },
+}
+
+/// Runs a scheduler until the process gets Ctrl-C or SIGTERM. `events` is called for each job
+/// cancelled because an executor left.
+pub async fn run_scheduler(
+    options: &SchedulerOptions,
+    events: Arc<dyn Fn(SchedulerEvent) + Send + Sync>,
+) -> Result<(), ClusterError> {
     let address = scheduler_address(options)?;
     let config = SchedulerConfig {
         bind_host: options.bind_host.clone(),
@@ -445,6 +466,7 @@ pub async fn run_scheduler(options: &SchedulerOptions) -> Result<(), ClusterErro
             host: own.ip().to_string(),
             port: own.port(),
         },
+        events,
     };
     let cluster = BallistaCluster::new(Arc::new(guarded), cluster.job_state());
     // A scheduler started with `&` from a script inherits an ignored Ctrl-C; it stops on it
@@ -516,14 +538,37 @@ pub async fn run_executor(
 ) -> Result<(), ClusterError> {
     check_free(&options.bind_host, options.port)?;
     check_free(&options.bind_host, options.grpc_port)?;
+    // Without a work folder, Ballista would make a temporary one and leave it behind. This one
+    // is removed when the executor stops.
+    let (work_dir, _temporary) = match &options.work_dir {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let temporary = tempfile::Builder::new()
+                .prefix("crmsql-executor-")
+                .tempdir()
+                .map_err(|source| ClusterError::WorkDir {
+                    path: std::env::temp_dir(),
+                    source,
+                })?;
+            (temporary.path().to_path_buf(), Some(temporary))
+        }
+    };
     // Ballista's cleaning removes every folder in its work folder, so it gets one of its own.
-    let jobs_dir = options.work_dir.as_ref().map(|dir| dir.join(JOBS_FOLDER));
-    if let Some(dir) = &jobs_dir {
+    let jobs_dir = work_dir.join(JOBS_FOLDER);
+    let spill_dir = work_dir.join(SPILL_FOLDER);
+    // Spill files left by an executor that was killed are read by nothing.
+    if let Err(error) = std::fs::remove_dir_all(&spill_dir)
+        && error.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(path = %spill_dir.display(), %error, "failed to empty the spill folder");
+    }
+    for dir in [&jobs_dir, &spill_dir] {
         std::fs::create_dir_all(dir).map_err(|source| ClusterError::WorkDir {
             path: dir.clone(),
             source,
         })?;
     }
+    let spill = spill_dir.to_string_lossy().into_owned();
     let stopping = stop_signal();
     let config = Arc::new(ExecutorProcessConfig {
         bind_host: options.bind_host.clone(),
@@ -534,21 +579,21 @@ pub async fn run_executor(
         scheduler_port: options.scheduler.port,
         scheduler_connect_timeout_seconds: SCHEDULER_CONNECT_SECONDS,
         vcores: options.concurrency,
-        work_dir: jobs_dir
-            .as_ref()
-            .map(|dir| dir.to_string_lossy().into_owned()),
+        work_dir: Some(jobs_dir.to_string_lossy().into_owned()),
         // Job data that no scheduler requested to remove, such as after a scheduler stopped
         // mid-query, is removed after a day. All of it is removed when the executor stops.
-        job_data_clean_up_interval_seconds: if jobs_dir.is_some() {
-            JOB_DATA_CLEAN_SECONDS
-        } else {
-            0
-        },
+        job_data_clean_up_interval_seconds: JOB_DATA_CLEAN_SECONDS,
         job_data_ttl_seconds: JOB_DATA_TTL_SECONDS,
         print_thread_info: false,
         memory_pool_size: options.memory_limit,
         override_config_producer: Some(Arc::new(session_config)),
         override_function_registry: Some(Arc::new(function_registry())),
+        override_runtime_producer: Some(Arc::new(move |_| {
+            let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+                .with_temp_file_path(spill.clone())
+                .build()?;
+            Ok(Arc::new(runtime))
+        })),
         override_execution_engine: Some(Arc::new(stage::StageEngine::default())),
         executor_heartbeat_interval_seconds: HEARTBEAT_SECONDS,
         ..ExecutorProcessConfig::default()
@@ -653,7 +698,7 @@ pub async fn start_in_process(executors: usize, concurrency: usize) -> Result<Cl
         port: scheduler.port,
     };
     check_free(&scheduler.bind_host, scheduler.port).map_err(failed)?;
-    tokio::spawn(async move { run_scheduler(&scheduler).await });
+    tokio::spawn(async move { run_scheduler(&scheduler, Arc::new(|_| {})).await });
     for _ in 0..executors {
         let executor = ExecutorOptions {
             port: free_port()?,

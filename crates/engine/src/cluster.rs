@@ -21,6 +21,11 @@ pub enum ClusterProblem {
     InformationSchema,
     /// An executor divided by zero.
     DivideByZero,
+    /// An executor failed to cast a value: Arrow's message, which quotes the value.
+    Cast(String),
+    /// An executor's tasks needed more memory than its limit: the limit as the memory pool
+    /// prints it, if found.
+    Memory(Option<String>),
     /// `EXPLAIN ANALYZE` of a plan whose stages have a `UNION ALL`: their tasks report no
     /// operator metrics.
     ExplainUnion,
@@ -70,6 +75,20 @@ pub fn cluster_problem(error: &DataFusionError, functions: &BTreeSet<String>) ->
     }
     if text.contains("DivideByZero") {
         return ClusterProblem::DivideByZero;
+    }
+    if let Some(start) = text.find("Cannot cast ") {
+        // The executor's error arrives as debug text, where the message ends at its quote.
+        let rest = &text[start..];
+        let end = rest.find("\")").unwrap_or(rest.len());
+        return ClusterProblem::Cast(rest[..end].to_owned());
+    }
+    if text.contains("ResourcesExhausted") {
+        let limit = text
+            .split("pool_size: ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .map(str::to_owned);
+        return ClusterProblem::Memory(limit);
     }
     if text.contains("Error serializing job metrics") {
         return ClusterProblem::ExplainUnion;
@@ -273,6 +292,22 @@ mod tests {
                 &[]
             ),
             ClusterProblem::DivideByZero
+        );
+        assert_eq!(
+            problem(
+                "Job 038J7ZJNSE000 failed: Job failed due to stage 1 failed: Task failed due to runtime execution error: DataFusionError(Shared(External(ArrowError(CastError(\"Cannot cast string 'Монтаж, ТД Альфа' to value of Int32 type\")))))",
+                &[]
+            ),
+            ClusterProblem::Cast(
+                "Cannot cast string 'Монтаж, ТД Альфа' to value of Int32 type".to_owned()
+            )
+        );
+        assert_eq!(
+            problem(
+                "Job 1 failed: Task failed due to runtime execution error: DataFusionError(Shared(Context(\"Not enough memory to continue external sort.\", ResourcesExhausted(\"Failed to allocate additional 10.0 MB for ExternalSorterMerge[1] - 1024.0 KB remain available for the total memory pool: fair(pool_size: 1024.0 KB)\"))))",
+                &[]
+            ),
+            ClusterProblem::Memory(Some("1024.0 KB".to_owned()))
         );
         assert_eq!(problem("division by zero", &[]), ClusterProblem::Failed);
     }

@@ -353,6 +353,13 @@ impl Localize for EngineError {
                     ClusterProblem::ExecutorLost => l.text("cluster-executor-lost"),
                     ClusterProblem::InformationSchema => l.text("cluster-information-schema"),
                     ClusterProblem::DivideByZero => l.text("cluster-divide-by-zero"),
+                    ClusterProblem::Cast(words) => {
+                        l.format("cluster-cast", &[("detail", Arg::from(words))])
+                    }
+                    ClusterProblem::Memory(Some(limit)) => {
+                        l.format("cluster-memory", &[("limit", Arg::from(limit))])
+                    }
+                    ClusterProblem::Memory(None) => l.text("cluster-memory-unknown"),
                     ClusterProblem::ExplainUnion => l.text("cluster-explain-union"),
                     ClusterProblem::SessionTable => l.text("cluster-session-table"),
                     ClusterProblem::NoExecutors => {

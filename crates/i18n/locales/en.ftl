@@ -628,11 +628,19 @@ cluster-explain-union = on a cluster, a plan with measurements (EXPLAIN ANALYZE,
     hint: read the plan with measurements without --cluster, or a plain EXPLAIN
 cluster-divide-by-zero = division by zero (on a cluster executor)
     hint: crmsql's functions (conversion, margin, roi…) give NULL for a zero denominator; or divide by nullif(x, 0)
+cluster-cast = a value cannot be cast to the needed type (on a cluster executor): { $detail }
+    hint: check the value; a date is written as '2025-07-01', a number without spaces
+cluster-memory = a cluster executor ran out of memory: its --memory-limit is { $limit }
+    hint: start the executors with a larger --memory-limit, or narrow the query (period, filter)
+cluster-memory-unknown = a cluster executor ran out of memory
+    hint: start the executors with a larger --memory-limit, or narrow the query (period, filter)
 cluster-information-schema = on a cluster, information_schema cannot be joined with the warehouse's tables
     hint: query information_schema on its own, or run the query without --cluster
 cluster-cancelled = query cancelled, and the scheduler stopped its job { $job }
 cluster-cancel-failed = query cancelled, but the scheduler { $url } did not take the cancellation of job { $job }: { $detail }
     hint: the job may still run on the executors; it ends by itself or when the scheduler stops
+scheduler-job-cancelled = executor { $executor } left while job { $job } ran; the job is cancelled, and its client is told to run the query again
+scheduler-job-cancel-failed = executor { $executor } left while job { $job } ran, and the job could not be cancelled: { $detail }
 executor-waiting = The executor waits for the scheduler { $scheduler }, which does not accept connections yet. It connects as soon as the scheduler starts.
 executor-scheduler-lost = The executor lost the scheduler { $scheduler } and connects again when the scheduler is back.
 executor-reconnected = The executor connects to the scheduler { $scheduler } again.
