@@ -42,6 +42,9 @@ pub struct Settings {
     pub memory_limit: Option<usize>,
     /// The Ballista cluster that runs queries (`--cluster`); `None` runs them here.
     pub cluster: Option<crmsql_cluster::ClusterUrl>,
+    /// The hint line that names the variable or settings file `cluster` came from, if it was
+    /// not typed.
+    pub cluster_origin: Option<String>,
 }
 
 /// Rows a table shows on a terminal unless `--maxrows` gives another limit.
@@ -118,6 +121,7 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
             .cluster
             .as_deref()
             .and_then(|url| crmsql_cluster::ClusterUrl::parse(url).ok()),
+        cluster_origin: cli.cluster_origin.clone(),
         pager: match cli.pager {
             Some(PagerArg::On) => PagerMode::On,
             Some(PagerArg::Off) => PagerMode::Off,
@@ -325,7 +329,23 @@ pub async fn open_engine(settings: &Settings, l: &Localizer) -> Result<Engine, F
     };
     let engine = Engine::open_with(&warehouse, &options)
         .await
-        .map_err(|e| from_engine(&e, l))?;
+        .map_err(|error| {
+            // An address that does not lead to a scheduler may be an old one in the settings.
+            let wrong_address = matches!(
+                &error,
+                crmsql_engine::EngineError::Cluster {
+                    problem: crmsql_engine::ClusterProblem::Unreachable
+                        | crmsql_engine::ClusterProblem::NotScheduler(_),
+                    ..
+                }
+            );
+            match (from_engine(&error, l), &settings.cluster_origin) {
+                (Failure::User(message), Some(origin)) if wrong_address => {
+                    Failure::User(format!("{message}\n{origin}"))
+                }
+                (failure, _) => failure,
+            }
+        })?;
     engine.set_language(l.lang());
     if engine.is_demo() {
         engine.set_now(
@@ -832,19 +852,24 @@ fn print_plans(results: &[crmsql_engine::QueryResult], l: &Localizer) -> Result<
                     .map_err(|e| from_io(e, "<stdout>", l))?;
             }
             for scan in scans {
-                let line = l.format(
-                    "explain-scan",
-                    &[
-                        ("table", Arg::from(scan.table)),
-                        ("files", Arg::from(scan.files.0)),
-                        ("files_total", Arg::from(scan.files.1)),
-                        ("groups", Arg::from(scan.row_groups.0)),
-                        ("groups_total", Arg::from(scan.row_groups.1)),
-                        ("pages", Arg::from(scan.pages.0)),
-                        ("pages_total", Arg::from(scan.pages.1)),
-                        ("rows", Arg::from(scan.rows)),
-                    ],
-                );
+                let mut args = vec![
+                    ("table", Arg::from(scan.table)),
+                    ("files", Arg::from(scan.files.0)),
+                    ("files_total", Arg::from(scan.files.1)),
+                    ("groups", Arg::from(scan.row_groups.0)),
+                    ("groups_total", Arg::from(scan.row_groups.1)),
+                    ("rows", Arg::from(scan.rows)),
+                ];
+                let line = match scan.pages {
+                    Some((pages, total)) => {
+                        args.extend([
+                            ("pages", Arg::from(pages)),
+                            ("pages_total", Arg::from(total)),
+                        ]);
+                        l.format("explain-scan", &args)
+                    }
+                    None => l.format("explain-scan-no-pages", &args),
+                };
                 writeln!(stdout, "  {line}").map_err(|e| from_io(e, "<stdout>", l))?;
             }
         }
@@ -853,13 +878,14 @@ fn print_plans(results: &[crmsql_engine::QueryResult], l: &Localizer) -> Result<
 }
 
 /// Counts of one Parquet scan of an analysed plan: matched and total file ranges, row groups and
-/// pages after pruning by statistics, and the rows it passed on.
+/// pages after pruning by statistics, and the rows it passed on. `pages` is `None` when the scan
+/// checked no page index.
 #[derive(Debug, PartialEq, Eq)]
 struct ScanSummary {
     table: String,
     files: (String, String),
     row_groups: (String, String),
-    pages: (String, String),
+    pages: Option<(String, String)>,
     rows: String,
 }
 
@@ -894,8 +920,9 @@ fn scan_summary(plan: &str) -> Vec<ScanSummary> {
                 table,
                 files: pruned(line, "files_ranges_pruned_statistics")?,
                 row_groups: pruned(line, "row_groups_pruned_statistics")?,
-                pages: pruned(line, "page_index_pages_pruned")
-                    .unwrap_or_else(|| ("—".to_owned(), "—".to_owned())),
+                // Executors of a cluster report a page count of 0 of 0 where they did not read
+                // the page index.
+                pages: pruned(line, "page_index_pages_pruned").filter(|(_, total)| total != "0"),
                 rows: metric(line, "output_rows")?.to_owned(),
             })
         })
@@ -1336,10 +1363,15 @@ mod tests {
                 table: "deals".to_owned(),
                 files: ("1".to_owned(), "4".to_owned()),
                 row_groups: ("1".to_owned(), "1".to_owned()),
-                pages: ("2".to_owned(), "8".to_owned()),
+                pages: Some(("2".to_owned(), "8".to_owned())),
                 rows: "3.06 K".to_owned(),
             }]
         );
+        let unchecked = plan.replace(
+            "page_index_pages_pruned=8 total → 2 matched",
+            "page_index_pages_pruned=0 total → 0 matched",
+        );
+        assert_eq!(scan_summary(&unchecked)[0].pages, None);
     }
 
     #[test]

@@ -58,6 +58,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "CRMSQL_CLUSTER", value_name = "URL")]
     pub cluster: Option<String>,
 
+    /// The hint line, in the user's language, that names the variable or settings file
+    /// `cluster` came from when it was not typed.
+    #[arg(skip)]
+    pub cluster_origin: Option<String>,
+
     #[arg(long, global = true, env = "CRMSQL_QUERIES", value_name = "DIR")]
     pub queries: Option<PathBuf>,
 

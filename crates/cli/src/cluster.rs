@@ -239,6 +239,9 @@ pub async fn executor(
                     ("scheduler", scheduler.clone()),
                 ],
             ));
+            if let Some(host) = &options.external_host {
+                say(&l.format("executor-external-host", &[("host", Arg::from(host))]));
+            }
             warn_open(&options.bind_host, options.port, l);
             warn_open(&options.bind_host, options.grpc_port, l);
         }

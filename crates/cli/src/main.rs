@@ -331,6 +331,20 @@ fn main() -> ExitCode {
         report(&Failure::User(message), l);
         return ExitCode::from(1);
     }
+    let mut cli = cli;
+    if cli.cluster.is_some() && !typed("--cluster") {
+        cli.cluster_origin = Some(if std::env::var_os("CRMSQL_CLUSTER").is_some() {
+            l.text("cluster-origin-env")
+        } else {
+            let path = config
+                .as_ref()
+                .map(|config| config.path.display().to_string());
+            l.format(
+                "cluster-origin-file",
+                &[("path", path.unwrap_or_default().into())],
+            )
+        });
+    }
     if let Some(value) = &cli.lang
         && Lang::parse(value).is_none()
     {

@@ -407,6 +407,17 @@ fn scheduler(home: &Path, name: &str) -> (Node, u16) {
 }
 
 fn executor(home: &Path, name: &str, scheduler_port: u16, work_dir: &Path) -> Node {
+    executor_with(home, name, scheduler_port, work_dir, &[])
+}
+
+/// Starts an executor as [`executor`] does, with `extra` options after the others.
+fn executor_with(
+    home: &Path,
+    name: &str,
+    scheduler_port: u16,
+    work_dir: &Path,
+    extra: &[&str],
+) -> Node {
     let args: Vec<String> = [
         "executor",
         "--scheduler",
@@ -421,6 +432,7 @@ fn executor(home: &Path, name: &str, scheduler_port: u16, work_dir: &Path) -> No
         &work_dir.display().to_string(),
     ]
     .iter()
+    .chain(extra)
     .map(|arg| (*arg).to_owned())
     .collect();
     Node::start(name, home, &args)
@@ -480,9 +492,15 @@ fn cluster_processes_match_local() {
         .join("datafusion-stale");
     std::fs::create_dir_all(&stale).unwrap();
     let mut first = executor(home, "executor1", port, &work[0]);
-    let mut second = executor(home, "executor2", port, &work[1]);
+    let extra = ["--external-host", "127.0.0.1"];
+    let mut second = executor_with(home, "executor2", port, &work[1], &extra);
     wait_ready(port, 2, &mut [&mut scheduler_node, &mut first, &mut second]);
     assert!(!stale.exists());
+    let log = std::fs::read_to_string(&second.log).unwrap();
+    assert!(
+        log.contains("Планировщик и клиенты обращаются к исполнителю по имени 127.0.0.1."),
+        "{log}"
+    );
 
     let url = format!("df://127.0.0.1:{port}");
     let queries = workspace().join("queries");
@@ -587,6 +605,17 @@ fn cluster_processes_match_local() {
         "{}",
         stdout(&output)
     );
+    // The summary counts what the executors read, and does not claim pages they did not check.
+    assert!(
+        stdout(&output).contains("  deals: частей файлов "),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        !stdout(&output).contains("страниц 0 из 0"),
+        "{}",
+        stdout(&output)
+    );
     let explain = format!("EXPLAIN ANALYZE {}", PLAN_QUERIES[0]);
     let message = cluster_failure(home, &url, &["-c", &explain]);
     assert!(
@@ -594,7 +623,7 @@ fn cluster_processes_match_local() {
         "{message}"
     );
 
-    // Both executors ran tasks, and their spill folders are apart from the job data, which
+    // Both executors ran tasks. Their spill folders are outside the job data folder, which
     // an executor cleans.
     for dir in &work {
         assert!(job_folders(dir) > 0, "{} got no work", dir.display());
@@ -776,15 +805,15 @@ fn cluster_job_ctrl_c_and_lost_executor() {
         let start = Instant::now();
         loop {
             {
-                let shown = screen.lock().unwrap();
-                if let Some(at) = shown.rfind(marker)
-                    && shown[at..].contains("crmsql> ")
+                let text = screen.lock().unwrap();
+                if let Some(at) = text.rfind(marker)
+                    && text[at..].contains("crmsql> ")
                 {
                     return;
                 }
                 assert!(
                     start.elapsed() < Duration::from_secs(60),
-                    "no prompt after {marker:?}: {shown}"
+                    "no prompt after {marker:?}: {text}"
                 );
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -881,16 +910,16 @@ fn cluster_job_ctrl_c_and_lost_executor() {
         "{}",
         stderr(&output)
     );
-    // The scheduler says which job it stopped for which executor.
+    // The scheduler's log names the job it cancelled and the executor that left.
     let start = Instant::now();
     loop {
         let log = std::fs::read_to_string(&scheduler_node.log).unwrap();
-        let said = log.lines().any(|line| {
+        let logged = log.lines().any(|line| {
             line.starts_with("предупреждение: исполнитель ")
                 && line.contains("пропал во время задания")
                 && line.contains("задание отменено")
         });
-        if said {
+        if logged {
             break;
         }
         assert!(start.elapsed() < Duration::from_secs(10), "{log}");
@@ -921,6 +950,53 @@ fn cluster_job_ctrl_c_and_lost_executor() {
     for node in [&mut scheduler_node, &mut first] {
         node.assert_alive();
     }
+}
+
+#[test]
+fn executor_rejoins_restarted_scheduler() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    demo_warehouse(home);
+    let (mut scheduler_node, port) = scheduler(home, "scheduler");
+    let mut node = executor(home, "executor", port, &home.join("work"));
+    wait_ready(port, 1, &mut [&mut scheduler_node, &mut node]);
+
+    // The scheduler dies. Ballista's executor ends its run when its heartbeats fail, and
+    // crmsql's executor then waits for a scheduler on the same address.
+    scheduler_node.child.kill().unwrap();
+    let start = Instant::now();
+    loop {
+        node.assert_alive();
+        let log = std::fs::read_to_string(&node.log).unwrap();
+        if log.contains("Исполнитель потерял связь с планировщиком")
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the executor did not notice: {log}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    let args = [
+        "scheduler".to_owned(),
+        "--port".to_owned(),
+        port.to_string(),
+    ];
+    let mut restarted = Node::start("scheduler2", home, &args);
+    wait_ready(port, 1, &mut [&mut restarted, &mut node]);
+    let log = std::fs::read_to_string(&node.log).unwrap();
+    assert!(
+        log.contains("Исполнитель снова подключается к планировщику"),
+        "{log}"
+    );
+    let query = "SELECT manager, count(*) AS deals FROM deals GROUP BY manager ORDER BY manager";
+    let url = format!("df://127.0.0.1:{port}");
+    assert_eq!(
+        csv_rows(home, &["--cluster", &url, "-c", query]),
+        csv_rows(home, &["-c", query])
+    );
 }
 
 #[test]
@@ -1060,6 +1136,17 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
     );
     // Ballista's own log line of the failure is not shown beside the explanation.
     assert!(!message.contains("ERROR"), "{message}");
+    assert!(!message.contains("адрес кластера задан"), "{message}");
+
+    // An address that was not typed names where it came from.
+    let query = ["-c", "SELECT count(*) FROM deals"];
+    let output = run(crmsql(home).env("CRMSQL_CLUSTER", &url).args(query));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("подсказка: адрес кластера задан переменной CRMSQL_CLUSTER"),
+        "{}",
+        stderr(&output)
+    );
 
     // A report that does not exist is named before the cluster is asked.
     let output = run(crmsql(home).args(["--cluster", &url, "run", "nosuch"]));
@@ -1129,6 +1216,11 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
         .args(["-c", "SELECT count(*) FROM deals"]));
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains(&url), "{}", stderr(&output));
+    let origin = format!(
+        "подсказка: адрес кластера задан в файле настроек {}",
+        config.display()
+    );
+    assert!(stderr(&output).contains(&origin), "{}", stderr(&output));
     let other = format!("df://127.0.0.1:{}", free_port());
     let output = run(crmsql(home).env("CRMSQL_CONFIG", &config).args([
         "--cluster",
@@ -1138,6 +1230,7 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
     ]));
     assert!(stderr(&output).contains(&other), "{}", stderr(&output));
     assert!(!stderr(&output).contains(&url), "{}", stderr(&output));
+    assert!(!stderr(&output).contains(&origin), "{}", stderr(&output));
 
     let output = run(crmsql(home).args(["--cluster", "http://x:1", "-c", "SELECT 1"]));
     assert_eq!(output.status.code(), Some(1));

@@ -221,6 +221,7 @@ demo-warehouse-created = The warehouse { $path } was empty, so the demo export w
 demo-format = crmsql demo writes an amoCRM export as CSV; --format does not apply to it
 explain-scans = Tables read (what is left after skipping by the statistics of files, row groups and pages):
 explain-scan = { $table }: file ranges { $files } of { $files_total }, row groups { $groups } of { $groups_total }, pages { $pages } of { $pages_total }; rows passed on: { $rows }
+explain-scan-no-pages = { $table }: file ranges { $files } of { $files_total }, row groups { $groups } of { $groups_total }, pages not checked; rows passed on: { $rows }
 memory-limit-invalid = "{ $value }" will not do for --memory-limit: give a size of at least 1M, such as 512M or 2G
 memory-limit-invalid-env = "{ $value }" in the variable CRMSQL_MEMORY_LIMIT will not do for --memory-limit: it needs a size of at least 1M, such as 512M or 2G; correct the variable or unset it
 demo-now = On demo data, periods such as last_month count from { $day }, the day of the demo export.
@@ -596,9 +597,12 @@ cluster-role-scheduler = scheduler
 cluster-role-executor = executor
 scheduler-started = crmsql scheduler listening on { $address }. Clients connect with: crmsql --cluster { $url }. Readiness: http://{ $readiness }/readyz. Stop with Ctrl+C.
 executor-started = crmsql executor: tasks on { $grpc }, results on { $flight }, scheduler { $scheduler }. Stop with Ctrl+C.
+executor-external-host = The scheduler and clients reach the executor by the name { $host }.
 cluster-open-port = { $address } can be reached from the network. Ballista has no login: anyone who reaches this port can run queries over the warehouse and read the files this process can read. Keep the cluster on a private network or close the port with a firewall.
 cluster-unreachable = the scheduler { $url } does not answer: { $detail }
     hint: is crmsql scheduler running at this address, and can this machine reach the port? Without --cluster the query runs on this machine
+cluster-origin-env = hint: the cluster address comes from the variable CRMSQL_CLUSTER
+cluster-origin-file = hint: the cluster address comes from the settings file { $path }
 cluster-missing-function = the cluster could not run the query: the scheduler or an executor does not know the function { $function }
     hint: start the cluster's nodes with crmsql scheduler and crmsql executor of the client's version; the stock Ballista programs do not know crmsql's functions
 cluster-task-rejected = the cluster could not run the query: an executor rejected a task

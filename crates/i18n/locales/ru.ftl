@@ -237,6 +237,7 @@ demo-warehouse-created = Хранилище { $path } было пустым: в 
 demo-format = crmsql demo пишет выгрузку amoCRM в CSV; --format к нему не относится
 explain-scans = Чтение таблиц (что осталось после отбора по статистике файлов, групп строк и страниц):
 explain-scan = { $table }: частей файлов { $files } из { $files_total }, групп строк { $groups } из { $groups_total }, страниц { $pages } из { $pages_total }; строк передано дальше: { $rows }
+explain-scan-no-pages = { $table }: частей файлов { $files } из { $files_total }, групп строк { $groups } из { $groups_total }, страницы не проверялись; строк передано дальше: { $rows }
 memory-limit-invalid = «{ $value }» не годится для --memory-limit: нужен размер не меньше 1M, например 512M или 2G
 memory-limit-invalid-env = «{ $value }» в переменной CRMSQL_MEMORY_LIMIT не годится для --memory-limit: нужен размер не меньше 1M, например 512M или 2G; исправьте переменную или уберите её
 demo-now = На демо-данных периоды вроде last_month отсчитываются от { $day }, дня демо-выгрузки.
@@ -625,9 +626,12 @@ cluster-role-scheduler = планировщик
 cluster-role-executor = исполнитель
 scheduler-started = Планировщик crmsql слушает { $address }. Клиенты подключаются так: crmsql --cluster { $url }. Готовность: http://{ $readiness }/readyz. Остановить — Ctrl+C.
 executor-started = Исполнитель crmsql: задачи на { $grpc }, результаты на { $flight }, планировщик { $scheduler }. Остановить — Ctrl+C.
+executor-external-host = Планировщик и клиенты обращаются к исполнителю по имени { $host }.
 cluster-open-port = { $address } доступен из сети. У Ballista нет входа по паролю: любой, кто дойдёт до этого порта, сможет выполнять запросы по хранилищу и читать файлы, доступные этому процессу. Держите кластер в закрытой сети или закройте порт брандмауэром.
 cluster-unreachable = планировщик { $url } не отвечает: { $detail }
     подсказка: запущен ли crmsql scheduler на этом адресе и виден ли порт с этой машины? Без --cluster запрос выполняется на этой машине
+cluster-origin-env = подсказка: адрес кластера задан переменной CRMSQL_CLUSTER
+cluster-origin-file = подсказка: адрес кластера задан в файле настроек { $path }
 cluster-missing-function = кластер не смог выполнить запрос: функцию { $function } не знает планировщик или исполнитель
     подсказка: узлы кластера нужно запускать командами crmsql scheduler и crmsql executor той же версии, что и клиент; стандартные программы Ballista функций crmsql не знают
 cluster-task-rejected = кластер не смог выполнить запрос: исполнитель отклонил задачу
