@@ -45,6 +45,66 @@ pub struct Settings {
     /// The hint line that names the variable or settings file `cluster` came from, if it was
     /// not typed.
     pub cluster_origin: Option<String>,
+    /// The folder that local queries spill to, which the program removes when it ends.
+    pub spill_dir: Option<PathBuf>,
+}
+
+/// The start of the name of a crmsql process's spill folder, which ends with the process id.
+const SPILL_PREFIX: &str = "crmsql-spill-";
+
+/// A spill folder of this process's own in the system's temporary folder. It is removed when
+/// the program ends, also with the files of a query that failed or was cancelled: their tasks
+/// still hold them when the program stops its runtime without waiting.
+struct SpillFolder(Option<PathBuf>);
+
+impl SpillFolder {
+    fn create() -> SpillFolder {
+        let temp = std::env::temp_dir();
+        remove_orphan_spill_folders(&temp);
+        let path = temp.join(format!("{SPILL_PREFIX}{}", std::process::id()));
+        match std::fs::create_dir_all(&path) {
+            Ok(()) => SpillFolder(Some(path)),
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "failed to create the spill folder");
+                SpillFolder(None)
+            }
+        }
+    }
+}
+
+impl Drop for SpillFolder {
+    fn drop(&mut self) {
+        if let Some(path) = &self.0
+            && let Err(error) = std::fs::remove_dir_all(path)
+        {
+            tracing::warn!(path = %path.display(), %error, "failed to remove the spill folder");
+        }
+    }
+}
+
+/// Removes the spill folders of crmsql processes that have ended, such as one that Ctrl-C
+/// stopped in the middle of a query.
+fn remove_orphan_spill_folders(temp: &Path) {
+    // On Linux, a running process has a folder in /proc.
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(SPILL_PREFIX))
+            .filter(|pid| pid.parse::<u32>().is_ok())
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Rows a table shows on a terminal unless `--maxrows` gives another limit.
@@ -122,6 +182,7 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
             .as_deref()
             .and_then(|url| crmsql_cluster::ClusterUrl::parse(url).ok()),
         cluster_origin: cli.cluster_origin.clone(),
+        spill_dir: None,
         pager: match cli.pager {
             Some(PagerArg::On) => PagerMode::On,
             Some(PagerArg::Off) => PagerMode::Off,
@@ -160,7 +221,13 @@ pub fn memory_limit(text: &str) -> Option<usize> {
 
 pub fn run(cli: Cli, l: &Localizer) -> Result<(), Failure> {
     // `main` has rejected an invalid --memory-limit, naming where it came from.
-    let settings = settings(&cli, l);
+    let mut settings = settings(&cli, l);
+    let nodes = matches!(
+        cli.command,
+        Some(Commands::Scheduler(_)) | Some(Commands::Executor(_))
+    );
+    let spill = (!nodes).then(SpillFolder::create);
+    settings.spill_dir = spill.as_ref().and_then(|spill| spill.0.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -326,6 +393,7 @@ pub async fn open_engine(settings: &Settings, l: &Localizer) -> Result<Engine, F
     let options = crmsql_engine::EngineOptions {
         memory_limit: settings.memory_limit,
         cluster: settings.cluster.clone(),
+        spill_dir: settings.spill_dir.clone(),
     };
     let engine = Engine::open_with(&warehouse, &options)
         .await

@@ -83,6 +83,31 @@ fn from_cluster(error: &ClusterError, role: &str, l: &Localizer) -> Failure {
         ClusterError::WorkDir { path, source } => {
             crate::failure::from_io(clone_io(source), &path.display().to_string(), l)
         }
+        ClusterError::WorkDirTaken(path) => Failure::User(l.format(
+            "executor-work-dir-taken",
+            &[("path", Arg::from(path.display().to_string()))],
+        )),
+        // The scheduler checks that it can reach a registering executor at the name the
+        // executor gives, which is `--external-host` or the address it connected from.
+        ClusterError::Server(detail) if detail.contains("Failed to register executor at ") => {
+            let address = detail
+                .split("Failed to register executor at ")
+                .nth(1)
+                .and_then(|rest| rest.split(", could not connect").next())
+                .unwrap_or_default();
+            let reason = match crmsql_engine::unreachable_reason(detail) {
+                Some(id) => l.text(id),
+                None if detail.contains("dns error") => l.text("cluster-unknown-host"),
+                None => detail.clone(),
+            };
+            Failure::User(l.format(
+                "executor-unreachable",
+                &[
+                    ("address", Arg::from(address)),
+                    ("detail", Arg::from(reason)),
+                ],
+            ))
+        }
         ClusterError::Server(detail) => Failure::User(l.format(
             "cluster-server-failed",
             &[
@@ -167,20 +192,38 @@ pub async fn scheduler(args: &SchedulerArgs, l: &Localizer) -> Result<(), Failur
     let lang = l.lang();
     let events = move |event: SchedulerEvent| {
         let l = Localizer::get(lang);
-        let SchedulerEvent::JobCancelled {
-            executor,
-            job,
-            error,
-        } = event;
-        let mut args = vec![("executor", Arg::from(executor)), ("job", Arg::from(job))];
-        let text = match error {
-            None => l.format("scheduler-job-cancelled", &args),
-            Some(detail) => {
-                args.push(("detail", Arg::from(detail)));
-                l.format("scheduler-job-cancel-failed", &args)
+        let text = match event {
+            SchedulerEvent::ExecutorJoined { executor, address } => l.format(
+                "scheduler-executor-joined",
+                &[
+                    ("executor", Arg::from(executor)),
+                    ("address", Arg::from(address)),
+                ],
+            ),
+            SchedulerEvent::ExecutorLeft { executor, address } => l.format(
+                "scheduler-executor-left",
+                &[
+                    ("executor", Arg::from(executor)),
+                    ("address", Arg::from(address)),
+                ],
+            ),
+            SchedulerEvent::JobCancelled {
+                executor,
+                job,
+                error,
+            } => {
+                let mut args = vec![("executor", Arg::from(executor)), ("job", Arg::from(job))];
+                let text = match error {
+                    None => l.format("scheduler-job-cancelled", &args),
+                    Some(detail) => {
+                        args.push(("detail", Arg::from(detail)));
+                        l.format("scheduler-job-cancel-failed", &args)
+                    }
+                };
+                format!("{}: {text}", l.text("warning-prefix"))
             }
         };
-        say(&format!("{}: {text}", l.text("warning-prefix")));
+        say(&text);
     };
     crmsql_cluster::run_scheduler(&options, std::sync::Arc::new(events))
         .await
@@ -200,9 +243,27 @@ pub async fn executor(
             &[("port", Arg::from(args.port.to_string()))],
         )));
     }
+    let external = external_host(args.external_host.as_ref(), l)?;
+    // Ballista's executor writes its addresses as `HOST:PORT`, which an IPv6 address breaks.
+    let ipv6 = |host: &str| {
+        host.trim_matches(['[', ']'])
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok()
+    };
+    for (option, host) in [
+        ("--bind", Some(&args.bind)),
+        ("--external-host", external.as_ref()),
+    ] {
+        if let Some(host) = host.filter(|host| ipv6(host)) {
+            return Err(Failure::User(l.format(
+                "executor-ipv6",
+                &[("option", Arg::from(option)), ("value", Arg::from(host))],
+            )));
+        }
+    }
     let options = ExecutorOptions {
         bind_host: args.bind.clone(),
-        external_host: external_host(args.external_host.as_ref(), l)?,
+        external_host: external,
         port: args.port,
         grpc_port: args.grpc_port,
         scheduler,
@@ -230,6 +291,13 @@ pub async fn executor(
         ExecutorEvent::Waiting => {
             say(&l.format("executor-waiting", &[("scheduler", scheduler.clone())]))
         }
+        ExecutorEvent::UnknownHost => say(&l.format(
+            "executor-unknown-host",
+            &[
+                ("scheduler", scheduler.clone()),
+                ("host", Arg::from(&options.scheduler.host)),
+            ],
+        )),
         ExecutorEvent::Starting if !started.swap(true, Ordering::Relaxed) => {
             say(&l.format(
                 "executor-started",

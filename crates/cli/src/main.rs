@@ -153,10 +153,13 @@ fn init_logging(verbose: u8) {
         // Ballista logs a failed job as an error before returning it, and crmsql then explains
         // the same failure. Stages under a union report no operator metrics, and the scheduler
         // would warn of that. An executor that loses its scheduler reports it in lines of its
-        // own, where Ballista logs each failed heartbeat and its folder cleaning.
+        // own, where Ballista logs each failed heartbeat and its folder cleaning. A scheduler
+        // reports executors that join and leave in its own lines, where Ballista logs each
+        // failed call to a stopped executor, and an executor's cancelled tasks are expected.
         0 => {
             "warn,ballista_core::execution_plans::distributed_query=off,\
              ballista_scheduler::state::execution_stage=error,\
+             ballista_scheduler::state::executor_manager=off,ballista_executor::executor=error,\
              ballista_executor::executor_server=off,ballista_executor::executor_process=off"
         }
         1 => "info",
@@ -239,17 +242,26 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Whether an option was typed, rather than read from the settings file.
+    let typed = |option: &str| {
+        all[from_file + 1..].iter().any(|arg| {
+            arg.to_str().is_some_and(|arg| {
+                arg == option || arg.strip_prefix(option).is_some_and(|v| v.starts_with('='))
+            })
+        })
+    };
     // The cluster's nodes take the client's options only to keep them out of their help. One
-    // typed for a node would do nothing, such as `executor --cluster` for `--scheduler`.
+    // typed for a node would do nothing, such as `executor --cluster` for `--scheduler`. The
+    // settings file's client options are ignored there, as the variables are.
     if let Some((name, sub)) = matches.subcommand()
         && matches!(name, "scheduler" | "executor")
     {
         let command = <args::Cli as clap::CommandFactory>::command();
         for arg in command.get_arguments().filter(|arg| arg.is_global_set()) {
             let id = arg.get_id().as_str();
-            let typed = sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
-            if typed && !args::node_option(name, id) {
-                let option = format!("--{}", arg.get_long().unwrap_or(id));
+            let option = format!("--{}", arg.get_long().unwrap_or(id));
+            let given = sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+            if given && typed(&option) && !args::node_option(name, id) {
                 let key = if name == "executor" && id == "cluster" {
                     "node-option-unused-cluster"
                 } else {
@@ -267,15 +279,6 @@ fn main() -> ExitCode {
             let _ = error.print();
             return ExitCode::from(1);
         }
-    };
-    // A bad memory limit or cluster address names where it came from: the typed options, the
-    // variable or the settings file.
-    let typed = |option: &str| {
-        all[from_file + 1..].iter().any(|arg| {
-            arg.to_str().is_some_and(|arg| {
-                arg == option || arg.strip_prefix(option).is_some_and(|v| v.starts_with('='))
-            })
-        })
     };
     let from_source =
         |option: &str, variable: &str, message: String, env_message: String| match &config {

@@ -2683,6 +2683,46 @@ fn report_errors_point_into_the_report_file() {
 /// still gives the right result, and a join that cannot spill fails with a message that names
 /// the limit.
 #[test]
+fn spill_files_removed_after_failed_query() {
+    let home = tempfile::tempdir().unwrap();
+    let temp = home.path().join("tmp");
+    std::fs::create_dir_all(&temp).unwrap();
+    // The spill folder of a crmsql that Ctrl-C stopped, and one of a process still running.
+    let orphan = temp.join("crmsql-spill-4000000000");
+    std::fs::create_dir_all(&orphan).unwrap();
+    std::fs::write(orphan.join("spill.arrow"), b"x").unwrap();
+    let running = temp.join(format!("crmsql-spill-{}", std::process::id()));
+    std::fs::create_dir_all(&running).unwrap();
+
+    // The sort spills, and then the join cannot fit: the query fails with files spilled.
+    let sql = "SELECT a.id, b.id, a.name FROM deals a JOIN deals b ON a.manager = b.manager \
+               WHERE b.id % 4 = 0 ORDER BY a.name, b.budget, b.name";
+    let output = run(crmsql(home.path()).env("TMPDIR", &temp).args([
+        "--memory-limit",
+        "32M",
+        "--format",
+        "csv",
+        "-c",
+        sql,
+    ]));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("запросу не хватило памяти"),
+        "{}",
+        stderr(&output)
+    );
+    let left: Vec<String> = std::fs::read_dir(&temp)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left,
+        [format!("crmsql-spill-{}", std::process::id())],
+        "what the query spilled is removed, and so is the stopped process's folder"
+    );
+}
+
+#[test]
 fn memory_limit_spills_and_names_the_limit() {
     let home = tempfile::tempdir().unwrap();
     let grouped = "SELECT count(*) AS groups, sum(n) AS rows FROM \

@@ -501,6 +501,27 @@ fn cluster_processes_match_local() {
         log.contains("Планировщик и клиенты обращаются к исполнителю по имени 127.0.0.1."),
         "{log}"
     );
+    // A third executor given the first one's folder would delete its data.
+    let output = run(crmsql(home).args([
+        "executor",
+        "--scheduler",
+        &format!("df://127.0.0.1:{port}"),
+        "--port",
+        &free_port().to_string(),
+        "--grpc-port",
+        &free_port().to_string(),
+        "--work-dir",
+        work[0].to_str().unwrap(),
+    ]));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "папкой {} уже пользуется другой исполнитель",
+            work[0].display()
+        )),
+        "{}",
+        stderr(&output)
+    );
 
     let url = format!("df://127.0.0.1:{port}");
     let queries = workspace().join("queries");
@@ -584,10 +605,21 @@ fn cluster_processes_match_local() {
     // Errors met on an executor read as they do locally, with the value that failed.
     let message = cluster_failure(home, &url, &["-c", "SELECT CAST(source AS INT) FROM deals"]);
     assert!(
-        message.contains(
-            "ошибка: значение не приводится к нужному типу (на исполнителе кластера): \
-             Cannot cast string '"
-        ) && message.contains("подсказка: проверьте значение"),
+        message
+            .contains("ошибка: значение не приводится к нужному типу (на исполнителе кластера)\n"),
+        "{message}"
+    );
+    assert!(message.contains("try_cast(x AS INT)"), "{message}");
+    assert!(
+        message.contains("подробности от DataFusion: Cannot cast string '"),
+        "{message}"
+    );
+    // The period depends on the row, so that an executor, not the client, meets it.
+    let bad_period = "SELECT count(*) FROM deals \
+                      WHERE in_period(closed_at, CASE WHEN id > 0 THEN 'весна' END)";
+    let message = cluster_failure(home, &url, &["-c", bad_period]);
+    assert!(
+        message.contains("ошибка: неизвестный период «весна»; можно: today"),
         "{message}"
     );
     let message = cluster_failure(home, &url, &["-c", "SELECT sum(budget) / 0 FROM deals"]);
@@ -925,6 +957,17 @@ fn cluster_job_ctrl_c_and_lost_executor() {
         assert!(start.elapsed() < Duration::from_secs(10), "{log}");
         std::thread::sleep(Duration::from_millis(50));
     }
+    let log = std::fs::read_to_string(&scheduler_node.log).unwrap();
+    let joined = log.matches("Подключился исполнитель ").count();
+    assert_eq!(joined, 2, "{log}");
+    let left = log
+        .lines()
+        .filter(|line| {
+            line.starts_with("Исполнитель ")
+                && line.ends_with(" отключён: он остановился или не отвечает.")
+        })
+        .count();
+    assert_eq!(left, 1, "{log}");
     wait_ready(port, 1, &mut [&mut scheduler_node, &mut first]);
     // The scheduler may count the executor out a few seconds before it removes it and stops
     // the jobs then running, so the query is run again as the message advises.
@@ -960,6 +1003,43 @@ fn executor_rejoins_restarted_scheduler() {
     let (mut scheduler_node, port) = scheduler(home, "scheduler");
     let mut node = executor(home, "executor", port, &home.join("work"));
     wait_ready(port, 1, &mut [&mut scheduler_node, &mut node]);
+
+    // An executor that the scheduler cannot reach at its --external-host gets a message
+    // naming that address. One given an IPv6 address, which Ballista's executor cannot use,
+    // stops before it starts.
+    let grpc = free_port().to_string();
+    let scheduler_url = format!("df://127.0.0.1:{port}");
+    let other = |extra: &[&str]| {
+        let mut command = crmsql(home);
+        command.args([
+            "executor",
+            "--scheduler",
+            &scheduler_url,
+            "--grpc-port",
+            &grpc,
+        ]);
+        command
+            .args(["--port", &free_port().to_string()])
+            .args(extra);
+        run(&mut command)
+    };
+    let output = other(&["--external-host", "127.0.0.2"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "планировщик не смог подключиться к исполнителю по адресу 127.0.0.2:{grpc}: \
+             соединение отклонено"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    let output = other(&["--external-host", "::1"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("«::1» не годится для --external-host исполнителя"),
+        "{}",
+        stderr(&output)
+    );
 
     // The scheduler dies. Ballista's executor ends its run when its heartbeats fail, and
     // crmsql's executor then waits for a scheduler on the same address.
@@ -1231,6 +1311,58 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
     assert!(stderr(&output).contains(&other), "{}", stderr(&output));
     assert!(!stderr(&output).contains(&url), "{}", stderr(&output));
     assert!(!stderr(&output).contains(&origin), "{}", stderr(&output));
+
+    // An executor whose scheduler name does not resolve reports it while it waits.
+    let args: Vec<String> = [
+        "executor",
+        "--scheduler",
+        "df://nosuch.invalid:50050",
+        "--port",
+        &free_port().to_string(),
+        "--grpc-port",
+        &free_port().to_string(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let mut waiting = Node::start("unresolved", home, &args);
+    let start = Instant::now();
+    loop {
+        waiting.assert_alive();
+        let log = std::fs::read_to_string(&waiting.log).unwrap();
+        if log.contains("имя «nosuch.invalid» не находится") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{log}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(waiting);
+
+    // A node ignores the client's options in the settings file, where typed ones are refused.
+    let shared = home.join("config-shared");
+    std::fs::write(
+        &shared,
+        format!("--warehouse={}\n--cluster={url}\n", home.display()),
+    )
+    .unwrap();
+    let node = Client::start(crmsql(home).env("CRMSQL_CONFIG", &shared).args([
+        "executor",
+        "--scheduler",
+        &url,
+        "--port",
+        &free_port().to_string(),
+        "--grpc-port",
+        &free_port().to_string(),
+    ]));
+    std::thread::sleep(Duration::from_secs(2));
+    node.assert_running("the executor started with the shared settings file");
+    node.signal("INT");
+    let output = node.finish();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("Исполнитель ждёт планировщик {url}")),
+        "{}",
+        stderr(&output)
+    );
 
     let output = run(crmsql(home).args(["--cluster", "http://x:1", "-c", "SELECT 1"]));
     assert_eq!(output.status.code(), Some(1));

@@ -29,7 +29,7 @@ pub(crate) struct GuardedCluster {
     pub(crate) jobs: Arc<dyn JobState>,
     /// This scheduler's own address, to send the cancellations to.
     pub(crate) scheduler: ClusterUrl,
-    /// Hears of each job cancelled for a lost executor.
+    /// Called for each executor that joins or leaves and each job cancelled for a lost one.
     pub(crate) events: Arc<dyn Fn(SchedulerEvent) + Send + Sync>,
 }
 
@@ -76,7 +76,13 @@ impl ClusterState for GuardedCluster {
         metadata: ExecutorMetadata,
         spec: ExecutorData,
     ) -> Result<()> {
-        self.inner.register_executor(metadata, spec).await
+        let event = SchedulerEvent::ExecutorJoined {
+            executor: metadata.id.clone(),
+            address: format!("{}:{}", metadata.host, metadata.grpc_port),
+        };
+        self.inner.register_executor(metadata, spec).await?;
+        (self.events)(event);
+        Ok(())
     }
 
     async fn save_executor_metadata(&self, metadata: ExecutorMetadata) -> Result<()> {
@@ -96,11 +102,15 @@ impl ClusterState for GuardedCluster {
     }
 
     async fn remove_executor(&self, executor_id: &str) -> Result<()> {
-        let known = self.inner.get_executor_metadata(executor_id).await.is_ok();
+        let known = self.inner.get_executor_metadata(executor_id).await.ok();
         self.inner.remove_executor(executor_id).await?;
-        if !known {
+        let Some(metadata) = known else {
             return Ok(());
-        }
+        };
+        (self.events)(SchedulerEvent::ExecutorLeft {
+            executor: executor_id.to_owned(),
+            address: format!("{}:{}", metadata.host, metadata.grpc_port),
+        });
         // Ballista reports the lost executor to the job manager after this returns, so the
         // cancellations are queued first and no stage gets rolled back.
         for job in self.running_jobs().await {

@@ -64,6 +64,9 @@ pub const JOBS_FOLDER: &str = "jobs";
 /// idle for a day.
 pub const SPILL_FOLDER: &str = "spill";
 
+/// The file in an executor's `--work-dir` that the running executor locks.
+const LOCK_FILE: &str = "executor.lock";
+
 /// How often an executor looks for job data older than [`JOB_DATA_TTL_SECONDS`].
 const JOB_DATA_CLEAN_SECONDS: u64 = 3600;
 
@@ -179,6 +182,8 @@ pub enum ClusterError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Another executor runs with this work folder, and each would delete the other's data.
+    WorkDirTaken(PathBuf),
 }
 
 impl fmt::Display for ClusterError {
@@ -196,6 +201,13 @@ impl fmt::Display for ClusterError {
             ),
             ClusterError::WorkDir { path, source } => {
                 write!(f, "cannot make {}: {source}", path.display())
+            }
+            ClusterError::WorkDirTaken(path) => {
+                write!(
+                    f,
+                    "another executor uses the work folder {}",
+                    path.display()
+                )
             }
         }
     }
@@ -418,6 +430,10 @@ pub fn scheduler_address(options: &SchedulerOptions) -> Result<SocketAddr, Clust
 /// A step of a scheduler's run, for its owner to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchedulerEvent {
+    /// An executor registered: Ballista's id for it and the address of its task port.
+    ExecutorJoined { executor: String, address: String },
+    /// The scheduler removed an executor that stopped or whose heartbeats timed out.
+    ExecutorLeft { executor: String, address: String },
     /// An executor left while `job` ran, so the scheduler cancelled the job, and its client
     /// gets a message to run the query again. `error` is the reason the cancellation failed.
     JobCancelled {
@@ -522,6 +538,8 @@ impl Default for ExecutorOptions {
 pub enum ExecutorEvent {
     /// The scheduler does not accept connections yet; the executor waits for it.
     Waiting,
+    /// The scheduler's host name does not resolve; the executor waits until it does.
+    UnknownHost,
     /// The scheduler accepts connections, and the executor starts serving it.
     Starting,
     /// The executor lost its scheduler and stopped; it will start again when the scheduler is
@@ -553,6 +571,7 @@ pub async fn run_executor(
             (temporary.path().to_path_buf(), Some(temporary))
         }
     };
+    let _lock = lock_work_dir(&work_dir)?;
     // Ballista's cleaning removes every folder in its work folder, so it gets one of its own.
     let jobs_dir = work_dir.join(JOBS_FOLDER);
     let spill_dir = work_dir.join(SPILL_FOLDER);
@@ -601,14 +620,23 @@ pub async fn run_executor(
     loop {
         // Ballista's own wait for a scheduler logs a warning twice a second, so the executor
         // starts only once the scheduler accepts connections.
-        let mut said = false;
+        let mut reported = None;
         while !accepts_connections(&options.scheduler).await {
             if stopping.load(Ordering::Acquire) {
                 return Ok(());
             }
-            if !said {
-                events(ExecutorEvent::Waiting);
-                said = true;
+            let address = format!(
+                "{}:{}",
+                bracketed(&options.scheduler.host),
+                options.scheduler.port
+            );
+            let event = match tokio::net::lookup_host(address).await {
+                Ok(_) => ExecutorEvent::Waiting,
+                Err(_) => ExecutorEvent::UnknownHost,
+            };
+            if reported != Some(event) {
+                events(event);
+                reported = Some(event);
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -638,6 +666,30 @@ pub async fn run_executor(
             return Ok(());
         }
         events(ExecutorEvent::SchedulerLost);
+    }
+}
+
+/// Locks the executor's work folder for this process. An executor empties its spill folder when
+/// it starts and deletes its job data when it stops, so two executors on one folder would delete
+/// each other's data. The lock ends with the returned file, also when the process dies.
+fn lock_work_dir(work_dir: &std::path::Path) -> Result<std::fs::File, ClusterError> {
+    let failed = |source| ClusterError::WorkDir {
+        path: work_dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(work_dir).map_err(failed)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(work_dir.join(LOCK_FILE))
+        .map_err(failed)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(ClusterError::WorkDirTaken(work_dir.to_path_buf()))
+        }
+        Err(std::fs::TryLockError::Error(source)) => Err(failed(source)),
     }
 }
 

@@ -19,6 +19,12 @@ pub enum ClusterProblem {
     Lost,
     /// The query reads `information_schema` together with warehouse tables.
     InformationSchema,
+    /// A CRM function on an executor rejected its input: the message id, without the
+    /// `fn-error-` prefix, and its arguments.
+    Crm {
+        id: String,
+        args: Vec<(String, String)>,
+    },
     /// An executor divided by zero.
     DivideByZero,
     /// An executor failed to cast a value: Arrow's message, which quotes the value.
@@ -72,6 +78,9 @@ pub fn cluster_problem(error: &DataFusionError, functions: &BTreeSet<String>) ->
     }
     if text.contains("Ballista cannot run a query that reads information_schema") {
         return ClusterProblem::InformationSchema;
+    }
+    if let Some((id, args)) = crm_error_in(&text) {
+        return ClusterProblem::Crm { id, args };
     }
     if text.contains("DivideByZero") {
         return ClusterProblem::DivideByZero;
@@ -156,6 +165,54 @@ fn missing_function(text: &str) -> Option<String> {
         }
     }
     name_after("Invalid function ")
+}
+
+/// Reads a CRM function's error from the debug text an executor sends back:
+/// `CrmError { id: "…", args: [("name", "value"), …], english: "…" }`.
+fn crm_error_in(text: &str) -> Option<(String, Vec<(String, String)>)> {
+    const START: &str = "CrmError { id: ";
+    let (id, mut rest) = debug_string(&text[text.find(START)? + START.len()..])?;
+    rest = rest.strip_prefix(", args: [")?;
+    let mut args = Vec::new();
+    while !rest.starts_with(']') {
+        rest = rest.strip_prefix(", ").unwrap_or(rest).strip_prefix('(')?;
+        let (name, after) = debug_string(rest)?;
+        let (value, after) = debug_string(after.strip_prefix(", ")?)?;
+        rest = after.strip_prefix(')')?;
+        args.push((name, value));
+    }
+    Some((id, args))
+}
+
+/// Reads a string literal as Rust's `Debug` writes it. Returns the string and the text after
+/// its closing quote.
+fn debug_string(text: &str) -> Option<(String, &str)> {
+    let body = text.strip_prefix('"')?;
+    let mut value = String::new();
+    let mut chars = body.char_indices();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => return Some((value, &body[at + 1..])),
+            '\\' => match chars.next()?.1 {
+                'n' => value.push('\n'),
+                't' => value.push('\t'),
+                'r' => value.push('\r'),
+                '0' => value.push('\0'),
+                'u' => {
+                    chars.next().filter(|(_, c)| *c == '{')?;
+                    let hex: String = chars
+                        .by_ref()
+                        .map(|(_, c)| c)
+                        .take_while(|c| *c != '}')
+                        .collect();
+                    value.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                escaped => value.push(escaped),
+            },
+            c => value.push(c),
+        }
+    }
+    None
 }
 
 /// Finds the file named in object store's "Object at location PATH not found", or in its
@@ -308,6 +365,23 @@ mod tests {
                 &[]
             ),
             ClusterProblem::Memory(Some("1024.0 KB".to_owned()))
+        );
+        let period = crmsql_functions::CrmError::new(
+            "unknown-period",
+            vec![("value", "Монтаж \"Юг\"\n\u{7}".to_owned())],
+            "unknown period".to_owned(),
+        );
+        assert_eq!(
+            problem(
+                &format!(
+                    "Job 1 failed: Task failed due to runtime execution error: DataFusionError(Shared(External({period:?})))"
+                ),
+                &[]
+            ),
+            ClusterProblem::Crm {
+                id: "unknown-period".to_owned(),
+                args: vec![("value".to_owned(), "Монтаж \"Юг\"\n\u{7}".to_owned())],
+            }
         );
         assert_eq!(problem("division by zero", &[]), ClusterProblem::Failed);
     }

@@ -152,14 +152,17 @@ pub fn crm_message(crm: &crmsql_functions::CrmError, l: &Localizer) -> String {
     let args: Vec<(&str, Arg)> = crm
         .args
         .iter()
-        .map(|(name, value)| {
-            let arg = value
-                .parse::<i64>()
-                .map_or_else(|_| Arg::from(value), Arg::from);
-            (*name, arg)
-        })
+        .map(|(name, value)| (*name, crm_arg(value)))
         .collect();
     l.format(&format!("fn-error-{}", crm.id), &args)
+}
+
+/// Returns an argument of a CRM function's message: a number where the text is one, so that
+/// the catalog can choose its plural form.
+fn crm_arg(value: &str) -> Arg {
+    value
+        .parse::<i64>()
+        .map_or_else(|_| Arg::from(value), Arg::from)
 }
 
 fn path_arg(path: &std::path::Path) -> Arg {
@@ -352,6 +355,16 @@ impl Localize for EngineError {
                     ClusterProblem::Lost => l.format("cluster-lost", &[("url", Arg::from(url))]),
                     ClusterProblem::ExecutorLost => l.text("cluster-executor-lost"),
                     ClusterProblem::InformationSchema => l.text("cluster-information-schema"),
+                    ClusterProblem::Crm { id, args } if l.has(&format!("fn-error-{id}")) => {
+                        let args: Vec<(&str, Arg)> = args
+                            .iter()
+                            .map(|(name, value)| (name.as_str(), crm_arg(value)))
+                            .collect();
+                        l.format(&format!("fn-error-{id}"), &args)
+                    }
+                    ClusterProblem::Crm { .. } => {
+                        l.format("cluster-job-failed", &[("detail", detail)])
+                    }
                     ClusterProblem::DivideByZero => l.text("cluster-divide-by-zero"),
                     ClusterProblem::Cast(words) => {
                         l.format("cluster-cast", &[("detail", Arg::from(words))])

@@ -11,7 +11,7 @@ pub mod params;
 pub mod report;
 mod session;
 
-pub use cluster::{ClusterProblem, cluster_problem};
+pub use cluster::{ClusterProblem, cluster_problem, unreachable_reason};
 pub use error::{EngineError, HeaderProblem, crm_message};
 pub use output::OutputFormat;
 pub use params::{ParamProblem, ParamSpec, ParamType};

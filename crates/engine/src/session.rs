@@ -24,6 +24,15 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::error::EngineError;
 
+/// Returns the runtime settings of a session that runs its queries in this process.
+fn local_runtime(options: &EngineOptions) -> datafusion::execution::runtime_env::RuntimeEnvBuilder {
+    let builder = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
+    match &options.spill_dir {
+        Some(dir) => builder.with_temp_file_path(dir),
+        None => builder,
+    }
+}
+
 /// Settings of a session.
 #[derive(Debug, Clone, Default)]
 pub struct EngineOptions {
@@ -31,6 +40,8 @@ pub struct EngineOptions {
     pub memory_limit: Option<usize>,
     /// The Ballista cluster that runs the queries; `None` runs them in this process.
     pub cluster: Option<crmsql_cluster::ClusterUrl>,
+    /// The folder that local queries spill to; `None` spills to the system's temporary folder.
+    pub spill_dir: Option<PathBuf>,
 }
 
 /// Table of the warehouse with its row count from the import metadata.
@@ -268,7 +279,7 @@ impl Engine {
                     datafusion::execution::memory_pool::FairSpillPool::new(limit),
                     std::num::NonZeroUsize::new(3).unwrap_or(std::num::NonZeroUsize::MIN),
                 );
-                let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+                let runtime = local_runtime(options)
                     .with_memory_pool(Arc::new(pool))
                     .build_arc()?;
                 let ctx = SessionContext::new_with_config_rt(config, runtime);
@@ -276,7 +287,8 @@ impl Engine {
                 ctx
             }
             (None, None) => {
-                let ctx = SessionContext::new_with_config(config);
+                let ctx =
+                    SessionContext::new_with_config_rt(config, local_runtime(options).build_arc()?);
                 crmsql_functions::register_all(&ctx, &timezone);
                 ctx
             }

@@ -49,13 +49,20 @@ impl std::fmt::Display for CrmError {
 
 impl std::error::Error for CrmError {}
 
+impl CrmError {
+    /// Returns the error of message `id` with its arguments and English text.
+    pub fn new(id: &'static str, args: Vec<(&'static str, String)>, english: String) -> Self {
+        CrmError { id, args, english }
+    }
+}
+
 /// Returns a CRM function's error with its message id, arguments and English text.
 pub(crate) fn crm_error(
     id: &'static str,
     args: Vec<(&'static str, String)>,
     english: String,
 ) -> datafusion::error::DataFusionError {
-    datafusion::error::DataFusionError::External(Box::new(CrmError { id, args, english }))
+    datafusion::error::DataFusionError::External(Box::new(CrmError::new(id, args, english)))
 }
 
 /// Returns a scalar function's result: one value when every argument was a single value, so

@@ -134,7 +134,7 @@ sql-aggregate-in-where-hint = hint: a condition on an aggregate goes in HAVING a
 sql-types = values of types that do not mix in one expression
 sql-types-hint = hint: cast one of them, such as CAST(x AS DOUBLE) or CAST(x AS DATE)
 sql-cast = a value does not convert to the type needed
-sql-cast-hint = hint: check the value; a date is written as '2025-07-01', a number without spaces
+sql-cast-hint = hint: check the value, or write try_cast(x AS INT), which gives NULL instead of an error; a date is written as '2025-07-01', a number without spaces
 sql-memory = the query ran out of memory: the --memory-limit is { $limit }
 sql-memory-hint = hint: raise --memory-limit or narrow the query (a period, a filter); sorts and aggregations spill to disk, while joins keep one side in memory
 sql-detail = details from DataFusion: { $detail }
@@ -222,8 +222,8 @@ demo-format = crmsql demo writes an amoCRM export as CSV; --format does not appl
 explain-scans = Tables read (what is left after skipping by the statistics of files, row groups and pages):
 explain-scan = { $table }: file ranges { $files } of { $files_total }, row groups { $groups } of { $groups_total }, pages { $pages } of { $pages_total }; rows passed on: { $rows }
 explain-scan-no-pages = { $table }: file ranges { $files } of { $files_total }, row groups { $groups } of { $groups_total }, pages not checked; rows passed on: { $rows }
-memory-limit-invalid = "{ $value }" will not do for --memory-limit: give a size of at least 1M, such as 512M or 2G
-memory-limit-invalid-env = "{ $value }" in the variable CRMSQL_MEMORY_LIMIT will not do for --memory-limit: it needs a size of at least 1M, such as 512M or 2G; correct the variable or unset it
+memory-limit-invalid = "{ $value }" will not do for --memory-limit: give a size of at least 1M in K, M or G (a number without a unit is bytes), such as 512M or 2G
+memory-limit-invalid-env = "{ $value }" in the variable CRMSQL_MEMORY_LIMIT will not do for --memory-limit: it needs a size of at least 1M in K, M or G (a number without a unit is bytes), such as 512M or 2G; correct the variable or unset it
 demo-now = On demo data, periods such as last_month count from { $day }, the day of the demo export.
 
 help-crmsql = crmsql: SQL analytics over amoCRM exports: average check, pipelines, managers, channels.
@@ -632,8 +632,9 @@ cluster-explain-union = on a cluster, a plan with measurements (EXPLAIN ANALYZE,
     hint: read the plan with measurements without --cluster, or a plain EXPLAIN
 cluster-divide-by-zero = division by zero (on a cluster executor)
     hint: crmsql's functions (conversion, margin, roi…) give NULL for a zero denominator; or divide by nullif(x, 0)
-cluster-cast = a value cannot be cast to the needed type (on a cluster executor): { $detail }
-    hint: check the value; a date is written as '2025-07-01', a number without spaces
+cluster-cast = a value cannot be cast to the needed type (on a cluster executor)
+    hint: check the value, or write try_cast(x AS INT), which gives NULL instead of an error; a date is written as '2025-07-01', a number without spaces
+    details from DataFusion: { $detail }
 cluster-memory = a cluster executor ran out of memory: its --memory-limit is { $limit }
     hint: start the executors with a larger --memory-limit, or narrow the query (period, filter)
 cluster-memory-unknown = a cluster executor ran out of memory
@@ -643,9 +644,18 @@ cluster-information-schema = on a cluster, information_schema cannot be joined w
 cluster-cancelled = query cancelled, and the scheduler stopped its job { $job }
 cluster-cancel-failed = query cancelled, but the scheduler { $url } did not take the cancellation of job { $job }: { $detail }
     hint: the job may still run on the executors; it ends by itself or when the scheduler stops
+scheduler-executor-joined = Executor { $executor } joined, tasks on { $address }.
+scheduler-executor-left = Executor { $executor } ({ $address }) is removed: it stopped or does not answer.
 scheduler-job-cancelled = executor { $executor } left while job { $job } ran; the job is cancelled, and its client is told to run the query again
 scheduler-job-cancel-failed = executor { $executor } left while job { $job } ran, and the job could not be cancelled: { $detail }
+executor-work-dir-taken = another executor uses the folder { $path }: two executors in one folder would delete each other's data
+    hint: give this executor a --work-dir of its own
+executor-unreachable = the scheduler could not connect to the executor at { $address }: { $detail }
+    hint: give --external-host the name or address of this machine that the scheduler reaches it by; without --external-host, the scheduler uses the address the executor connected from
+executor-ipv6 = "{ $value }" does not fit an executor's { $option }: a Ballista 55 executor does not work with IPv6 addresses
+    hint: give an IPv4 address (such as 127.0.0.1 or 10.0.0.5) or a machine name that resolves to IPv4
 executor-waiting = The executor waits for the scheduler { $scheduler }, which does not accept connections yet. It connects as soon as the scheduler starts.
+executor-unknown-host = The executor waits for the scheduler { $scheduler }: the name "{ $host }" does not resolve. Check --scheduler; the executor connects once the name resolves and the scheduler is up.
 executor-scheduler-lost = The executor lost the scheduler { $scheduler } and connects again when the scheduler is back.
 executor-reconnected = The executor connects to the scheduler { $scheduler } again.
 cluster-external-host = "{ $value }" will not do for --external-host: give the name or IP address other machines reach this one by, without df:// or a port, such as 10.0.0.5
