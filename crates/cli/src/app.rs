@@ -275,8 +275,18 @@ fn run_command_line(
             interruptible(runtime, &engine, l, run_report(&engine, &settings, args, l))
         }
         Some(Commands::RunAll(args)) => {
-            let engine = runtime.block_on(open_engine(&settings, l))?;
-            interruptible(runtime, &engine, l, run_all(&engine, &settings, args, l))
+            // A scheduled run is read from its log, so a run that could not start or was
+            // stopped between reports writes the reason there too.
+            let engine = runtime
+                .block_on(open_engine(&settings, l))
+                .inspect_err(|failure| log_run_all_stop(args, None, failure, l))?;
+            interruptible(runtime, &engine, l, run_all(&engine, &settings, args, l)).inspect_err(
+                |failure| {
+                    if matches!(failure, Failure::Interrupted(_)) {
+                        log_run_all_stop(args, Some(engine.timezone()), failure, l);
+                    }
+                },
+            )
         }
         None => {
             let engine = runtime.block_on(open_engine(&settings, l))?;
@@ -1126,6 +1136,33 @@ pub fn given_params(
         given.push((key, value.to_owned()));
     }
     Ok(given)
+}
+
+/// Appends to `run-all.log` why a run ended before its reports did: the warehouse or the cluster
+/// could not be opened, or Ctrl-C stopped it. The time is in the account's zone, as on the
+/// run's other lines, or in this machine's when the warehouse was not opened.
+fn log_run_all_stop(args: &RunAllArgs, zone: Option<&str>, failure: &Failure, l: &Localizer) {
+    let path = args.output_dir.join("run-all.log");
+    let detail = failure.message().replace('\n', "; ");
+    let line = l.format("run-all-stopped", &[("detail", Arg::from(detail))]);
+    let written = std::fs::create_dir_all(&args.output_dir).and_then(|()| {
+        let mut log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)?;
+        let format = "%Y-%m-%d %H:%M:%S";
+        let stamp = match zone.and_then(|zone| zone.parse::<chrono_tz::Tz>().ok()) {
+            Some(zone) => chrono::Utc::now()
+                .with_timezone(&zone)
+                .format(format)
+                .to_string(),
+            None => chrono::Local::now().format(format).to_string(),
+        };
+        writeln!(log, "{stamp} {line}")
+    });
+    if let Err(error) = written {
+        tracing::warn!(path = %path.display(), %error, "failed to log the end of run-all");
+    }
 }
 
 /// Runs every report into dated files of `--output-dir`, for scheduled runs. A failing report is

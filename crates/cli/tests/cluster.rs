@@ -938,7 +938,9 @@ fn cluster_job_ctrl_c_and_lost_executor() {
     let output = client.finish();
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     assert!(
-        stderr(&output).contains("кластер остановил задание: во время запроса пропал исполнитель"),
+        stderr(&output).contains(
+            "кластер остановил задание: пропал исполнитель, которому досталась часть запроса"
+        ),
         "{}",
         stderr(&output)
     );
@@ -1226,6 +1228,20 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
         stderr(&output).contains("подсказка: адрес кластера задан переменной CRMSQL_CLUSTER"),
         "{}",
         stderr(&output)
+    );
+
+    // A scheduled run-all that cannot reach its cluster leaves the reason in its log.
+    let output_dir = home.join("nightly");
+    let output = run(crmsql(home)
+        .args(["--cluster", &url, "run-all", "--output-dir"])
+        .arg(&output_dir));
+    assert_eq!(output.status.code(), Some(1));
+    let log = std::fs::read_to_string(output_dir.join("run-all.log")).unwrap();
+    assert!(
+        log.contains(&format!(
+            "прогон остановлен, отчёты после этого места не выполнены: планировщик {url} не отвечает"
+        )),
+        "{log}"
     );
 
     // A report that does not exist is named before the cluster is asked.

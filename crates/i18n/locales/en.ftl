@@ -304,6 +304,7 @@ run-all-done = report { $report }: wrote { $path } ({ $rows ->
    *[other] { $rows } rows
 })
 run-all-failed = report { $report }: failed: { $detail }
+run-all-stopped = the run stopped, and no report after this point ran: { $detail }
 run-all-summary = reports run: { $done } of { $total }
 run-all-some-failed = { $summary }; failed: { $failed }
 run-all-broken = a report file could not be read: { $detail }
@@ -626,7 +627,7 @@ cluster-not-scheduler-silent = no crmsql scheduler answers at { $url }: the serv
     hint: give the port the scheduler named when it started (50050 by default); ports 50051 and 50052 are an executor's
 cluster-lost = the connection to the scheduler { $url } broke while the query ran: the scheduler stopped, or the network failed
     hint: check that the scheduler runs, and run the query again
-cluster-executor-lost = the cluster stopped the job: an executor left while it ran (or another machine cancelled it), and Ballista cannot redo that executor's part exactly
+cluster-executor-lost = the cluster stopped the job: an executor that had a part of the query left (or another machine cancelled the job), and Ballista cannot redo that executor's part exactly
     hint: run the query again; the remaining executors run it
 cluster-explain-union = on a cluster, a plan with measurements (EXPLAIN ANALYZE, run --explain) cannot be built for a query with UNION or UNION ALL: executors send no measurements of stages with a union
     hint: read the plan with measurements without --cluster, or a plain EXPLAIN
