@@ -190,44 +190,45 @@ pub async fn scheduler(args: &SchedulerArgs, l: &Localizer) -> Result<(), Failur
     ));
     warn_open(&options.bind_host, options.port, l);
     let lang = l.lang();
-    let events = move |event: SchedulerEvent| {
-        let l = Localizer::get(lang);
-        let text = match event {
-            SchedulerEvent::ExecutorJoined { executor, address } => l.format(
-                "scheduler-executor-joined",
-                &[
-                    ("executor", Arg::from(executor)),
-                    ("address", Arg::from(address)),
-                ],
-            ),
-            SchedulerEvent::ExecutorLeft { executor, address } => l.format(
-                "scheduler-executor-left",
-                &[
-                    ("executor", Arg::from(executor)),
-                    ("address", Arg::from(address)),
-                ],
-            ),
-            SchedulerEvent::JobCancelled {
-                executor,
-                job,
-                error,
-            } => {
-                let mut args = vec![("executor", Arg::from(executor)), ("job", Arg::from(job))];
-                let text = match error {
-                    None => l.format("scheduler-job-cancelled", &args),
-                    Some(detail) => {
-                        args.push(("detail", Arg::from(detail)));
-                        l.format("scheduler-job-cancel-failed", &args)
-                    }
-                };
-                format!("{}: {text}", l.text("warning-prefix"))
-            }
-        };
-        say(&text);
-    };
+    let events = move |event: SchedulerEvent| say(&scheduler_event(event, Localizer::get(lang)));
     crmsql_cluster::run_scheduler(&options, std::sync::Arc::new(events))
         .await
         .map_err(|error| from_cluster(&error, role, l))
+}
+
+/// Describes a step of the scheduler's run, for its log.
+fn scheduler_event(event: SchedulerEvent, l: &Localizer) -> String {
+    match event {
+        SchedulerEvent::ExecutorJoined { executor, address } => l.format(
+            "scheduler-executor-joined",
+            &[
+                ("executor", Arg::from(executor)),
+                ("address", Arg::from(address)),
+            ],
+        ),
+        SchedulerEvent::ExecutorLeft { executor, address } => l.format(
+            "scheduler-executor-left",
+            &[
+                ("executor", Arg::from(executor)),
+                ("address", Arg::from(address)),
+            ],
+        ),
+        SchedulerEvent::JobCancelled {
+            executor,
+            job,
+            error,
+        } => {
+            let mut args = vec![("executor", Arg::from(executor)), ("job", Arg::from(job))];
+            let text = match error {
+                None => l.format("scheduler-job-cancelled", &args),
+                Some(detail) => {
+                    args.push(("detail", Arg::from(detail)));
+                    l.format("scheduler-job-cancel-failed", &args)
+                }
+            };
+            format!("{}: {text}", l.text("warning-prefix"))
+        }
+    }
 }
 
 /// Runs an executor until the process is stopped.
@@ -366,6 +367,38 @@ mod tests {
             }
             other => panic!("expected a user error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn scheduler_events_read_in_russian() {
+        let l = Localizer::get(Lang::Ru);
+        let joined = SchedulerEvent::ExecutorJoined {
+            executor: "e1".to_owned(),
+            address: "10.0.0.5:50052".to_owned(),
+        };
+        assert_eq!(
+            scheduler_event(joined, l),
+            "Подключился исполнитель e1, задачи на 10.0.0.5:50052."
+        );
+        let cancelled = SchedulerEvent::JobCancelled {
+            executor: "e1".to_owned(),
+            job: "038J7Y5E30000".to_owned(),
+            error: None,
+        };
+        assert_eq!(
+            scheduler_event(cancelled, l),
+            "предупреждение: исполнитель e1 пропал во время задания 038J7Y5E30000; задание \
+             отменено, и его клиенту предложено повторить запрос"
+        );
+        let refused = SchedulerEvent::JobCancelled {
+            executor: "e1".to_owned(),
+            job: "J".to_owned(),
+            error: Some("status: Unavailable".to_owned()),
+        };
+        assert!(
+            scheduler_event(refused, l)
+                .ends_with("отменить задание не удалось: status: Unavailable")
+        );
     }
 
     #[test]

@@ -124,7 +124,9 @@ pub fn from_report(error: &EngineError, report: &crmsql_engine::Report, l: &Loca
         Failure::User(message)
             if matches!(
                 error,
-                EngineError::Sql { .. } | EngineError::TableNotFound { .. }
+                EngineError::Sql { .. }
+                    | EngineError::TableNotFound { .. }
+                    | EngineError::Cluster { .. }
             ) =>
         {
             Failure::User(l.format(

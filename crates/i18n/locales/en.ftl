@@ -602,8 +602,8 @@ executor-external-host = The scheduler and clients reach the executor by the nam
 cluster-open-port = { $address } can be reached from the network. Ballista has no login: anyone who reaches this port can run queries over the warehouse and read the files this process can read. Keep the cluster on a private network or close the port with a firewall.
 cluster-unreachable = the scheduler { $url } does not answer: { $detail }
     hint: is crmsql scheduler running at this address, and can this machine reach the port? Without --cluster the query runs on this machine
-cluster-origin-env = hint: the cluster address comes from the variable CRMSQL_CLUSTER
-cluster-origin-file = hint: the cluster address comes from the settings file { $path }
+cluster-origin-env = hint: the cluster address comes from the variable CRMSQL_CLUSTER; with --cluster= the query runs on this machine
+cluster-origin-file = hint: the cluster address comes from the settings file { $path }; with --cluster= the query runs on this machine
 cluster-missing-function = the cluster could not run the query: the scheduler or an executor does not know the function { $function }
     hint: start the cluster's nodes with crmsql scheduler and crmsql executor of the client's version; the stock Ballista programs do not know crmsql's functions
 cluster-task-rejected = the cluster could not run the query: an executor rejected a task
