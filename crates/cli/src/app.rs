@@ -279,14 +279,28 @@ fn run_command_line(
             // stopped between reports writes the reason there too.
             let engine = runtime
                 .block_on(open_engine(&settings, l))
-                .inspect_err(|failure| log_run_all_stop(args, None, failure, l))?;
-            interruptible(runtime, &engine, l, run_all(&engine, &settings, args, l)).inspect_err(
-                |failure| {
-                    if matches!(failure, Failure::Interrupted(_)) {
-                        log_run_all_stop(args, Some(engine.timezone()), failure, l);
-                    }
-                },
-            )
+                .inspect_err(|failure| {
+                    let line = l.format(
+                        "run-all-not-started",
+                        &[("detail", Arg::from(failure.message()))],
+                    );
+                    log_run_all_line(args, &settings, &line);
+                })?;
+            let current = std::cell::RefCell::new(None);
+            let work = run_all(&engine, &settings, args, &current, l);
+            interruptible(runtime, &engine, l, work).inspect_err(|failure| {
+                if matches!(failure, Failure::Interrupted(_)) {
+                    let detail = Arg::from(failure.message());
+                    let line = match current.borrow().as_ref() {
+                        Some(report) => l.format(
+                            "run-all-interrupted-at",
+                            &[("report", Arg::from(report)), ("detail", detail)],
+                        ),
+                        None => l.format("run-all-interrupted", &[("detail", detail)]),
+                    };
+                    log_run_all_line(args, &settings, &line);
+                }
+            })
         }
         None => {
             let engine = runtime.block_on(open_engine(&settings, l))?;
@@ -367,7 +381,7 @@ fn interruptible<T>(
         tokio::pin!(work);
         let outcome = tokio::select! {
             result = &mut work => Some(result),
-            _ = tokio::signal::ctrl_c() => None,
+            () = stop_signal() => None,
         };
         if outcome.is_none() {
             crate::repl::until_job_named(engine, work).await;
@@ -380,6 +394,22 @@ fn interruptible<T>(
             runtime, engine, l,
         ))),
     }
+}
+
+/// Waits for Ctrl-C, or for SIGTERM, which `systemctl stop` and `timeout` send to a scheduled
+/// run.
+async fn stop_signal() {
+    #[cfg(unix)]
+    if let Ok(mut terminate) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        return;
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Opens the engine; an empty default warehouse is first filled from the demo export.
@@ -1138,27 +1168,32 @@ pub fn given_params(
     Ok(given)
 }
 
-/// Appends to `run-all.log` why a run ended before its reports did: the warehouse or the cluster
-/// could not be opened, or Ctrl-C stopped it. The time is in the account's zone, as on the
-/// run's other lines, or in this machine's when the warehouse was not opened.
-fn log_run_all_stop(args: &RunAllArgs, zone: Option<&str>, failure: &Failure, l: &Localizer) {
+/// Appends `line` to `run-all.log`, with the time in the account's zone as on the run's other
+/// lines. The line gives the reason a run ended before its reports did: the warehouse or the
+/// cluster could not be opened, or a signal stopped it.
+fn log_run_all_line(args: &RunAllArgs, settings: &Settings, line: &str) {
     let path = args.output_dir.join("run-all.log");
-    let detail = failure.message().replace('\n', "; ");
-    let line = l.format("run-all-stopped", &[("detail", Arg::from(detail))]);
+    let zone = Warehouse::new(&settings.warehouse)
+        .snapshot()
+        .ok()
+        .and_then(|snapshot| {
+            snapshot
+                .tables
+                .get("deals")
+                .map(|deals| deals.timezone.clone())
+        })
+        .unwrap_or_else(|| crmsql_import::DEFAULT_TIMEZONE.to_owned());
+    let zone: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let stamp = chrono::Utc::now()
+        .with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M:%S");
+    let text = line.replace('\n', "; ");
     let written = std::fs::create_dir_all(&args.output_dir).and_then(|()| {
         let mut log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)?;
-        let format = "%Y-%m-%d %H:%M:%S";
-        let stamp = match zone.and_then(|zone| zone.parse::<chrono_tz::Tz>().ok()) {
-            Some(zone) => chrono::Utc::now()
-                .with_timezone(&zone)
-                .format(format)
-                .to_string(),
-            None => chrono::Local::now().format(format).to_string(),
-        };
-        writeln!(log, "{stamp} {line}")
+        writeln!(log, "{stamp} {text}")
     });
     if let Err(error) = written {
         tracing::warn!(path = %path.display(), %error, "failed to log the end of run-all");
@@ -1172,6 +1207,7 @@ async fn run_all(
     engine: &Engine,
     settings: &Settings,
     args: &RunAllArgs,
+    current: &std::cell::RefCell<Option<String>>,
     l: &Localizer,
 ) -> Result<(), Failure> {
     let library = match &args.dir {
@@ -1284,6 +1320,7 @@ async fn run_all(
         let path = args
             .output_dir
             .join(format!("{}_{date}.{}", report.name, format.extension()));
+        *current.borrow_mut() = Some(report.name.clone());
         let outcome = match engine.run_report(report, &given).await {
             Ok(results) => {
                 let results: Vec<_> = results

@@ -21,6 +21,7 @@ pub fn url_reason(error: &UrlError, l: &Localizer) -> String {
         UrlError::Host => l.text("cluster-url-host"),
         UrlError::User => l.text("cluster-url-user"),
         UrlError::Path => l.text("cluster-url-path"),
+        UrlError::Quoted => l.text("cluster-url-quoted"),
         UrlError::Port(port) => l.format("cluster-url-port", &[("port", Arg::from(port))]),
     }
 }

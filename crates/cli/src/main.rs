@@ -293,7 +293,11 @@ fn main() -> ExitCode {
             ),
             None => message,
         };
+    // A scheduler keeps no query data, so a limit from the variable or the settings file does
+    // not apply to it.
+    let scheduler = matches!(cli.command, Some(args::Commands::Scheduler(_)));
     if let Some(value) = &cli.memory_limit
+        && !scheduler
         && app::memory_limit(value).is_none()
     {
         let invalid = |key| l.format(key, &[("value", value.into())]);

@@ -1037,9 +1037,27 @@ fn executor_rejoins_restarted_scheduler() {
         stderr(&output)
     );
 
-    // The scheduler dies. Ballista's executor ends its run when its heartbeats fail, and
-    // crmsql's executor then waits for a scheduler on the same address.
+    // The scheduler dies while the executor runs a task. Ballista's executor ends its run when
+    // its heartbeats fail, and crmsql's executor then waits for a scheduler on the same address.
+    let tasks_before = node.tasks();
+    let client = Client::start(crmsql(home).args(["--cluster", &scheduler_url, "-c", LONG_QUERY]));
+    let start = Instant::now();
+    loop {
+        client.assert_running("the executor ran a task");
+        let (started, finished) = node.tasks();
+        if started >= tasks_before.0 + 2 && started > finished {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no task");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     scheduler_node.child.kill().unwrap();
+    let output = client.finish();
+    assert!(
+        stderr(&output).contains("прервалась во время запроса"),
+        "{}",
+        stderr(&output)
+    );
     let start = Instant::now();
     loop {
         node.assert_alive();
@@ -1073,6 +1091,22 @@ fn executor_rejoins_restarted_scheduler() {
         csv_rows(home, &["--cluster", &url, "-c", query]),
         csv_rows(home, &["-c", query])
     );
+
+    // Ctrl-C stops the executor.
+    let pid = node.child.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    while node.child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the executor did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]
@@ -1233,7 +1267,7 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
     let log = std::fs::read_to_string(output_dir.join("run-all.log")).unwrap();
     assert!(
         log.contains(&format!(
-            "прогон остановлен, отчёты после этого места не выполнены: планировщик {url} не отвечает"
+            "прогон не начался, ни один отчёт не выполнен: планировщик {url} не отвечает"
         )),
         "{log}"
     );
@@ -1339,7 +1373,7 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
     loop {
         waiting.assert_alive();
         let log = std::fs::read_to_string(&waiting.log).unwrap();
-        if log.contains("имя «nosuch.invalid» не находится") {
+        if log.contains("имя «nosuch.invalid» не удаётся разрешить") {
             break;
         }
         assert!(start.elapsed() < Duration::from_secs(60), "{log}");

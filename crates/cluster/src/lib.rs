@@ -64,6 +64,13 @@ pub const JOBS_FOLDER: &str = "jobs";
 /// idle for a day.
 pub const SPILL_FOLDER: &str = "spill";
 
+/// The start of the name of an executor's temporary work folder, followed by its process id.
+const TEMPORARY_PREFIX: &str = "crmsql-executor-";
+
+/// How long an executor's run may take to stop, after a signal or after losing its scheduler,
+/// before crmsql stops waiting for it.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
 /// The file in an executor's `--work-dir` that the running executor locks.
 const LOCK_FILE: &str = "executor.lock";
 
@@ -97,6 +104,8 @@ pub enum UrlError {
     Path,
     /// Its port is not a number from 1 to 65535.
     Port(String),
+    /// It is in quotes, which a shell removes but the settings file keeps.
+    Quoted,
 }
 
 impl ClusterUrl {
@@ -104,9 +113,19 @@ impl ClusterUrl {
     /// scheme will do too. An IPv6 host is written in brackets: `df://[::1]:50050`.
     pub fn parse(text: &str) -> Result<ClusterUrl, UrlError> {
         let text = text.trim();
+        if text.starts_with(['"', '\'']) {
+            return Err(UrlError::Quoted);
+        }
         let rest = match text.get(..5) {
             Some(scheme) if scheme.eq_ignore_ascii_case("df://") => &text[5..],
             _ if text.contains("://") => return Err(UrlError::Scheme),
+            // `df:/host` or `df:host` lost a slash of the scheme.
+            _ if text
+                .get(..3)
+                .is_some_and(|start| start.eq_ignore_ascii_case("df:")) =>
+            {
+                return Err(UrlError::Scheme);
+            }
             _ => text,
         };
         let rest = rest.trim_end_matches('/');
@@ -561,8 +580,9 @@ pub async fn run_executor(
     let (work_dir, _temporary) = match &options.work_dir {
         Some(dir) => (dir.clone(), None),
         None => {
+            remove_orphan_work_dirs(&std::env::temp_dir());
             let temporary = tempfile::Builder::new()
-                .prefix("crmsql-executor-")
+                .prefix(&format!("{TEMPORARY_PREFIX}{}-", std::process::id()))
                 .tempdir()
                 .map_err(|source| ClusterError::WorkDir {
                     path: std::env::temp_dir(),
@@ -659,13 +679,67 @@ pub async fn run_executor(
         // A run that ended marked the process as shutting down, and heartbeats would still
         // report that status to the new scheduler.
         ballista_executor::executor_server::TERMINATING.store(false, Ordering::Release);
-        start_executor_process(Arc::clone(&config)).await?;
+        let run = start_executor_process(Arc::clone(&config));
+        tokio::pin!(run);
+        let mut stopping_since = None;
+        let mut stop_requested_at = None;
+        loop {
+            tokio::select! {
+                result = &mut run => {
+                    result?;
+                    break;
+                }
+                () = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+            // Ballista's executor hears the same signals and ends its run. Before it does, it
+            // waits for its running tasks, whose results a lost scheduler never takes, so a run
+            // still stopping after a grace period is left behind.
+            let now = std::time::Instant::now();
+            if stopping.load(Ordering::Acquire) {
+                let since = *stop_requested_at.get_or_insert(now);
+                if now.duration_since(since) > STOP_GRACE {
+                    return Ok(());
+                }
+            } else if ballista_executor::executor_server::TERMINATING.load(Ordering::Acquire) {
+                let since = *stopping_since.get_or_insert(now);
+                if now.duration_since(since) > STOP_GRACE {
+                    break;
+                }
+            }
+        }
         // Ballista's executor hears the same signal and ends its run first.
         tokio::time::sleep(Duration::from_millis(200)).await;
         if stopping.load(Ordering::Acquire) {
             return Ok(());
         }
         events(ExecutorEvent::SchedulerLost);
+    }
+}
+
+/// Removes the temporary work folders of executors that were killed, which would otherwise keep
+/// their job data for good. A folder's name contains the process id of its executor.
+fn remove_orphan_work_dirs(temp: &std::path::Path) {
+    // On Linux, a running process has a folder in /proc.
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(TEMPORARY_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .map(|(pid, _)| pid)
+            .filter(|pid| pid.parse::<u32>().is_ok())
+        else {
+            continue;
+        };
+        if !std::path::Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -805,6 +879,8 @@ mod tests {
             Ok("df://[::1]:7000".to_owned())
         );
         assert_eq!(url("http://host:1"), Err(UrlError::Scheme));
+        assert_eq!(url("df:/host:1"), Err(UrlError::Scheme));
+        assert_eq!(url("\"df://host:1\""), Err(UrlError::Quoted));
         assert_eq!(
             url("host:7000").map(|u| u.to_string()),
             Ok("df://host:7000".to_owned())

@@ -304,7 +304,9 @@ run-all-done = report { $report }: wrote { $path } ({ $rows ->
    *[other] { $rows } rows
 })
 run-all-failed = report { $report }: failed: { $detail }
-run-all-stopped = the run stopped, and no report after this point ran: { $detail }
+run-all-not-started = the run did not start, and no report ran: { $detail }
+run-all-interrupted-at = the run was stopped at the report { $report } (Ctrl-C or SIGTERM); that report and the ones after it did not run: { $detail }
+run-all-interrupted = the run was stopped (Ctrl-C or SIGTERM); the reports after this point did not run: { $detail }
 run-all-summary = reports run: { $done } of { $total }
 run-all-some-failed = { $summary }; failed: { $failed }
 run-all-broken = a report file could not be read: { $detail }
@@ -589,6 +591,7 @@ cluster-url-host = the address names no scheduler host
 cluster-url-port = the port "{ $port }" is not a number from 1 to 65535
 cluster-url-user = the address names a user, and Ballista has no login: keep only the host and port
 cluster-url-path = the address cannot have a path or parameters after the host and port
+cluster-url-quoted = the address is in quotes: the settings file takes values without quotes, such as --cluster=df://10.0.0.5:50050
 scheduler-invalid = "{ $value }" will not do for --scheduler: { $reason }; give an address such as df://127.0.0.1:50050
 cluster-bind = cannot listen on { $address }: { $detail }
     hint: another program holds the port (perhaps a scheduler or executor already running), or the address is not this machine's; choose another port or address
@@ -601,9 +604,9 @@ executor-started = crmsql executor: tasks on { $grpc }, results on { $flight }, 
 executor-external-host = The scheduler and clients reach the executor by the name { $host }.
 cluster-open-port = { $address } can be reached from the network. Ballista has no login: anyone who reaches this port can run queries over the warehouse and read the files this process can read. Keep the cluster on a private network or close the port with a firewall.
 cluster-unreachable = the scheduler { $url } does not answer: { $detail }
-    hint: is crmsql scheduler running at this address, and can this machine reach the port? Without --cluster the query runs on this machine
-cluster-origin-env = hint: the cluster address comes from the variable CRMSQL_CLUSTER; with --cluster= the query runs on this machine
-cluster-origin-file = hint: the cluster address comes from the settings file { $path }; with --cluster= the query runs on this machine
+    hint: is crmsql scheduler running at this address, and can this machine reach the port? With an empty --cluster= the query runs on this machine
+cluster-origin-env = hint: the cluster address comes from the variable CRMSQL_CLUSTER
+cluster-origin-file = hint: the cluster address comes from the settings file { $path }
 cluster-missing-function = the cluster could not run the query: the scheduler or an executor does not know the function { $function }
     hint: start the cluster's nodes with crmsql scheduler and crmsql executor of the client's version; the stock Ballista programs do not know crmsql's functions
 cluster-task-rejected = the cluster could not run the query: an executor rejected a task
