@@ -4,7 +4,8 @@
 //! (`~/.config/crmsql/config` on Linux). Its arguments go before those typed, so an option typed
 //! on the command line wins over the same option in the file. Blank lines and lines starting
 //! with `#` are skipped, and the rest are trimmed. An option and its value may share a line,
-//! with `=` or a space between them.
+//! with `=` or a space between them. A value in double or single quotes loses them, as a shell
+//! would remove them.
 //!
 //! ```text
 //! # crmsql settings
@@ -65,11 +66,29 @@ pub fn parse(text: &str) -> Vec<OsString> {
         .map(|line| {
             let option = line.starts_with("--") && !line.contains('=');
             match line.split_once(char::is_whitespace) {
-                Some((name, value)) if option => format!("{name}={}", value.trim()).into(),
-                _ => OsString::from(line),
+                Some((name, value)) if option => format!("{name}={}", unquote(value.trim())).into(),
+                _ => match line.split_once('=') {
+                    Some((name, value)) if line.starts_with("--") => {
+                        format!("{name}={}", unquote(value)).into()
+                    }
+                    _ => OsString::from(unquote(line)),
+                },
             }
         })
         .collect()
+}
+
+/// Returns `value` without the double or single quotes around it, if it has them.
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if let Some(inner) = value
+            .strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote))
+        {
+            return inner;
+        }
+    }
+    value
 }
 
 /// Removes the file's options whose variable is set in the environment, because a variable
@@ -121,6 +140,18 @@ mod tests {
                 "--cluster=df://10.0.0.5:50050",
                 "--warehouse=/data/crm sales",
                 "--lang=en"
+            ]
+        );
+        let quoted =
+            "--warehouse=\"/data/crm sales\"\n--cluster 'df://h:1'\n--lang\n\"en\"\n--init=\"x\n";
+        assert_eq!(
+            parse(quoted),
+            [
+                "--warehouse=/data/crm sales",
+                "--cluster=df://h:1",
+                "--lang",
+                "en",
+                "--init=\"x"
             ]
         );
     }
