@@ -60,7 +60,8 @@ struct SpillFolder(Option<PathBuf>);
 impl SpillFolder {
     fn create() -> SpillFolder {
         let temp = std::env::temp_dir();
-        remove_orphan_spill_folders(&temp);
+        // A run that Ctrl-C stopped in the middle of a query left its folder behind.
+        crmsql_cluster::remove_orphan_folders(&temp, SPILL_PREFIX);
         let path = temp.join(format!("{SPILL_PREFIX}{}", std::process::id()));
         match std::fs::create_dir_all(&path) {
             Ok(()) => SpillFolder(Some(path)),
@@ -78,31 +79,6 @@ impl Drop for SpillFolder {
             && let Err(error) = std::fs::remove_dir_all(path)
         {
             tracing::warn!(path = %path.display(), %error, "failed to remove the spill folder");
-        }
-    }
-}
-
-/// Removes the spill folders of crmsql processes that have ended, such as one that Ctrl-C
-/// stopped in the middle of a query.
-fn remove_orphan_spill_folders(temp: &Path) {
-    // On Linux, a running process has a folder in /proc.
-    if !cfg!(target_os = "linux") {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(temp) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|name| name.strip_prefix(SPILL_PREFIX))
-            .filter(|pid| pid.parse::<u32>().is_ok())
-        else {
-            continue;
-        };
-        if !Path::new("/proc").join(pid).exists() {
-            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }

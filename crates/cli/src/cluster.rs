@@ -391,13 +391,13 @@ mod tests {
             "предупреждение: исполнитель e1 пропал во время задания 038J7Y5E30000; задание \
              отменено, и его клиенту предложено повторить запрос"
         );
-        let refused = SchedulerEvent::JobCancelled {
+        let failed = SchedulerEvent::JobCancelled {
             executor: "e1".to_owned(),
             job: "J".to_owned(),
             error: Some("status: Unavailable".to_owned()),
         };
         assert!(
-            scheduler_event(refused, l)
+            scheduler_event(failed, l)
                 .ends_with("отменить задание не удалось: status: Unavailable")
         );
     }

@@ -260,8 +260,8 @@ fn main() -> ExitCode {
         for arg in command.get_arguments().filter(|arg| arg.is_global_set()) {
             let id = arg.get_id().as_str();
             let option = format!("--{}", arg.get_long().unwrap_or(id));
-            let given = sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
-            if given && typed(&option) && !args::node_option(name, id) {
+            let in_argv = sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+            if in_argv && typed(&option) && !args::node_option(name, id) {
                 let key = if name == "executor" && id == "cluster" {
                     "node-option-unused-cluster"
                 } else {

@@ -326,6 +326,20 @@ impl Node {
         )
     }
 
+    /// Waits up to `limit` while the node runs until its log passes `done`, and returns the log.
+    fn wait_for_log(&mut self, limit: Duration, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            self.assert_alive();
+            let log = std::fs::read_to_string(&self.log).unwrap();
+            if done(&log) {
+                return log;
+            }
+            assert!(start.elapsed() < limit, "{}: {log}", self.name);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
@@ -717,11 +731,7 @@ impl Client {
     }
 
     fn signal(&self, name: &str) {
-        let status = std::process::Command::new("kill")
-            .args([&format!("-{name}"), self.pid.as_str()])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        send_signal(&self.pid, name);
     }
 
     fn finish(self) -> std::process::Output {
@@ -739,24 +749,80 @@ impl Client {
     }
 }
 
-/// Waits until each work folder has a job folder it did not have `before`, while `client` runs.
-fn wait_for_new_job(work: &[PathBuf], before: &[BTreeSet<String>], client: &Client) {
+/// Sends the signal `name`, such as `INT`, to the process `pid`.
+fn send_signal(pid: &str, name: &str) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{name}"), pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Polls `done` until it returns true, and fails the test with `failure()` after `limit`.
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool, failure: impl Fn() -> String) {
     let start = Instant::now();
-    loop {
-        client.assert_running("both executors started on it");
-        let started = work
-            .iter()
-            .zip(before)
-            .all(|(dir, seen)| job_names(dir).difference(seen).next().is_some());
-        if started {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the executors got no job"
-        );
+    while !done() {
+        assert!(start.elapsed() < limit, "{}", failure());
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Waits up to `limit` for `child` to end, and returns its status. A child still running then
+/// is killed, and the result is `None`.
+fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Returns a command for `program` with the environment that [`crmsql`] sets, for a shell or
+/// terminal that starts crmsql.
+fn with_crmsql_env(program: &str, home: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(program);
+    for (key, value) in crmsql(home).get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    command
+}
+
+/// Waits while `client` runs until `node` is in the middle of a task after its first since
+/// `before`, the task counts [`Node::tasks`] gave earlier.
+fn wait_for_running_task(node: &Node, before: (usize, usize), client: &Client) {
+    wait_until(
+        Duration::from_secs(60),
+        || {
+            client.assert_running("the executor ran a task");
+            let (started, finished) = node.tasks();
+            started >= before.0 + 2 && started > finished
+        },
+        || format!("{} ran no task", node.name),
+    );
+}
+
+/// Waits until each work folder has a job folder it did not have `before`, while `client` runs.
+fn wait_for_new_job(work: &[PathBuf], before: &[BTreeSet<String>], client: &Client) {
+    wait_until(
+        Duration::from_secs(60),
+        || {
+            client.assert_running("both executors started on it");
+            work.iter()
+                .zip(before)
+                .all(|(dir, seen)| job_names(dir).difference(seen).next().is_some())
+        },
+        || "the executors got no job".to_owned(),
+    );
 }
 
 #[test]
@@ -798,14 +864,7 @@ fn cluster_job_ctrl_c_and_lost_executor() {
     );
 
     // In the shell, Ctrl-C on the terminal cancels the job the same way, and the shell goes on.
-    let mut script = std::process::Command::new("script");
-    let base = crmsql(home);
-    for (key, value) in base.get_envs() {
-        match value {
-            Some(value) => script.env(key, value),
-            None => script.env_remove(key),
-        };
-    }
+    let mut script = with_crmsql_env("script", home);
     let shell_command = format!("{} --cluster {url}", env!("CARGO_BIN_EXE_crmsql"));
     let mut terminal = script
         .current_dir(home)
@@ -854,33 +913,22 @@ fn cluster_job_ctrl_c_and_lost_executor() {
     wait_for_prompt_after("crmsql> ");
     let before: Vec<_> = work.iter().map(|dir| job_names(dir)).collect();
     writeln!(keys, "{LONG_QUERY};").unwrap();
-    let start = Instant::now();
-    while work
-        .iter()
-        .zip(&before)
-        .any(|(dir, seen)| job_names(dir).difference(seen).next().is_none())
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the shell's query reached no executor"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(
+        Duration::from_secs(60),
+        || {
+            work.iter()
+                .zip(&before)
+                .all(|(dir, seen)| job_names(dir).difference(seen).next().is_some())
+        },
+        || "the shell's query reached no executor".to_owned(),
+    );
     keys.write_all(b"\x03").unwrap();
     wait_for_prompt_after("остановил его задание");
     writeln!(keys, "SELECT 40 + 2 AS answer;").unwrap();
     wait_for_prompt_after("(1 строка)");
     writeln!(keys, "\\q").unwrap();
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = terminal.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = terminal.kill();
-            panic!("the shell did not quit: {}", screen.lock().unwrap());
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    let Some(status) = wait_exit(&mut terminal, Duration::from_secs(60)) else {
+        panic!("the shell did not quit: {}", screen.lock().unwrap());
     };
     drop(keys);
     reader.join().unwrap();
@@ -920,19 +968,7 @@ fn cluster_job_ctrl_c_and_lost_executor() {
     let client = Client::start(crmsql(home).args(cluster_query));
     wait_for_new_job(&work, &before, &client);
     // The executor dies in the middle of a task after its first.
-    let start = Instant::now();
-    loop {
-        client.assert_running("the second executor ran a task");
-        let (started, finished) = second.tasks();
-        if started >= tasks_before.0 + 2 && started > finished {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "executor2 ran no task"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_running_task(&second, tasks_before, &client);
     second.child.kill().unwrap();
     client.assert_running("the executor was stopped");
     let output = client.finish();
@@ -948,23 +984,17 @@ fn cluster_job_ctrl_c_and_lost_executor() {
     // The scheduler's log names the executors that joined and the one it removed. Whether it
     // also names a job it cancelled for the removed executor depends on whether the job was
     // still running then or had already failed on a fetch from it.
-    let start = Instant::now();
-    loop {
-        let log = std::fs::read_to_string(&scheduler_node.log).unwrap();
-        let left = log
-            .lines()
+    let left = |log: &str| {
+        log.lines()
             .filter(|line| {
                 line.starts_with("Исполнитель ")
                     && line.ends_with(" отключён: он остановился или не отвечает.")
             })
-            .count();
-        if left == 1 {
-            assert_eq!(log.matches("Подключился исполнитель ").count(), 2, "{log}");
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(10), "{log}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+            .count()
+    };
+    let log = scheduler_node.wait_for_log(Duration::from_secs(10), |log| left(log) > 0);
+    assert_eq!(left(&log), 1, "{log}");
+    assert_eq!(log.matches("Подключился исполнитель ").count(), 2, "{log}");
     // The scheduler may count the executor out a few seconds before it removes it and stops
     // the jobs then running, so the query is run again as the message advises.
     let mut attempts = 0;
@@ -1041,16 +1071,7 @@ fn executor_rejoins_restarted_scheduler() {
     // its heartbeats fail, and crmsql's executor then waits for a scheduler on the same address.
     let tasks_before = node.tasks();
     let client = Client::start(crmsql(home).args(["--cluster", &scheduler_url, "-c", LONG_QUERY]));
-    let start = Instant::now();
-    loop {
-        client.assert_running("the executor ran a task");
-        let (started, finished) = node.tasks();
-        if started >= tasks_before.0 + 2 && started > finished {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "no task");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_running_task(&node, tasks_before, &client);
     scheduler_node.child.kill().unwrap();
     let output = client.finish();
     assert!(
@@ -1058,20 +1079,9 @@ fn executor_rejoins_restarted_scheduler() {
         "{}",
         stderr(&output)
     );
-    let start = Instant::now();
-    loop {
-        node.assert_alive();
-        let log = std::fs::read_to_string(&node.log).unwrap();
-        if log.contains("Исполнитель потерял связь с планировщиком")
-        {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the executor did not notice: {log}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    node.wait_for_log(Duration::from_secs(120), |log| {
+        log.contains("Исполнитель потерял связь с планировщиком")
+    });
 
     let args = [
         "scheduler".to_owned(),
@@ -1093,20 +1103,9 @@ fn executor_rejoins_restarted_scheduler() {
     );
 
     // Ctrl-C stops the executor.
-    let pid = node.child.id().to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let start = Instant::now();
-    while node.child.try_wait().unwrap().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the executor did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    send_signal(&node.child.id().to_string(), "INT");
+    let stopped = wait_exit(&mut node.child, Duration::from_secs(30));
+    assert!(stopped.is_some(), "the executor did not stop");
 }
 
 #[test]
@@ -1114,14 +1113,7 @@ fn scheduler_stops_on_inherited_ignored_ctrl_c() {
     // A shell script starts background jobs with Ctrl-C ignored.
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut shell = std::process::Command::new("sh");
-    let base = crmsql(home.path());
-    for (key, value) in base.get_envs() {
-        match value {
-            Some(value) => shell.env(key, value),
-            None => shell.env_remove(key),
-        };
-    }
+    let mut shell = with_crmsql_env("sh", home.path());
     let script = format!(
         "trap '' INT; exec {} scheduler --port {port}",
         env!("CARGO_BIN_EXE_crmsql")
@@ -1142,24 +1134,8 @@ fn scheduler_stops_on_inherited_ignored_ctrl_c() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    let pid = scheduler.id().to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-
-    let start = Instant::now();
-    let ended = loop {
-        if let Some(status) = scheduler.try_wait().unwrap() {
-            break Some(status);
-        }
-        if start.elapsed() > Duration::from_secs(10) {
-            let _ = scheduler.kill();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    send_signal(&scheduler.id().to_string(), "INT");
+    let ended = wait_exit(&mut scheduler, Duration::from_secs(10));
     assert!(ended.is_some(), "the scheduler kept running after Ctrl-C");
 }
 
@@ -1369,16 +1345,9 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
     .map(str::to_owned)
     .to_vec();
     let mut waiting = Node::start("unresolved", home, &args);
-    let start = Instant::now();
-    loop {
-        waiting.assert_alive();
-        let log = std::fs::read_to_string(&waiting.log).unwrap();
-        if log.contains("имя «nosuch.invalid» не удаётся разрешить") {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "{log}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    waiting.wait_for_log(Duration::from_secs(60), |log| {
+        log.contains("имя «nosuch.invalid» не удаётся разрешить")
+    });
     drop(waiting);
 
     // A node ignores the client's options in the settings file, where typed ones are refused.

@@ -580,7 +580,8 @@ pub async fn run_executor(
     let (work_dir, _temporary) = match &options.work_dir {
         Some(dir) => (dir.clone(), None),
         None => {
-            remove_orphan_work_dirs(&std::env::temp_dir());
+            // The temporary work folders of killed executors would keep their job data for good.
+            remove_orphan_folders(&std::env::temp_dir(), TEMPORARY_PREFIX);
             let temporary = tempfile::Builder::new()
                 .prefix(&format!("{TEMPORARY_PREFIX}{}-", std::process::id()))
                 .tempdir()
@@ -716,9 +717,9 @@ pub async fn run_executor(
     }
 }
 
-/// Removes the temporary work folders of executors that were killed, which would otherwise keep
-/// their job data for good. A folder's name contains the process id of its executor.
-fn remove_orphan_work_dirs(temp: &std::path::Path) {
+/// Removes the folders in `temp` whose name is `prefix`, a process id and perhaps `-` and more,
+/// when that process has ended. Such a folder is left behind when its process is killed.
+pub fn remove_orphan_folders(temp: &std::path::Path, prefix: &str) {
     // On Linux, a running process has a folder in /proc.
     if !cfg!(target_os = "linux") {
         return;
@@ -730,9 +731,8 @@ fn remove_orphan_work_dirs(temp: &std::path::Path) {
         let name = entry.file_name();
         let Some(pid) = name
             .to_str()
-            .and_then(|name| name.strip_prefix(TEMPORARY_PREFIX))
-            .and_then(|rest| rest.split_once('-'))
-            .map(|(pid, _)| pid)
+            .and_then(|name| name.strip_prefix(prefix))
+            .map(|rest| rest.split_once('-').map_or(rest, |(pid, _)| pid))
             .filter(|pid| pid.parse::<u32>().is_ok())
         else {
             continue;
@@ -859,6 +859,36 @@ fn free_port() -> Result<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn orphan_folders_of_ended_processes_removed() {
+        let temp = tempfile::tempdir().unwrap();
+        let own = std::process::id();
+        for name in [
+            "x-4000000000-ab".to_owned(),
+            "x-4000000001".to_owned(),
+            format!("x-{own}-cd"),
+            format!("x-{own}"),
+            "x-notapid".to_owned(),
+            "y-4000000002".to_owned(),
+        ] {
+            std::fs::create_dir(temp.path().join(name)).unwrap();
+        }
+        remove_orphan_folders(temp.path(), "x-");
+        let mut left: Vec<String> = std::fs::read_dir(temp.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut expected = vec![
+            format!("x-{own}"),
+            format!("x-{own}-cd"),
+            "x-notapid".to_owned(),
+            "y-4000000002".to_owned(),
+        ];
+        expected.sort();
+        assert_eq!(left, expected);
+    }
 
     #[test]
     fn reads_cluster_addresses() {
