@@ -863,6 +863,37 @@ fn cluster_job_ctrl_c_and_lost_executor() {
         "job {job}: {state:?}"
     );
 
+    // SIGTERM, as `systemctl stop` sends to a scheduled run-all, cancels its job the same way,
+    // and the run's log names the report it stopped at.
+    let output_dir = home.join("nightly");
+    let reports = home.join("long-reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    std::fs::write(
+        reports.join("long.sql"),
+        format!("-- name: long\n-- description: Долгий отчёт\n{LONG_QUERY}\n"),
+    )
+    .unwrap();
+    let before: Vec<_> = work.iter().map(|dir| job_names(dir)).collect();
+    let client = Client::start(
+        crmsql(home)
+            .args(["--cluster", &url, "--queries"])
+            .arg(&reports)
+            .args(["run-all", "--output-dir"])
+            .arg(&output_dir),
+    );
+    wait_for_new_job(&work, &before, &client);
+    client.signal("TERM");
+    let output = client.finish();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("запрос отменён, и планировщик остановил его задание"),
+        "{}",
+        stderr(&output)
+    );
+    let log = std::fs::read_to_string(output_dir.join("run-all.log")).unwrap();
+    assert!(log.contains("прогон прерван на отчёте "), "{log}");
+    assert!(log.contains("(Ctrl+C или SIGTERM)"), "{log}");
+
     // In the shell, Ctrl-C on the terminal cancels the job the same way, and the shell goes on.
     let mut script = with_crmsql_env("script", home);
     let shell_command = format!("{} --cluster {url}", env!("CARGO_BIN_EXE_crmsql"));
@@ -1114,6 +1145,8 @@ fn scheduler_stops_on_inherited_ignored_ctrl_c() {
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut shell = with_crmsql_env("sh", home.path());
+    // A scheduler keeps no query data, so an invalid limit in the variable does not stop it.
+    shell.env("CRMSQL_MEMORY_LIMIT", "много");
     let script = format!(
         "trap '' INT; exec {} scheduler --port {port}",
         env!("CARGO_BIN_EXE_crmsql")
