@@ -895,8 +895,11 @@ fn cluster_job_ctrl_c_and_lost_executor() {
     assert!(log.contains("(Ctrl+C или SIGTERM)"), "{log}");
 
     // In the shell, Ctrl-C on the terminal cancels the job the same way, and the shell goes on.
+    // `script` starts the command through `$SHELL -c`. A shell such as dash stays as the
+    // parent, gets the same Ctrl-C and dies of it, so `exec` puts crmsql in its place.
     let mut script = with_crmsql_env("script", home);
-    let shell_command = format!("{} --cluster {url}", env!("CARGO_BIN_EXE_crmsql"));
+    script.env("SHELL", "/bin/sh");
+    let shell_command = format!("exec {} --cluster {url}", env!("CARGO_BIN_EXE_crmsql"));
     let mut terminal = script
         .current_dir(home)
         .args(["-q", "-e", "-c", &shell_command, "/dev/null"])
