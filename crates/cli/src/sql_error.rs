@@ -57,8 +57,19 @@ fn explain_datafusion(source: &DataFusionError, sql: &str, l: &Localizer) -> Exp
             detail: None,
         };
     }
-    // DataFusion's first line; the ones after it list every column of the tables.
-    let detail = root.to_string().lines().next().map(str::to_owned);
+    // DataFusion's first line; the ones after it list every column of the tables. A memory
+    // error is the exception: its lines after the first name the operators that used the memory.
+    let full = root.to_string();
+    let detail = if matches!(root, DataFusionError::ResourcesExhausted(_)) {
+        let lines: Vec<&str> = full
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        Some(lines.join(" ")).filter(|text| !text.is_empty())
+    } else {
+        full.lines().next().map(str::to_owned)
+    };
     let mut hints = Vec::new();
     if let DataFusionError::SchemaError(error, _) = root
         && let SchemaError::FieldNotFound {

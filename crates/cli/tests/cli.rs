@@ -2779,6 +2779,12 @@ fn memory_limit_spills_and_names_the_limit() {
         "{}",
         stderr(&output)
     );
+    // The details go on past DataFusion's first line to the operators that used the memory.
+    assert!(
+        stderr(&output).contains("(can spill: false) consumed "),
+        "{}",
+        stderr(&output)
+    );
     let output = run_sql(Some("много"), "SELECT 1");
     assert!(stderr(&output).contains("«много» не годится для --memory-limit"));
     // Ten bytes could not hold one batch; a number without a unit is bytes.
@@ -2807,6 +2813,37 @@ fn memory_limit_spills_and_names_the_limit() {
 }
 
 /// Adds up the `spill_count` metrics of an EXPLAIN ANALYZE plan.
+/// Under a limit of a few MiB a core, a sort spills many files and still merges them, with the
+/// same result as without a limit. DataFusion's default merge set aside 10 MiB a sort and read
+/// every spill file at once, so this sort failed under 32 MiB.
+#[test]
+fn memory_limit_sort_merges_its_spill_files() {
+    let home = tempfile::tempdir().unwrap();
+    // The largest k of each of 5,000 names among 5,000,000 rows: the window sorts every row.
+    let sql = "SELECT count(*) AS names, sum(k) AS top_k FROM (SELECT k, row_number() OVER \
+               (PARTITION BY s ORDER BY k DESC) AS rn FROM (SELECT v % 1000 AS k, 'name ' || \
+               (v % 5000) AS s FROM generate_series(1, 5000000) t(v)) u) w WHERE rn = 1";
+    let run_sql = |limit: Option<&str>, sql: &str| {
+        let mut command = crmsql(home.path());
+        if let Some(limit) = limit {
+            command.args(["--memory-limit", limit]);
+        }
+        let output = run(command.args(["--format", "csv", "-c", sql]));
+        assert!(output.status.success(), "{limit:?}: {}", stderr(&output));
+        stdout(&output)
+    };
+    let free = parse_csv(&run_sql(None, sql));
+    assert_eq!(free[0]["names"], "5000");
+    for limit in ["8M", "16M"] {
+        assert_eq!(parse_csv(&run_sql(Some(limit), sql)), free, "under {limit}");
+    }
+    let plan = run_sql(Some("16M"), &format!("EXPLAIN ANALYZE {sql}"));
+    assert!(
+        total_spills(&plan) > 0,
+        "the sort spilled under 16 MiB: {plan}"
+    );
+}
+
 fn total_spills(plan: &str) -> u64 {
     plan.split("spill_count=")
         .skip(1)

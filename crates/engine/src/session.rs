@@ -25,11 +25,46 @@ use futures::{StreamExt, TryStreamExt};
 use crate::error::EngineError;
 
 /// Returns the runtime settings of a session that runs its queries in this process.
-fn local_runtime(options: &EngineOptions) -> datafusion::execution::runtime_env::RuntimeEnvBuilder {
-    let builder = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
+fn local_runtime(
+    options: &EngineOptions,
+    merge: Option<SortMerge>,
+) -> datafusion::execution::runtime_env::RuntimeEnvBuilder {
+    let mut builder = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
+    if let Some(merge) = merge {
+        builder = builder.with_max_spill_merge_fan_in(merge.fan_in);
+    }
     match &options.spill_dir {
         Some(dir) => builder.with_temp_file_path(dir),
         None => builder,
+    }
+}
+
+/// Settings of the merge that ends a spilled sort, sized to the memory limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SortMerge {
+    /// Bytes each sort sets aside for its merge before it sorts.
+    pub(crate) reservation: usize,
+    /// Files one merge pass reads at once; more files take several passes.
+    pub(crate) fan_in: usize,
+}
+
+/// DataFusion's own amount each sort sets aside for its merge.
+const DEFAULT_MERGE_RESERVATION: usize = 10 * 1024 * 1024;
+
+impl SortMerge {
+    /// Sizes the merges of `partitions` parallel sorts under a pool of `limit` bytes.
+    ///
+    /// By default each sort sets aside 10 MiB for its merge and then reads as many spill files
+    /// at once as the pool lets it. The memory a merge holds cannot be spilled, so under a limit
+    /// of a few dozen MiB the first sort to merge took what the others needed, and they failed.
+    /// Each sort here sets aside an eighth of its share of the pool and reads at most as many
+    /// files at once as its share holds at about 4 MiB a file.
+    pub(crate) fn for_limit(limit: usize, partitions: usize) -> SortMerge {
+        let share = limit / partitions.max(1);
+        SortMerge {
+            reservation: (share / 8).min(DEFAULT_MERGE_RESERVATION),
+            fan_in: (share / (4 * 1024 * 1024)).clamp(2, 64),
+        }
     }
 }
 
@@ -248,6 +283,12 @@ impl Engine {
             // final steps; they still spill.
             config.options_mut().optimizer.repartition_aggregations = false;
         }
+        let merge = options
+            .memory_limit
+            .map(|limit| SortMerge::for_limit(limit, config.target_partitions()));
+        if let Some(merge) = merge {
+            config.options_mut().execution.sort_spill_reservation_bytes = merge.reservation;
+        }
         let ctx = match (&options.cluster, options.memory_limit) {
             // The client only plans; the executors run the plan, each within its own limit.
             (Some(url), _) => {
@@ -279,7 +320,7 @@ impl Engine {
                     datafusion::execution::memory_pool::FairSpillPool::new(limit),
                     std::num::NonZeroUsize::new(3).unwrap_or(std::num::NonZeroUsize::MIN),
                 );
-                let runtime = local_runtime(options)
+                let runtime = local_runtime(options, merge)
                     .with_memory_pool(Arc::new(pool))
                     .build_arc()?;
                 let ctx = SessionContext::new_with_config_rt(config, runtime);
@@ -287,8 +328,10 @@ impl Engine {
                 ctx
             }
             (None, None) => {
-                let ctx =
-                    SessionContext::new_with_config_rt(config, local_runtime(options).build_arc()?);
+                let ctx = SessionContext::new_with_config_rt(
+                    config,
+                    local_runtime(options, None).build_arc()?,
+                );
                 crmsql_functions::register_all(&ctx, &timezone);
                 ctx
             }
@@ -684,4 +727,35 @@ fn missing_table(error: &datafusion::error::DataFusionError) -> Option<String> {
     let end = start + text[start..].find("' not found")?;
     let name = &text[start..end];
     Some(name.rsplit('.').next().unwrap_or(name).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: usize = 1024 * 1024;
+
+    #[test]
+    fn sort_merge_scales_with_core_share() {
+        // 16 MiB a core: 2 MiB set aside, four files a pass.
+        assert_eq!(
+            SortMerge::for_limit(32 * MIB, 2),
+            SortMerge {
+                reservation: 2 * MIB,
+                fan_in: 4
+            }
+        );
+        // A small share still merges two files at a time.
+        assert_eq!(SortMerge::for_limit(8 * MIB, 2).fan_in, 2);
+        assert_eq!(SortMerge::for_limit(MIB, 8).fan_in, 2);
+        assert_eq!(SortMerge::for_limit(MIB, 0).reservation, MIB / 8);
+        // A large one keeps DataFusion's 10 MiB and reads up to 64 files a pass.
+        assert_eq!(
+            SortMerge::for_limit(16 * 1024 * MIB, 2),
+            SortMerge {
+                reservation: DEFAULT_MERGE_RESERVATION,
+                fan_in: 64
+            }
+        );
+    }
 }
