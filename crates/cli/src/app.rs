@@ -45,6 +45,9 @@ pub struct Settings {
     /// The hint line that names the variable or settings file `cluster` came from, if it was
     /// not typed.
     pub cluster_origin: Option<String>,
+    /// The hint line that names the variable or settings file `warehouse` came from, if it was
+    /// not typed.
+    pub warehouse_origin: Option<String>,
     /// The folder that local queries spill to, which the program removes when it ends.
     pub spill_dir: Option<PathBuf>,
 }
@@ -158,6 +161,7 @@ fn settings(cli: &Cli, l: &Localizer) -> Settings {
             .as_deref()
             .and_then(|url| crmsql_cluster::ClusterUrl::parse(url).ok()),
         cluster_origin: cli.cluster_origin.clone(),
+        warehouse_origin: cli.warehouse_origin.clone(),
         spill_dir: None,
         pager: match cli.pager {
             Some(PagerArg::On) => PagerMode::On,
@@ -318,28 +322,40 @@ fn run_command_line(
                 Ok(())
             } else if let Some(file) = &cli.file {
                 let sql = read_sql_file(file, l)?;
-                interruptible(
-                    runtime,
-                    &engine,
-                    l,
-                    run_sql_text(&engine, &sql, &settings.view(), l),
-                )
+                run_batch_text(runtime, &engine, &settings, file, &sql, l)
             } else if !std::io::stdin().is_terminal() {
                 let mut sql = String::new();
                 std::io::stdin()
                     .read_to_string(&mut sql)
                     .map_err(|error| from_io(error, "<stdin>", l))?;
-                interruptible(
-                    runtime,
-                    &engine,
-                    l,
-                    run_sql_text(&engine, &sql, &settings.view(), l),
-                )
+                run_batch_text(runtime, &engine, &settings, Path::new("<stdin>"), &sql, l)
             } else {
                 crate::repl::run(runtime, &engine, &settings, l)
             }
         }
     }
+}
+
+/// Runs the text of `-f` or of standard input. SQL alone runs as one batch. Text with shell
+/// commands such as `\d deals` runs line by line as the shell's `\i` does, up to the first
+/// failure.
+fn run_batch_text(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    settings: &Settings,
+    source: &Path,
+    sql: &str,
+    l: &Localizer,
+) -> Result<(), Failure> {
+    if crate::repl::has_commands(sql) {
+        return crate::repl::run_batch(runtime, engine, settings, source, sql, l);
+    }
+    interruptible(
+        runtime,
+        engine,
+        l,
+        run_sql_text(engine, sql, &settings.view(), l),
+    )
 }
 
 /// Runs queries to their end. On a cluster, Ctrl-C stops them and also cancels the running job
@@ -393,9 +409,12 @@ pub async fn open_engine(settings: &Settings, l: &Localizer) -> Result<Engine, F
     let warehouse = Warehouse::new(&settings.warehouse);
     let path = Arg::from(warehouse.root().display().to_string());
     if !settings.default_warehouse && !warehouse.root().is_dir() {
-        return Err(Failure::User(
-            l.format("warehouse-not-found", &[("path", path)]),
-        ));
+        let mut message = l.format("warehouse-not-found", &[("path", path)]);
+        if let Some(origin) = &settings.warehouse_origin {
+            message.push('\n');
+            message.push_str(origin);
+        }
+        return Err(Failure::User(message));
     }
     let tables = warehouse.tables().map_err(|e| from_warehouse(&e, l))?;
     if tables.is_empty() {

@@ -55,6 +55,11 @@ pub struct Cli {
     )]
     pub memory_limit: Option<String>,
 
+    /// The hint line, in the user's language, that names the variable or settings file line
+    /// `warehouse` came from when it was not typed.
+    #[arg(skip)]
+    pub warehouse_origin: Option<String>,
+
     #[arg(long, global = true, env = "CRMSQL_CLUSTER", value_name = "URL")]
     pub cluster: Option<String>,
 

@@ -3,9 +3,9 @@
 //! The file is `$CRMSQL_CONFIG`, or `crmsql/config` in the user's configuration folder
 //! (`~/.config/crmsql/config` on Linux). Its arguments go before those typed, so an option typed
 //! on the command line wins over the same option in the file. Blank lines and lines starting
-//! with `#` are skipped, and the rest are trimmed. An option and its value may share a line,
-//! with `=` or a space between them. A value in double or single quotes loses them, as a shell
-//! would remove them.
+//! with `#` are skipped, and so is a `#` after a space or a tab to the end of its line; the rest
+//! are trimmed. An option and its value may share a line, with `=` or a space between them. A
+//! value in double or single quotes loses them, as a shell would remove them.
 //!
 //! ```text
 //! # crmsql settings
@@ -23,6 +23,8 @@ use std::path::PathBuf;
 pub struct Config {
     pub path: PathBuf,
     pub args: Vec<OsString>,
+    /// The line of the file, from 1, that each argument of `args` came from.
+    pub lines: Vec<usize>,
 }
 
 /// An error reading the settings file.
@@ -50,22 +52,30 @@ pub fn load() -> Result<Option<Config>, ConfigError> {
         }
         Err(source) => return Err(ConfigError { path, source }),
     };
-    Ok(Some(Config {
-        args: parse(&text),
-        path,
-    }))
+    let (lines, args) = parse_numbered(&text).into_iter().unzip();
+    Ok(Some(Config { path, args, lines }))
 }
 
-/// Returns the arguments of the file's text: one a line, without blank and comment lines. A
-/// line such as `--cluster df://10.0.0.5:50050`, an option and its value as typed in a shell,
-/// reads as `--cluster=df://10.0.0.5:50050`.
-pub fn parse(text: &str) -> Vec<OsString> {
+/// Returns the arguments of the file's text without their line numbers.
+#[cfg(test)]
+fn parse(text: &str) -> Vec<OsString> {
+    parse_numbered(text)
+        .into_iter()
+        .map(|(_, arg)| arg)
+        .collect()
+}
+
+/// Returns the arguments of the file's text, each with its line number: one a line, without
+/// blank lines and comments. A line such as `--cluster df://10.0.0.5:50050`, an option and its
+/// value as typed in a shell, reads as `--cluster=df://10.0.0.5:50050`.
+fn parse_numbered(text: &str) -> Vec<(usize, OsString)> {
     text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| {
+        .enumerate()
+        .map(|(index, line)| (index + 1, without_comment(line).trim()))
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+        .map(|(number, line)| {
             let option = line.starts_with("--") && !line.contains('=');
-            match line.split_once(char::is_whitespace) {
+            let arg = match line.split_once(char::is_whitespace) {
                 Some((name, value)) if option => format!("{name}={}", unquote(value.trim())).into(),
                 _ => match line.split_once('=') {
                     Some((name, value)) if line.starts_with("--") => {
@@ -73,9 +83,28 @@ pub fn parse(text: &str) -> Vec<OsString> {
                     }
                     _ => OsString::from(unquote(line)),
                 },
-            }
+            };
+            (number, arg)
         })
         .collect()
+}
+
+/// Returns `line` up to a `#` that follows a space or a tab outside quotes, which starts a
+/// comment as in a shell.
+fn without_comment(line: &str) -> &str {
+    let mut quote = None;
+    let mut after_space = false;
+    for (at, c) in line.char_indices() {
+        match (quote, c) {
+            (Some(open), _) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') if after_space => return &line[..at],
+            _ => {}
+        }
+        after_space = c == ' ' || c == '\t';
+    }
+    line
 }
 
 /// Returns `value` without the double or single quotes around it, if it has them.
@@ -94,16 +123,17 @@ fn unquote(value: &str) -> &str {
 /// Removes the file's options whose variable is set in the environment, because a variable
 /// such as `CRMSQL_MEMORY_LIMIT` is meant to win over the file. `set` lists the long names of the
 /// options whose variable is set, each with whether it takes a value.
-pub fn without_options(args: &[OsString], set: &[(String, bool)]) -> Vec<OsString> {
-    let mut kept = Vec::with_capacity(args.len());
+/// Returns the positions in `args` of the arguments kept.
+pub fn without_options(args: &[OsString], set: &[(String, bool)]) -> Vec<usize> {
+    let mut kept_positions = Vec::with_capacity(args.len());
     let mut skip_value = false;
-    for arg in args {
+    for (index, arg) in args.iter().enumerate() {
         if std::mem::take(&mut skip_value) {
             continue;
         }
         let text = arg.to_string_lossy();
         let Some(name) = text.strip_prefix("--") else {
-            kept.push(arg.clone());
+            kept_positions.push(index);
             continue;
         };
         let (name, inline) = match name.split_once('=') {
@@ -112,10 +142,10 @@ pub fn without_options(args: &[OsString], set: &[(String, bool)]) -> Vec<OsStrin
         };
         match set.iter().find(|(long, _)| long == name) {
             Some((_, takes_value)) => skip_value = *takes_value && !inline,
-            None => kept.push(arg.clone()),
+            None => kept_positions.push(index),
         }
     }
-    kept
+    kept_positions
 }
 
 #[cfg(test)]
@@ -163,6 +193,38 @@ mod tests {
             ("memory-limit".to_owned(), true),
             ("warehouse".to_owned(), true),
         ];
-        assert_eq!(without_options(&args, &set), ["--lang=en", "--pager=off"]);
+        let kept: Vec<&OsString> = without_options(&args, &set)
+            .into_iter()
+            .map(|index| &args[index])
+            .collect();
+        assert_eq!(kept, ["--lang=en", "--pager=off"]);
+    }
+
+    #[test]
+    fn comment_after_a_space_is_dropped() {
+        let text = "--memory-limit=2G  # the server\n--warehouse=/data/crm#2\n\
+                    --warehouse \"/data/crm #3\" # quoted\n--lang\ten\t# tab\n";
+        assert_eq!(
+            parse(text),
+            [
+                "--memory-limit=2G",
+                "--warehouse=/data/crm#2",
+                "--warehouse=/data/crm #3",
+                "--lang=en"
+            ]
+        );
+    }
+
+    #[test]
+    fn arguments_keep_their_line_numbers() {
+        let text = "# limits\n\n--memory-limit\n  2G\n--lang=en\n";
+        assert_eq!(
+            parse_numbered(text),
+            [
+                (3, OsString::from("--memory-limit")),
+                (4, OsString::from("2G")),
+                (5, OsString::from("--lang=en"))
+            ]
+        );
     }
 }

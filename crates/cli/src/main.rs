@@ -44,11 +44,12 @@ fn language_from_args(args: &[OsString]) -> Option<Lang> {
 }
 
 /// Puts the settings file's arguments between the program name and the typed arguments, less
-/// the options whose environment variable is set. Returns the arguments and how many came from
-/// the file.
-fn with_config(config: Option<&config::Config>) -> (Vec<OsString>, usize) {
+/// the options whose environment variable is set. Returns the arguments, how many came from
+/// the file, and the file's line of each of those.
+fn with_config(config: Option<&config::Config>) -> (Vec<OsString>, usize, Vec<usize>) {
     let mut typed = std::env::args_os();
     let mut args: Vec<OsString> = typed.next().into_iter().collect();
+    let mut lines = Vec::new();
     if let Some(config) = config {
         let command = <args::Cli as clap::CommandFactory>::command();
         let set: Vec<(String, bool)> = command
@@ -62,11 +63,14 @@ fn with_config(config: Option<&config::Config>) -> (Vec<OsString>, usize) {
                 Some((long, arg.get_action().takes_values()))
             })
             .collect();
-        args.extend(config::without_options(&config.args, &set));
+        for index in config::without_options(&config.args, &set) {
+            args.push(config.args[index].clone());
+            lines.push(config.lines.get(index).copied().unwrap_or_default());
+        }
     }
     let from_file = args.len() - 1;
     args.extend(typed);
-    (args, from_file)
+    (args, from_file, lines)
 }
 
 /// The maximum length of a log line shown without `-v`, in bytes. Ballista logs whole task statuses when it cannot
@@ -191,9 +195,34 @@ fn init_logging(verbose: u8) {
     };
 }
 
+/// Returns `detail`, an error in the settings file, with the file's path and, when known, the
+/// line.
+fn config_invalid(
+    config: &config::Config,
+    line: Option<usize>,
+    detail: String,
+    l: &Localizer,
+) -> String {
+    let path = config.path.display().to_string();
+    match line {
+        Some(line) => l.format(
+            "config-invalid-line",
+            &[
+                ("path", path.into()),
+                ("line", line.into()),
+                ("detail", detail.into()),
+            ],
+        ),
+        None => l.format(
+            "config-invalid",
+            &[("path", path.into()), ("detail", detail.into())],
+        ),
+    }
+}
+
 fn main() -> ExitCode {
     let config = config::load();
-    let (all, from_file) = with_config(config.as_ref().ok().and_then(Option::as_ref));
+    let (all, from_file, file_lines) = with_config(config.as_ref().ok().and_then(Option::as_ref));
     let lang = language_from_args(&all).unwrap_or_else(Lang::from_env);
     let l = Localizer::get(lang);
     let config = match config {
@@ -223,20 +252,20 @@ fn main() -> ExitCode {
         }
         Err(error) => {
             let mut message = args::argument_error(&error, l);
-            // When the file's arguments fail on their own, the mistake is in the file.
+            // When the file's arguments fail on their own, the mistake is in the file, on the
+            // line after the longest run of its arguments that still parses.
+            let parses = |count: usize| {
+                args::localized_command(l)
+                    .try_get_matches_from(&all[..=count])
+                    .is_ok()
+            };
             if let Some(config) = &config
                 && from_file > 0
-                && args::localized_command(l)
-                    .try_get_matches_from(&all[..=from_file])
-                    .is_err()
+                && !parses(from_file)
             {
-                message = l.format(
-                    "config-invalid",
-                    &[
-                        ("path", config.path.display().to_string().into()),
-                        ("detail", message.into()),
-                    ],
-                );
+                let valid = (0..from_file).rev().find(|&count| parses(count));
+                let line = valid.and_then(|count| file_lines.get(count).copied());
+                message = config_invalid(config, line, message, l);
             }
             report(&Failure::User(message), l);
             return ExitCode::from(1);
@@ -280,17 +309,22 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // The line of the settings file that set an option; the last one is the one that counts.
+    let file_line = |option: &str| {
+        all[1..=from_file]
+            .iter()
+            .rposition(|arg| {
+                arg.to_str().is_some_and(|arg| {
+                    arg == option || arg.strip_prefix(option).is_some_and(|v| v.starts_with('='))
+                })
+            })
+            .and_then(|index| file_lines.get(index).copied())
+    };
     let from_source =
         |option: &str, variable: &str, message: String, env_message: String| match &config {
             _ if typed(option) => message,
             _ if std::env::var_os(variable).is_some() => env_message,
-            Some(config) => l.format(
-                "config-invalid",
-                &[
-                    ("path", config.path.display().to_string().into()),
-                    ("detail", message.into()),
-                ],
-            ),
+            Some(config) => config_invalid(config, file_line(option), message, l),
             None => message,
         };
     // A scheduler keeps no query data, so a limit from the variable or the settings file does
@@ -338,19 +372,27 @@ fn main() -> ExitCode {
         report(&Failure::User(message), l);
         return ExitCode::from(1);
     }
+    // The hint that names where an option not typed came from: its variable or the file's line.
+    let origin = |option: &str, variable: &str, key: &str| {
+        if typed(option) {
+            return None;
+        }
+        if std::env::var_os(variable).is_some() {
+            return Some(l.format(&format!("{key}-env"), &[]));
+        }
+        let path = config.as_ref()?.path.display().to_string();
+        let line = file_line(option)?;
+        Some(l.format(
+            &format!("{key}-file"),
+            &[("path", path.into()), ("line", line.into())],
+        ))
+    };
     let mut cli = cli;
-    if cli.cluster.is_some() && !typed("--cluster") {
-        cli.cluster_origin = Some(if std::env::var_os("CRMSQL_CLUSTER").is_some() {
-            l.text("cluster-origin-env")
-        } else {
-            let path = config
-                .as_ref()
-                .map(|config| config.path.display().to_string());
-            l.format(
-                "cluster-origin-file",
-                &[("path", path.unwrap_or_default().into())],
-            )
-        });
+    if cli.cluster.is_some() {
+        cli.cluster_origin = origin("--cluster", "CRMSQL_CLUSTER", "cluster-origin");
+    }
+    if cli.warehouse.is_some() {
+        cli.warehouse_origin = origin("--warehouse", "CRMSQL_WAREHOUSE", "warehouse-origin");
     }
     if let Some(value) = &cli.lang
         && Lang::parse(value).is_none()

@@ -57,6 +57,11 @@ pub struct Shell {
     /// The runtime statements run on. A cancelled statement's operator may keep its threads
     /// busy until it returns, so Ctrl-C leaves that runtime to finish alone and starts a new one.
     queries: Option<tokio::runtime::Runtime>,
+    /// Whether a blank line goes between two CSV or Markdown results on the screen, as between
+    /// the results of one `-c` text.
+    separate_results: bool,
+    /// Whether a result with columns was printed on the screen.
+    result_shown: bool,
 }
 
 /// Builds the runtime that statements run on.
@@ -78,6 +83,8 @@ impl Shell {
             last_result: None,
             last_chart: None,
             queries: Some(query_runtime()?),
+            separate_results: false,
+            result_shown: false,
         })
     }
 
@@ -369,61 +376,136 @@ fn run_script(
     text: &str,
     l: &Localizer,
 ) {
-    let report = |line: usize, failure: &Failure| {
-        if let Failure::User(message) | Failure::Internal(message) = failure {
-            let _ = writeln!(
-                std::io::stderr(),
-                "{}: {}",
-                l.text("error-prefix"),
-                l.format(
-                    "repl-startup-failed",
-                    &[
-                        ("path", Arg::from(path.display().to_string())),
-                        ("line", Arg::from(line)),
-                        ("detail", Arg::from(message)),
-                    ],
-                )
-            );
-        }
-    };
+    let script = Script { path, text };
+    let _ = script.run(runtime, engine, settings, shell, false, l);
+}
+
+/// Runs the commands and statements of `-f` or of standard input, such as `\d deals`
+/// followed by a query, up to the first that fails. Its error names `source` and the line.
+pub fn run_batch(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    settings: &Settings,
+    source: &Path,
+    text: &str,
+    l: &Localizer,
+) -> Result<(), Failure> {
+    let mut shell = Shell::new(settings)?;
+    shell.separate_results = true;
+    let script = Script { path: source, text };
+    script.run(runtime, engine, settings, &mut shell, true, l)
+}
+
+/// Returns whether `text` has a backslash command at the start of a line outside a statement.
+pub fn has_commands(text: &str) -> bool {
     let mut statement = String::new();
-    let mut first_line = 0;
-    for (index, line) in text.lines().enumerate() {
+    for line in text.lines() {
         if statement.is_empty() && line.trim_start().starts_with('\\') {
-            if let Err(failure) = run_command(runtime, engine, settings, shell, line.trim(), l) {
-                report(index + 1, &failure);
-            }
-            continue;
+            return true;
         }
-        if statement.is_empty() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            first_line = index + 1;
+        if statement.is_empty() && line.trim().is_empty() {
+            continue;
         }
         statement.push_str(line);
         statement.push('\n');
         if statement_complete(&statement) {
-            match run_cancellable(runtime, engine, shell, &statement, l) {
-                Some(Err(failure)) => report(first_line, &failure),
-                // Ctrl-C stops the whole script.
-                None => {
-                    let _ = writeln!(std::io::stderr(), "{}", cancelled(runtime, engine, l));
-                    return;
-                }
-                Some(Ok(())) => {}
-            }
             statement.clear();
         }
     }
-    if !statement.trim().is_empty() {
-        match run_cancellable(runtime, engine, shell, &statement, l) {
-            Some(Err(failure)) => report(first_line, &failure),
-            None => {
-                let _ = writeln!(std::io::stderr(), "{}", cancelled(runtime, engine, l));
+    false
+}
+
+/// A script's text with the file it came from.
+struct Script<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Script<'_> {
+    /// Runs the script. With `stop`, the first failure ends it and comes back with the file and
+    /// line, and Ctrl-C ends it as interrupted. Without `stop`, each failure is printed and the
+    /// rest still runs.
+    fn run(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        engine: &Engine,
+        settings: &Settings,
+        shell: &mut Shell,
+        stop: bool,
+        l: &Localizer,
+    ) -> Result<(), Failure> {
+        let located = |line: usize, failure: Failure| match failure {
+            Failure::User(message) => Failure::User(self.locate(line, &message, l)),
+            Failure::Internal(message) => Failure::Internal(self.locate(line, &message, l)),
+            other => other,
+        };
+        let fail = |line: usize, failure: Failure| -> Result<(), Failure> {
+            let failure = located(line, failure);
+            if stop {
+                return Err(failure);
             }
-            Some(Ok(())) => {}
+            if let Failure::User(message) | Failure::Internal(message) = &failure {
+                let _ = writeln!(std::io::stderr(), "{}: {message}", l.text("error-prefix"));
+            }
+            Ok(())
+        };
+        let interrupted = |message: String| -> Result<(), Failure> {
+            if stop {
+                return Err(Failure::Interrupted(message));
+            }
+            let _ = writeln!(std::io::stderr(), "{message}");
+            Ok(())
+        };
+        let mut statement = String::new();
+        let mut first_line = 0;
+        for (index, line) in self.text.lines().enumerate() {
+            if statement.is_empty() && line.trim_start().starts_with('\\') {
+                match run_command(runtime, engine, settings, shell, line.trim(), l) {
+                    // `\q` ends the script.
+                    Ok(Flow::Quit) => return Ok(()),
+                    Ok(_) => {}
+                    Err(failure) => fail(index + 1, failure)?,
+                }
+                continue;
+            }
+            if statement.is_empty() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                first_line = index + 1;
+            }
+            statement.push_str(line);
+            statement.push('\n');
+            if statement_complete(&statement) {
+                match run_cancellable(runtime, engine, shell, &statement, l) {
+                    Some(Err(failure)) => fail(first_line, failure)?,
+                    // Ctrl-C stops the whole script.
+                    None => return interrupted(cancelled(runtime, engine, l)),
+                    Some(Ok(())) => {}
+                }
+                statement.clear();
+            }
         }
+        if !statement.trim().is_empty() {
+            match run_cancellable(runtime, engine, shell, &statement, l) {
+                Some(Err(failure)) => fail(first_line, failure)?,
+                None => return interrupted(cancelled(runtime, engine, l)),
+                Some(Ok(())) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns `message` with the script's file and the line it is about.
+    fn locate(&self, line: usize, message: &str, l: &Localizer) -> String {
+        l.format(
+            "repl-startup-failed",
+            &[
+                ("path", Arg::from(self.path.display().to_string())),
+                ("line", Arg::from(line)),
+                ("detail", Arg::from(message)),
+            ],
+        )
     }
 }
 
@@ -572,7 +654,18 @@ fn show_result(shell: &mut Shell, result: &QueryResult, l: &Localizer) -> Result
             file.flush()
                 .map_err(|e| from_io(e, &path.display().to_string(), l))
         }
-        None => print_query_result(result, &shell.view, l).map_err(|e| from_engine(&e, l)),
+        None => {
+            let tabular = matches!(
+                shell.view.format,
+                OutputFormat::Csv | OutputFormat::Markdown
+            );
+            let columns = !result.schema.fields().is_empty();
+            if shell.separate_results && shell.result_shown && tabular && columns {
+                writeln!(crate::failure::Stdout).map_err(|e| from_io(e, "<stdout>", l))?;
+            }
+            shell.result_shown |= columns;
+            print_query_result(result, &shell.view, l).map_err(|e| from_engine(&e, l))
+        }
     }
 }
 

@@ -896,6 +896,76 @@ fn sql_from_stdin_and_file() {
     assert_eq!(stdout(&output), "top\n2004\n");
 }
 
+/// Shell commands among the statements of standard input or `-f` run as in the shell: `\d`
+/// prints, the first failure stops the rest with the line it came from, and `\q` ends the text.
+#[test]
+fn piped_input_runs_shell_commands() {
+    let home = tempfile::tempdir().unwrap();
+    let warehouse = home.path().join("wh");
+    assert!(
+        import(
+            home.path(),
+            &warehouse,
+            &[&fixture("leads_month_boundary.csv")]
+        )
+        .status
+        .success()
+    );
+    let piped = |input: &str| {
+        use std::io::Write;
+        let mut child = crmsql(home.path())
+            .arg("--warehouse")
+            .arg(&warehouse)
+            .args(["--format", "csv"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+
+    let output = piped("\\d\nSELECT count(*) AS n\nFROM deals;\n\\d deals\nSELECT 2 AS b;\n");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("deals "), "{text}");
+    assert!(text.contains("4 строки"), "{text}");
+    assert!(text.contains("n\n4\n"), "{text}");
+    assert!(text.contains("budget "), "{text}");
+    // The two results stay apart, as those of SQL alone do.
+    assert!(text.ends_with("\n\nb\n2\n"), "{text}");
+
+    let output = piped("SELECT 1 AS a;\n\\dx\nSELECT 2 AS b;\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "a\n1\n");
+    let message = stderr(&output);
+    assert!(message.contains("<stdin>, строка 2:"), "{message}");
+    assert!(message.contains("неизвестная команда \\dx"), "{message}");
+
+    let output = piped("\\d\nSELEC 2;\nSELECT 3 AS c;\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!stdout(&output).contains("c\n3"), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(message.contains("<stdin>, строка 2:"), "{message}");
+    assert!(message.contains("синтаксическая ошибка"), "{message}");
+
+    let script = home.path().join("quit.sql");
+    std::fs::write(&script, "SELECT 1 AS a;\n\\q\nSELECT 2 AS b;\n").unwrap();
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args(["--format", "csv", "-f"])
+        .arg(&script));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "a\n1\n");
+}
+
 #[test]
 fn closed_pipe_ends_quietly() {
     let home = tempfile::tempdir().unwrap();
@@ -2864,7 +2934,7 @@ fn settings_file_sets_the_memory_limit() {
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(
         folder.join("config"),
-        "# limits for the shared server\n--memory-limit=4M\n\n--maxrows\n5\n",
+        "# limits for the shared server\n--memory-limit=4M  # small on purpose\n\n--maxrows\n5\n",
     )
     .unwrap();
     let explain = "EXPLAIN ANALYZE SELECT v % 300000 AS g, count(*) FROM generate_series(1, 3000000) t(v) GROUP BY 1";
@@ -2892,23 +2962,72 @@ fn settings_file_sets_the_memory_limit() {
         "an empty CRMSQL_CONFIG turns the file off"
     );
 
-    std::fs::write(folder.join("config"), "--memory-limit=2X\n").unwrap();
-    let output = run(crmsql(home.path()).args(["-c", "SELECT 1"]));
-    assert_eq!(output.status.code(), Some(1));
-    let message = stderr(&output);
-    assert!(
-        message.contains("в файле настроек")
-            && message.contains("«2X» не годится для --memory-limit"),
-        "{message}"
-    );
-
-    std::fs::write(folder.join("config"), "--memory-limt=4M\n").unwrap();
+    // Errors name the line; the last of two limits is the one that counts.
+    std::fs::write(
+        folder.join("config"),
+        "--memory-limit=1G\n# the server\n--memory-limit 2X\n--pager=off\n",
+    )
+    .unwrap();
     let output = run(crmsql(home.path()).args(["-c", "SELECT 1"]));
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
     assert!(message.contains("в файле настроек"), "{message}");
-    assert!(message.contains("crmsql/config"), "{message}");
+    assert!(message.contains("config, строка 3:"), "{message}");
+    assert!(
+        message.contains("«2X» не годится для --memory-limit"),
+        "{message}"
+    );
+
+    std::fs::write(
+        folder.join("config"),
+        "--maxrows\n5\n\n--memory-limt=4M\n--pager=off\n",
+    )
+    .unwrap();
+    let output = run(crmsql(home.path()).args(["-c", "SELECT 1"]));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("в файле настроек"), "{message}");
+    assert!(message.contains("crmsql/config, строка 4:"), "{message}");
     assert!(message.contains("--memory-limit"), "{message}");
+
+    // An option that misses its value on the last line.
+    std::fs::write(folder.join("config"), "--pager=off\n--lang\n").unwrap();
+    let output = run(crmsql(home.path()).args(["-c", "SELECT 1"]));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("config, строка 2:"), "{message}");
+
+    // A warehouse path from the file that leads nowhere: the hint names the line, and the
+    // comment after the path is not part of it.
+    let missing = home.path().join("missing-warehouse");
+    std::fs::write(
+        folder.join("config"),
+        format!(
+            "# shared\n--warehouse={}  # the old server\n",
+            missing.display()
+        ),
+    )
+    .unwrap();
+    let output = run(crmsql(home.path()).args(["-c", "SELECT 1"]));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains(&format!("хранилище {} не найдено", missing.display())),
+        "{message}"
+    );
+    assert!(
+        message.contains("подсказка: путь к хранилищу задан в файле настроек"),
+        "{message}"
+    );
+    assert!(message.contains("config, строка 2"), "{message}");
+    let output = run(crmsql(home.path())
+        .env("CRMSQL_WAREHOUSE", &missing)
+        .args(["-c", "SELECT 1"]));
+    let message = stderr(&output);
+    assert!(
+        message.contains("подсказка: путь к хранилищу задан переменной CRMSQL_WAREHOUSE"),
+        "{message}"
+    );
 
     let output = run(crmsql(home.path())
         .env("CRMSQL_CONFIG", home.path().join("missing.conf"))

@@ -1353,7 +1353,7 @@ fn unreachable_scheduler_and_bad_addresses_are_explained() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains(&url), "{}", stderr(&output));
     let origin = format!(
-        "подсказка: адрес кластера задан в файле настроек {}",
+        "подсказка: адрес кластера задан в файле настроек {}, строка 2",
         config.display()
     );
     assert!(stderr(&output).contains(&origin), "{}", stderr(&output));
