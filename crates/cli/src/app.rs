@@ -290,6 +290,21 @@ fn run_command_line(
                     (_, Some(file)) => read_sql_file(file, l)?,
                     _ => return Err(Failure::User(l.text("output-needs-sql"))),
                 };
+                // Shell commands print to the screen, so the file would miss what they show.
+                if let Some((line, command)) = crate::repl::first_command(&sql) {
+                    let source = match &cli.file {
+                        Some(file) if cli.sql.is_empty() => file.display().to_string(),
+                        _ => "-c".to_owned(),
+                    };
+                    return Err(Failure::User(l.format(
+                        "output-shell-command",
+                        &[
+                            ("command", Arg::from(command)),
+                            ("source", Arg::from(source)),
+                            ("line", Arg::from(line)),
+                        ],
+                    )));
+                }
                 return interruptible(
                     runtime,
                     &engine,
@@ -347,7 +362,7 @@ fn run_batch_text(
     sql: &str,
     l: &Localizer,
 ) -> Result<(), Failure> {
-    if crate::repl::has_commands(sql) {
+    if crate::repl::first_command(sql).is_some() {
         return crate::repl::run_batch(runtime, engine, settings, source, sql, l);
     }
     interruptible(

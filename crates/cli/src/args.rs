@@ -39,7 +39,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "ru|en")]
     pub lang: Option<String>,
 
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, value_name = "N", allow_negative_numbers = true)]
     pub maxrows: Option<usize>,
 
     #[arg(long, global = true, value_enum, value_name = "auto|on|off")]
@@ -126,7 +126,7 @@ pub struct SchedulerArgs {
     #[arg(long, default_value = crmsql_cluster::DEFAULT_HOST, value_name = "HOST")]
     pub bind: String,
 
-    #[arg(long, default_value_t = crmsql_cluster::DEFAULT_SCHEDULER_PORT, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, default_value_t = crmsql_cluster::DEFAULT_SCHEDULER_PORT, value_name = "PORT", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 
     #[arg(long = "external-host", value_name = "HOST")]
@@ -141,16 +141,21 @@ pub struct ExecutorArgs {
     #[arg(long, default_value = crmsql_cluster::DEFAULT_HOST, value_name = "HOST")]
     pub bind: String,
 
-    #[arg(long, default_value_t = crmsql_cluster::DEFAULT_FLIGHT_PORT, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, default_value_t = crmsql_cluster::DEFAULT_FLIGHT_PORT, value_name = "PORT", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 
-    #[arg(long = "grpc-port", default_value_t = crmsql_cluster::DEFAULT_GRPC_PORT, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long = "grpc-port", default_value_t = crmsql_cluster::DEFAULT_GRPC_PORT, value_name = "PORT", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..))]
     pub grpc_port: u16,
 
     #[arg(long = "external-host", value_name = "HOST")]
     pub external_host: Option<String>,
 
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
     pub concurrency: usize,
 
     #[arg(long = "work-dir", value_name = "DIR")]

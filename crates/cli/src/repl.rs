@@ -396,12 +396,13 @@ pub fn run_batch(
     script.run(runtime, engine, settings, &mut shell, true, l)
 }
 
-/// Returns whether `text` has a backslash command at the start of a line outside a statement.
-pub fn has_commands(text: &str) -> bool {
+/// Returns the first backslash command of `text` at the start of a line outside a statement,
+/// with its line number.
+pub fn first_command(text: &str) -> Option<(usize, &str)> {
     let mut statement = String::new();
-    for line in text.lines() {
+    for (index, line) in text.lines().enumerate() {
         if statement.is_empty() && line.trim_start().starts_with('\\') {
-            return true;
+            return Some((index + 1, line.trim()));
         }
         if statement.is_empty() && line.trim().is_empty() {
             continue;
@@ -412,7 +413,7 @@ pub fn has_commands(text: &str) -> bool {
             statement.clear();
         }
     }
-    false
+    None
 }
 
 /// A script's text with the file it came from.

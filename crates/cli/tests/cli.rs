@@ -964,6 +964,45 @@ fn piped_input_runs_shell_commands() {
         .arg(&script));
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "a\n1\n");
+
+    // A file of results has no place for what a shell command shows.
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .arg("-f")
+        .arg(&script)
+        .arg("--output")
+        .arg(home.path().join("out.csv")));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("у команды оболочки \\q (") && message.contains("quit.sql, строка 2)"),
+        "{message}"
+    );
+    assert!(!home.path().join("out.csv").exists());
+}
+
+/// A negative number for an option that takes a count or a port is an invalid value, not an
+/// unknown option.
+#[test]
+fn negative_number_is_invalid_value() {
+    let home = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--maxrows", "-5", "-c", "SELECT 1"],
+            "«-5» не годится для --maxrows",
+        ),
+        (
+            &["executor", "--concurrency", "-1"],
+            "«-1» не годится для --concurrency",
+        ),
+        (&["scheduler", "--port", "-5"], "«-5» не годится для --port"),
+    ];
+    for (args, expected) in cases {
+        let output = run(crmsql(home.path()).args(args));
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+    }
 }
 
 #[test]

@@ -282,6 +282,7 @@ help-arg-verbose = Verbose log on stderr (-v progress, -vv debugging)
 help-crmsql-sql = Run SQL (several statements separated by ";") and exit; may be repeated
 help-crmsql-file = Run SQL from a file and exit
 output-needs-sql = --output without a command writes the results of -c or -f; for a report: crmsql run REPORT --output FILE
+output-shell-command = --output writes the results of SQL statements, and the shell command { $command } ({ $source }, line { $line }) has none; remove it, or run without --output
 format-one-statement = a { $format } file holds one result, but { $count } statements return one; keep one
 help-crmsql-output = Write the results of -c or -f to a file, whole; the format comes from --format or the file name (.csv, .xlsx, .parquet, .html…)
 help-crmsql-init = File of commands and queries the shell runs before its first prompt; ~/.crmsqlrc by default, when it exists
