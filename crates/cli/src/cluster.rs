@@ -46,8 +46,30 @@ fn is_loopback(host: &str) -> bool {
     }
 }
 
+/// Whether the lines of a scheduler or executor start with the local time.
+static STAMPED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes the lines of this process start with the local time, as a server's log lines do.
+/// Under systemd, whose journal records the time of each line itself, they stay as they are.
+pub fn stamp_node_lines() {
+    if std::env::var_os("JOURNAL_STREAM").is_none() {
+        STAMPED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Returns the local time and a space when lines are stamped, or nothing.
+pub fn line_stamp() -> String {
+    if STAMPED.load(Ordering::Relaxed) {
+        chrono::Local::now()
+            .format("%Y-%m-%d %H:%M:%S ")
+            .to_string()
+    } else {
+        String::new()
+    }
+}
+
 fn say(text: &str) {
-    let _ = writeln!(std::io::stderr(), "{text}");
+    let _ = writeln!(std::io::stderr(), "{}{text}", line_stamp());
 }
 
 /// Warns that a node listens beyond this machine, and what that exposes.
@@ -194,7 +216,9 @@ pub async fn scheduler(args: &SchedulerArgs, l: &Localizer) -> Result<(), Failur
     let events = move |event: SchedulerEvent| say(&scheduler_event(event, Localizer::get(lang)));
     crmsql_cluster::run_scheduler(&options, std::sync::Arc::new(events))
         .await
-        .map_err(|error| from_cluster(&error, role, l))
+        .map_err(|error| from_cluster(&error, role, l))?;
+    say(&l.text("scheduler-stopped"));
+    Ok(())
 }
 
 /// Describes a step of the scheduler's run, for its log.
@@ -323,7 +347,7 @@ pub async fn executor(
             &[("scheduler", scheduler.clone())],
         )),
     };
-    crmsql_cluster::run_executor(&options, &events)
+    let outcome = crmsql_cluster::run_executor(&options, &events)
         .await
         .map_err(|error| match &error {
             ClusterError::NotScheduler(answer) => Failure::User(
@@ -343,7 +367,11 @@ pub async fn executor(
                 ),
             ),
             _ => from_cluster(&error, "cluster-role-executor", l),
-        })
+        });
+    if outcome.is_ok() {
+        say(&l.text("executor-stopped"));
+    }
+    outcome
 }
 
 #[cfg(test)]

@@ -85,6 +85,7 @@ struct ShortLines {
 impl Write for ShortLines {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let mut stderr = std::io::stderr().lock();
+        stderr.write_all(cluster::line_stamp().as_bytes())?;
         if buf.len() <= self.limit {
             stderr.write_all(buf)?;
         } else {
@@ -400,6 +401,12 @@ fn main() -> ExitCode {
         let message = l.format("unknown-lang", &[("value", value.into())]);
         report(&Failure::User(message), l);
         return ExitCode::from(1);
+    }
+    if matches!(
+        cli.command,
+        Some(args::Commands::Scheduler(_) | args::Commands::Executor(_))
+    ) {
+        cluster::stamp_node_lines();
     }
     init_logging(cli.verbose);
 

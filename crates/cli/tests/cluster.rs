@@ -1020,6 +1020,7 @@ fn cluster_job_ctrl_c_and_lost_executor() {
     // still running then or had already failed on a fetch from it.
     let left = |log: &str| {
         log.lines()
+            .filter_map(unstamped)
             .filter(|line| {
                 line.starts_with("Исполнитель ")
                     && line.ends_with(" отключён: он остановился или не отвечает.")
@@ -1136,10 +1137,35 @@ fn executor_rejoins_restarted_scheduler() {
         csv_rows(home, &["-c", query])
     );
 
-    // Ctrl-C stops the executor.
+    // Ctrl-C stops the executor, and its last log line reports the stop.
     send_signal(&node.child.id().to_string(), "INT");
     let stopped = wait_exit(&mut node.child, Duration::from_secs(30));
     assert!(stopped.is_some(), "the executor did not stop");
+    let log = std::fs::read_to_string(&node.log).unwrap();
+    let last = log.lines().last().and_then(unstamped);
+    assert_eq!(last, Some("Исполнитель остановлен."), "{log}");
+}
+
+/// Returns a node's log line without the local time it starts with, or `None` when it does not
+/// start with one, such as `2026-12-05 14:03:27 `.
+fn unstamped(line: &str) -> Option<&str> {
+    let (stamp, rest) = (line.get(..20)?, line.get(20..)?);
+    let digits = stamp.char_indices().all(|(at, c)| match at {
+        4 | 7 => c == '-',
+        10 | 19 => c == ' ',
+        13 | 16 => c == ':',
+        _ => c.is_ascii_digit(),
+    });
+    digits.then_some(rest)
+}
+
+#[test]
+fn node_log_lines_are_stamped() {
+    assert_eq!(
+        unstamped("2026-12-05 14:03:27 Планировщик остановлен."),
+        Some("Планировщик остановлен.")
+    );
+    assert_eq!(unstamped("Планировщик остановлен."), None);
 }
 
 #[test]
@@ -1154,10 +1180,11 @@ fn scheduler_stops_on_inherited_ignored_ctrl_c() {
         "trap '' INT; exec {} scheduler --port {port}",
         env!("CARGO_BIN_EXE_crmsql")
     );
+    let log = home.path().join("scheduler.log");
     let mut scheduler = shell
         .args(["-c", &script])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
 
@@ -1173,6 +1200,48 @@ fn scheduler_stops_on_inherited_ignored_ctrl_c() {
     send_signal(&scheduler.id().to_string(), "INT");
     let ended = wait_exit(&mut scheduler, Duration::from_secs(10));
     assert!(ended.is_some(), "the scheduler kept running after Ctrl-C");
+    // Every line starts with the time. The first line gives the scheduler's address and the last
+    // reports the stop. Under systemd the journal keeps the time instead.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.iter().all(|line| unstamped(line).is_some()), "{text}");
+    assert!(
+        lines
+            .first()
+            .and_then(|line| unstamped(line))
+            .is_some_and(|line| line.starts_with("Планировщик crmsql слушает 127.0.0.1:")),
+        "{text}"
+    );
+    assert_eq!(
+        lines.last().and_then(|line| unstamped(line)),
+        Some("Планировщик остановлен."),
+        "{text}"
+    );
+
+    let port = free_port();
+    let journal_log = home.path().join("journal.log");
+    let mut journaled = with_crmsql_env(env!("CARGO_BIN_EXE_crmsql"), home.path())
+        .env("JOURNAL_STREAM", "8:12345")
+        .args(["scheduler", "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&journal_log).unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while readiness(port).is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no scheduler on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    send_signal(&journaled.id().to_string(), "INT");
+    assert!(wait_exit(&mut journaled, Duration::from_secs(10)).is_some());
+    let text = std::fs::read_to_string(&journal_log).unwrap();
+    assert!(
+        text.starts_with("Планировщик crmsql слушает 127.0.0.1:"),
+        "{text}"
+    );
 }
 
 #[test]
