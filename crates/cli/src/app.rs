@@ -317,7 +317,7 @@ fn run_command_line(
                 for sql in &cli.sql {
                     // `crmsql -c '\d deals'` runs a shell command, as `psql -c` does.
                     if sql.trim_start().starts_with('\\') {
-                        crate::repl::run_command(
+                        let flow = crate::repl::run_command(
                             runtime,
                             &engine,
                             &settings,
@@ -325,6 +325,10 @@ fn run_command_line(
                             sql.trim(),
                             l,
                         )?;
+                        // `\q` ends the run, as it ends a file of `-f`.
+                        if matches!(flow, crate::repl::Flow::Quit) {
+                            break;
+                        }
                     } else {
                         interruptible(
                             runtime,

@@ -52,7 +52,9 @@ pub fn load() -> Result<Option<Config>, ConfigError> {
         }
         Err(source) => return Err(ConfigError { path, source }),
     };
-    let (lines, args) = parse_numbered(&text).into_iter().unzip();
+    // Editors on Windows may start the file with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let (lines, args) = parse_numbered(text).into_iter().unzip();
     Ok(Some(Config { path, args, lines }))
 }
 

@@ -196,6 +196,69 @@ fn init_logging(verbose: u8) {
     };
 }
 
+/// Returns the error in the settings file's arguments, `args` after the program name, if they
+/// do not parse on their own or hold an option of a single run.
+fn file_problem(
+    config: &config::Config,
+    args: &[OsString],
+    lines: &[usize],
+    l: &Localizer,
+) -> Option<String> {
+    let parse = |count: usize| args::localized_command(l).try_get_matches_from(&args[..=count]);
+    let last = args.len() - 1;
+    let matches = match parse(last) {
+        Ok(matches) => matches,
+        // `--help` or `--version` in the file: the full parse prints them.
+        Err(error) if !error.use_stderr() => return None,
+        Err(error) => {
+            // The mistake is on the line after the longest run of arguments that parses.
+            let valid = (0..last).rev().find(|&count| parse(count).is_ok());
+            let line = valid.and_then(|count| lines.get(count).copied());
+            return Some(config_invalid(
+                config,
+                line,
+                args::argument_error(&error, l),
+                l,
+            ));
+        }
+    };
+
+    // What one run does, such as a query or its output file, is no setting.
+    let from_file =
+        |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    let option = [
+        ("sql", "-c", "--command"),
+        ("file", "-f", "--file"),
+        ("output", "-o", "--output"),
+    ]
+    .into_iter()
+    .find(|(id, _, _)| from_file(id))
+    .map(|(_, short, long)| (short, Some(long)))
+    .or_else(|| matches.subcommand_name().map(|name| (name, None)))?;
+    let (short, long) = option;
+
+    let position = args[1..].iter().position(|arg| {
+        arg.to_str().is_some_and(|arg| match long {
+            Some(long) => {
+                arg.starts_with(short)
+                    || arg == long
+                    || arg.strip_prefix(long).is_some_and(|v| v.starts_with('='))
+            }
+            None => arg == short,
+        })
+    });
+    let detail = match long {
+        Some(long) => l.format("config-run-option", &[("option", long.into())]),
+        None => l.format("config-run-command", &[("command", short.into())]),
+    };
+    Some(config_invalid(
+        config,
+        position.and_then(|index| lines.get(index).copied()),
+        detail,
+        l,
+    ))
+}
+
 /// Returns `detail`, an error in the settings file, with the file's path and, when known, the
 /// line.
 fn config_invalid(
@@ -244,6 +307,15 @@ fn main() -> ExitCode {
         }
     };
 
+    // The file's arguments are read on their own first: an option there without its value
+    // would otherwise take the first typed argument as one.
+    if let Some(config) = &config
+        && from_file > 0
+        && let Some(message) = file_problem(config, &all[..=from_file], &file_lines, l)
+    {
+        report(&Failure::User(message), l);
+        return ExitCode::from(1);
+    }
     let matches = match args::localized_command(l).try_get_matches_from(&all) {
         Ok(matches) => matches,
         // Help and version go to standard output as clap writes them, in the user's language.
@@ -252,23 +324,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(error) => {
-            let mut message = args::argument_error(&error, l);
-            // When the file's arguments fail on their own, the mistake is in the file, on the
-            // line after the longest run of its arguments that still parses.
-            let parses = |count: usize| {
-                args::localized_command(l)
-                    .try_get_matches_from(&all[..=count])
-                    .is_ok()
-            };
-            if let Some(config) = &config
-                && from_file > 0
-                && !parses(from_file)
-            {
-                let valid = (0..from_file).rev().find(|&count| parses(count));
-                let line = valid.and_then(|count| file_lines.get(count).copied());
-                message = config_invalid(config, line, message, l);
-            }
-            report(&Failure::User(message), l);
+            report(&Failure::User(args::argument_error(&error, l)), l);
             return ExitCode::from(1);
         }
     };
@@ -399,6 +455,12 @@ fn main() -> ExitCode {
         && Lang::parse(value).is_none()
     {
         let message = l.format("unknown-lang", &[("value", value.into())]);
+        let message = match &config {
+            Some(config) if !typed("--lang") => {
+                config_invalid(config, file_line("--lang"), message, l)
+            }
+            _ => message,
+        };
         report(&Failure::User(message), l);
         return ExitCode::from(1);
     }

@@ -57,11 +57,17 @@ pub struct Shell {
     /// The runtime statements run on. A cancelled statement's operator may keep its threads
     /// busy until it returns, so Ctrl-C leaves that runtime to finish alone and starts a new one.
     queries: Option<tokio::runtime::Runtime>,
-    /// Whether a blank line goes between two CSV or Markdown results on the screen, as between
-    /// the results of one `-c` text.
-    separate_results: bool,
+    /// Whether the shell runs the text of `-f` or of standard input. A blank line then goes
+    /// between two CSV or Markdown results on the screen, as between those of one `-c` text,
+    /// and the first failure, also in a file of `\i`, ends the run.
+    batch: bool,
     /// Whether a result with columns was printed on the screen.
     result_shown: bool,
+    /// How many files `\i` is running, one inside another.
+    include_depth: usize,
+    /// Whether the failure just returned came from inside a file of `\i` and already names
+    /// its file and line.
+    failure_located: bool,
 }
 
 /// Builds the runtime that statements run on.
@@ -83,8 +89,10 @@ impl Shell {
             last_result: None,
             last_chart: None,
             queries: Some(query_runtime()?),
-            separate_results: false,
+            batch: false,
             result_shown: false,
+            include_depth: 0,
+            failure_located: false,
         })
     }
 
@@ -123,6 +131,28 @@ impl Drop for Shell {
             runtime.shutdown_background();
         }
     }
+}
+
+/// How many files `\i` runs one inside another before it stops.
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// Reports whether `text` contains nothing but blanks and SQL comments (`-- …` and `/* … */`).
+pub(crate) fn only_comments(text: &str) -> bool {
+    let mut rest = text.trim_start();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, next)| next);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            match after.split_once("*/") {
+                Some((_, next)) => rest = next,
+                None => return true,
+            }
+        } else {
+            return false;
+        }
+        rest = rest.trim_start();
+    }
+    true
 }
 
 /// Reports whether the input is ready to run: empty, a backslash command, or SQL whose last
@@ -391,7 +421,7 @@ pub fn run_batch(
     l: &Localizer,
 ) -> Result<(), Failure> {
     let mut shell = Shell::new(settings)?;
-    shell.separate_results = true;
+    shell.batch = true;
     let script = Script { path: source, text };
     script.run(runtime, engine, settings, &mut shell, true, l)
 }
@@ -401,7 +431,7 @@ pub fn run_batch(
 pub fn first_command(text: &str) -> Option<(usize, &str)> {
     let mut statement = String::new();
     for (index, line) in text.lines().enumerate() {
-        if statement.is_empty() && line.trim_start().starts_with('\\') {
+        if only_comments(&statement) && line.trim_start().starts_with('\\') {
             return Some((index + 1, line.trim()));
         }
         if statement.is_empty() && line.trim().is_empty() {
@@ -440,8 +470,12 @@ impl Script<'_> {
             Failure::Internal(message) => Failure::Internal(self.locate(line, &message, l)),
             other => other,
         };
-        let fail = |line: usize, failure: Failure| -> Result<(), Failure> {
-            let failure = located(line, failure);
+        let fail = |line: usize, failure: Failure, known: bool| -> Result<(), Failure> {
+            let failure = if known {
+                failure
+            } else {
+                located(line, failure)
+            };
             if stop {
                 return Err(failure);
             }
@@ -460,12 +494,17 @@ impl Script<'_> {
         let mut statement = String::new();
         let mut first_line = 0;
         for (index, line) in self.text.lines().enumerate() {
-            if statement.is_empty() && line.trim_start().starts_with('\\') {
+            // Comments before a command belong to no statement.
+            if only_comments(&statement) && line.trim_start().starts_with('\\') {
+                statement.clear();
                 match run_command(runtime, engine, settings, shell, line.trim(), l) {
                     // `\q` ends the script.
                     Ok(Flow::Quit) => return Ok(()),
                     Ok(_) => {}
-                    Err(failure) => fail(index + 1, failure)?,
+                    Err(failure) => {
+                        let known = std::mem::take(&mut shell.failure_located);
+                        fail(index + 1, failure, known)?;
+                    }
                 }
                 continue;
             }
@@ -478,8 +517,10 @@ impl Script<'_> {
             statement.push_str(line);
             statement.push('\n');
             if statement_complete(&statement) {
-                match run_cancellable(runtime, engine, shell, &statement, l) {
-                    Some(Err(failure)) => fail(first_line, failure)?,
+                // Blank lines before the statement put its errors on the file's lines.
+                let placed = format!("{}{statement}", "\n".repeat(first_line.saturating_sub(1)));
+                match run_cancellable(runtime, engine, shell, &placed, l) {
+                    Some(Err(failure)) => fail(first_line, failure, false)?,
                     // Ctrl-C stops the whole script.
                     None => return interrupted(cancelled(runtime, engine, l)),
                     Some(Ok(())) => {}
@@ -487,9 +528,10 @@ impl Script<'_> {
                 statement.clear();
             }
         }
-        if !statement.trim().is_empty() {
-            match run_cancellable(runtime, engine, shell, &statement, l) {
-                Some(Err(failure)) => fail(first_line, failure)?,
+        if !only_comments(&statement) {
+            let placed = format!("{}{statement}", "\n".repeat(first_line.saturating_sub(1)));
+            match run_cancellable(runtime, engine, shell, &placed, l) {
+                Some(Err(failure)) => fail(first_line, failure, false)?,
                 None => return interrupted(cancelled(runtime, engine, l)),
                 Some(Ok(())) => {}
             }
@@ -661,7 +703,7 @@ fn show_result(shell: &mut Shell, result: &QueryResult, l: &Localizer) -> Result
                 OutputFormat::Csv | OutputFormat::Markdown
             );
             let columns = !result.schema.fields().is_empty();
-            if shell.separate_results && shell.result_shown && tabular && columns {
+            if shell.batch && shell.result_shown && tabular && columns {
                 writeln!(crate::failure::Stdout).map_err(|e| from_io(e, "<stdout>", l))?;
             }
             shell.result_shown |= columns;
@@ -975,9 +1017,29 @@ pub fn run_command(
             if path.is_empty() {
                 return Err(Failure::User(l.text("repl-include-usage")));
             }
+            // A file that includes itself would otherwise run until the stack overflowed.
+            if shell.include_depth >= MAX_INCLUDE_DEPTH {
+                return Err(Failure::User(l.format(
+                    "repl-include-too-deep",
+                    &[
+                        ("path", Arg::from(path.as_str())),
+                        ("depth", Arg::from(MAX_INCLUDE_DEPTH)),
+                    ],
+                )));
+            }
             let sql = crate::app::read_sql_file(Path::new(&path), l)?;
-            // A file runs as a script: its commands too, and past a failing statement.
-            run_script(runtime, engine, settings, shell, Path::new(&path), &sql, l);
+            // A file runs as a script: its commands too, and past a failing statement unless
+            // the shell runs a batch.
+            shell.include_depth += 1;
+            let script = Script {
+                path: Path::new(&path),
+                text: &sql,
+            };
+            let stop = shell.batch;
+            let outcome = script.run(runtime, engine, settings, shell, stop, l);
+            shell.include_depth -= 1;
+            shell.failure_located = outcome.is_err();
+            outcome?;
         }
         "\\o" => {
             let path = unquote(argument);
@@ -1224,6 +1286,16 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_alone_are_no_statement() {
+        assert!(only_comments(""));
+        assert!(only_comments("  -- header\n\n/* a\nblock */ -- more\n"));
+        assert!(only_comments("/* not closed"));
+        assert!(!only_comments("-- header\nSELECT 1"));
+        assert!(!only_comments("/* a */ SELECT 1"));
+        assert!(!only_comments("- 1"));
+    }
 
     #[test]
     fn statement_ends_at_semicolon() {

@@ -965,6 +965,54 @@ fn piped_input_runs_shell_commands() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "a\n1\n");
 
+    // A comment before a command belongs to no statement, and errors name the file's lines.
+    let output = piped("-- the tables\n\\d\n/* the count */\nSELECT\n  nosuch FROM deals;\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).starts_with("deals "), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("<stdin>, строка 3: столбца «nosuch» нет"),
+        "{message}"
+    );
+    assert!(message.contains("строка 5, столбец 3:"), "{message}");
+
+    // A file that includes itself stops at a depth, with an error, and ends the batch.
+    let looping = home.path().join("loop.sql");
+    std::fs::write(&looping, format!("\\i {}\n", looping.display())).unwrap();
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .arg("-f")
+        .arg(&looping));
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("уже 16 файлов выполняются один внутри другого"),
+        "{message}"
+    );
+    assert_eq!(
+        message.matches("loop.sql, строка 1:").count(),
+        1,
+        "{message}"
+    );
+
+    // `\q` among the texts of `-c` ends the run too.
+    let output = run(crmsql(home.path())
+        .arg("--warehouse")
+        .arg(&warehouse)
+        .args([
+            "--format",
+            "csv",
+            "-c",
+            "SELECT 1 AS a",
+            "-c",
+            "\\q",
+            "-c",
+            "SELECT 2 AS b",
+        ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "a\n1\n");
+
     // A file of results has no place for what a shell command shows.
     let output = run(crmsql(home.path())
         .arg("--warehouse")
@@ -2951,6 +2999,11 @@ fn memory_limit_sort_merges_its_spill_files() {
         total_spills(&plan) > 0,
         "the sort spilled under 16 MiB: {plan}"
     );
+
+    // Under a limit, text reads as plain strings, whose memory DataFusion counts exactly.
+    let text_type = "SELECT arrow_typeof(name) AS t FROM deals LIMIT 1";
+    assert_eq!(run_sql(Some("64M"), text_type), "t\nUtf8\n");
+    assert_eq!(run_sql(None, text_type), "t\nUtf8View\n");
 }
 
 fn total_spills(plan: &str) -> u64 {
@@ -3029,12 +3082,43 @@ fn settings_file_sets_the_memory_limit() {
     assert!(message.contains("crmsql/config, строка 4:"), "{message}");
     assert!(message.contains("--memory-limit"), "{message}");
 
-    // An option that misses its value on the last line.
-    std::fs::write(folder.join("config"), "--pager=off\n--lang\n").unwrap();
-    let output = run(crmsql(home.path()).args(["-c", "SELECT 1"]));
-    assert_eq!(output.status.code(), Some(1));
-    let message = stderr(&output);
-    assert!(message.contains("config, строка 2:"), "{message}");
+    // An option that misses its value on the last line, also one that takes a value starting
+    // with a hyphen: it does not take the typed `-c` as its value.
+    for (text, option) in [
+        ("--pager=off\n--lang\n", "--lang"),
+        ("--pager=off\n--memory-limit\n", "--memory-limit"),
+    ] {
+        std::fs::write(folder.join("config"), text).unwrap();
+        let output = run(crmsql(home.path()).args(["-c", "SELECT 1"]));
+        assert_eq!(output.status.code(), Some(1));
+        let message = stderr(&output);
+        assert!(message.contains("config, строка 2:"), "{message}");
+        assert!(message.contains(&format!("для {option} <")), "{message}");
+    }
+
+    // What belongs to one run is refused in the file, with its line.
+    for (text, expected) in [
+        (
+            "--pager=off\n-c\nSELECT 2\n",
+            "строка 2: --command — параметр одного запуска",
+        ),
+        (
+            "# out\n--output=out.csv\n",
+            "строка 2: --output — параметр одного запуска",
+        ),
+        ("run\nsales_overview\n", "строка 1: run — команда"),
+        ("--lang=xx\n", "строка 1: неизвестный язык «xx»"),
+    ] {
+        std::fs::write(folder.join("config"), text).unwrap();
+        let output = run(crmsql(home.path()).args(["-c", "SELECT 1"]));
+        assert_eq!(output.status.code(), Some(1), "{text}");
+        assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+    }
+
+    // A byte order mark before the first line is no part of it.
+    std::fs::write(folder.join("config"), "\u{feff}--maxrows=1\n").unwrap();
+    let output = run(crmsql(home.path()).args(["-c", "SELECT * FROM generate_series(1, 3)"]));
+    assert!(output.status.success(), "{}", stderr(&output));
 
     // A warehouse path from the file that leads nowhere: the hint names the line, and the
     // comment after the path is not part of it.

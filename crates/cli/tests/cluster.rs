@@ -573,6 +573,14 @@ fn cluster_processes_match_local() {
             cluster.into_iter().skip(1).collect(),
         );
     }
+    // On a cluster, text columns read as plain strings: Ballista sends every buffer a batch of
+    // string views refers to, and a large result took gigabytes in the client.
+    let text_type = "SELECT arrow_typeof(name) AS t FROM deals LIMIT 1";
+    assert_eq!(
+        csv_rows(home, &["--cluster", &url, "-c", text_type]),
+        [["t"], ["Utf8"]]
+    );
+    assert_eq!(csv_rows(home, &["-c", text_type]), [["t"], ["Utf8View"]]);
     // The same address from the variable.
     let output = run(crmsql(home).env("CRMSQL_CLUSTER", &url).args([
         "--format",
