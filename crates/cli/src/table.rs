@@ -327,41 +327,7 @@ pub fn localize_number(raw: &str, lang: Lang) -> String {
 /// Writes a number like [`localize_number`], grouping the digits of numbers with at least
 /// `from` digits before the mark.
 fn group_number(raw: &str, lang: Lang, from: usize) -> String {
-    let (group, mark) = match lang {
-        Lang::Ru => ('\u{202F}', ','),
-        Lang::En => (',', '.'),
-    };
-    let (sign, digits) = match raw.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", raw),
-    };
-    let (whole, fraction) = match digits.split_once('.') {
-        Some((whole, fraction)) => (whole, Some(fraction)),
-        None => (digits, None),
-    };
-    let plain = !whole.is_empty()
-        && whole.bytes().all(|b| b.is_ascii_digit())
-        && fraction.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
-    if !plain {
-        return raw.replace('.', &mark.to_string());
-    }
-    let mut text = String::with_capacity(raw.len() + whole.len() / 3 * 3);
-    text.push_str(sign);
-    if whole.len() >= from {
-        for (index, digit) in whole.chars().enumerate() {
-            if index > 0 && (whole.len() - index) % 3 == 0 {
-                text.push(group);
-            }
-            text.push(digit);
-        }
-    } else {
-        text.push_str(whole);
-    }
-    if let Some(fraction) = fraction {
-        text.push(mark);
-        text.push_str(fraction);
-    }
-    text
+    crmsql_i18n::group_digits(raw, lang, from)
 }
 
 /// Writes an ISO date `2025-12-01` as `01.12.2025` in Russian and leaves it in English.

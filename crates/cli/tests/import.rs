@@ -382,7 +382,7 @@ fn dry_run_writes_nothing() {
     );
     assert!(output.status.success());
     let text = stdout(&output);
-    assert!(text.contains("69659 строк данных"), "{text}");
+    assert!(text.contains("69\u{202f}659 строк данных"), "{text}");
     assert!(text.contains("«date» → date DATE"), "{text}");
     assert!(!warehouse.exists());
 }

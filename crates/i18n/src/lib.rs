@@ -72,6 +72,48 @@ impl Lang {
     }
 }
 
+/// Groups the digits of a number by thousands and sets its decimal mark: `1234567.5` becomes
+/// `1 234 567,5` in Russian (with narrow no-break spaces) and `1,234,567.5` in English, when
+/// the number has at least `from` digits before the mark. Text that is not a plain decimal
+/// number, such as `NaN` or `1e300`, only gets the decimal mark.
+pub fn group_digits(raw: &str, lang: Lang, from: usize) -> String {
+    let (group, mark) = match lang {
+        Lang::Ru => ('\u{202F}', ','),
+        Lang::En => (',', '.'),
+    };
+    let (sign, digits) = match raw.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", raw),
+    };
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (digits, None),
+    };
+    let plain = !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
+    if !plain {
+        return raw.replace('.', &mark.to_string());
+    }
+    let mut text = String::with_capacity(raw.len() + whole.len() / 3 * 3);
+    text.push_str(sign);
+    if whole.len() >= from {
+        for (index, digit) in whole.chars().enumerate() {
+            if index > 0 && (whole.len() - index) % 3 == 0 {
+                text.push(group);
+            }
+            text.push(digit);
+        }
+    } else {
+        text.push_str(whole);
+    }
+    if let Some(fraction) = fraction {
+        text.push(mark);
+        text.push_str(fraction);
+    }
+    text
+}
+
 /// Value of a message argument.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
@@ -112,6 +154,23 @@ impl From<usize> for Arg {
 impl From<u64> for Arg {
     fn from(value: u64) -> Self {
         Arg::Number(i64::try_from(value).unwrap_or(i64::MAX))
+    }
+}
+
+/// Writes a whole number argument of a Russian message with its digits grouped.
+fn grouped_ru<M>(value: &FluentValue, _: &M) -> Option<String> {
+    grouped(value, Lang::Ru)
+}
+
+/// Writes a whole number argument of an English message with its digits grouped.
+fn grouped_en<M>(value: &FluentValue, _: &M) -> Option<String> {
+    grouped(value, Lang::En)
+}
+
+fn grouped(value: &FluentValue, lang: Lang) -> Option<String> {
+    match value {
+        FluentValue::Number(number) => Some(group_digits(&number.as_string(), lang, 5)),
+        _ => None,
     }
 }
 
@@ -160,6 +219,11 @@ impl Localizer {
         let mut bundle = FluentBundle::new_concurrent(vec![id]);
         // Unicode isolation marks around arguments would end up in files and terminals.
         bundle.set_use_isolating(false);
+        // Counts of five digits or more are grouped, as in result tables: 12 345 строк.
+        bundle.set_formatter(Some(match lang {
+            Lang::Ru => grouped_ru,
+            Lang::En => grouped_en,
+        }));
         // Duplicate ids are rejected by the tests; keep the first definition if one slips in.
         let _ = bundle.add_resource(resource);
         Localizer { lang, bundle }
@@ -247,6 +311,24 @@ pub fn io_error_text(error: &std::io::Error, l: &Localizer) -> String {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn large_counts_are_grouped() {
+        let ru = Localizer::get(Lang::Ru);
+        assert_eq!(
+            ru.format("rows", &[("count", Arg::from(1234usize))]),
+            "1234 строки"
+        );
+        assert_eq!(
+            ru.format("rows", &[("count", Arg::from(1_000_000usize))]),
+            "1\u{202f}000\u{202f}000 строк"
+        );
+        let en = Localizer::get(Lang::En);
+        assert_eq!(
+            en.format("rows", &[("count", Arg::from(12_345usize))]),
+            "12,345 rows"
+        );
+    }
 
     #[test]
     fn catalogs_parse_without_errors() {
