@@ -161,11 +161,14 @@ fn init_logging(verbose: u8) {
         // own, where Ballista logs each failed heartbeat and its folder cleaning. A scheduler
         // reports executors that join and leave in its own lines, where Ballista logs each
         // failed call to a stopped executor, and an executor's cancelled tasks are expected.
+        // An executor warns when a client or another executor stops reading its results, as
+        // after a cancel; the reader reports a failed read itself.
         0 => {
             "warn,ballista_core::execution_plans::distributed_query=off,\
              ballista_scheduler::state::execution_stage=error,\
              ballista_scheduler::state::executor_manager=off,ballista_executor::executor=error,\
-             ballista_executor::executor_server=off,ballista_executor::executor_process=off"
+             ballista_executor::executor_server=off,ballista_executor::executor_process=off,\
+             ballista_executor::flight_service=error"
         }
         1 => "info",
         _ => "debug",

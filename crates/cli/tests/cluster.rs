@@ -609,6 +609,16 @@ fn cluster_processes_match_local() {
         message.contains("таблица, созданная в этой сессии"),
         "{message}"
     );
+    // So does a table function.
+    let message = cluster_failure(
+        home,
+        &url,
+        &["-c", "SELECT count(*) FROM generate_series(1, 10)"],
+    );
+    assert!(
+        message.contains("табличная функция вроде generate_series"),
+        "{message}"
+    );
 
     // Ballista refuses information_schema beside warehouse tables while it plans.
     let message = cluster_failure(

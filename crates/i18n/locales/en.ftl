@@ -629,7 +629,7 @@ cluster-job-failed = the cluster could not run the query: { $detail }
 cluster-refused = connection refused: nothing listens on that port
 cluster-timed-out = the connection timed out
 cluster-unknown-host = no such host name
-cluster-session-table = a cluster reads only the warehouse's tables: a table made in this session (CREATE TABLE … AS, CREATE TABLE … VALUES) exists only in this process
+cluster-session-table = a cluster reads only the warehouse's tables: a table made in this session (CREATE TABLE … AS, CREATE TABLE … VALUES) and a table function such as generate_series exist only in this process
     hint: run the query without --cluster, or write the table as WITH (…) in the query
 cluster-no-executors = the scheduler { $url } has no executor, and the query would wait for one
     hint: start one: crmsql executor --scheduler { $url }
