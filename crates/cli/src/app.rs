@@ -355,9 +355,8 @@ fn run_command_line(
     }
 }
 
-/// Runs the text of `-f` or of standard input. SQL alone runs as one batch. Text with shell
-/// commands such as `\d deals` runs line by line as the shell's `\i` does, up to the first
-/// failure.
+/// Runs the text of `-f` or of standard input statement by statement, with shell commands such
+/// as `\d deals` among them, up to the first failure, whose error names `source` and its line.
 fn run_batch_text(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
@@ -366,15 +365,7 @@ fn run_batch_text(
     sql: &str,
     l: &Localizer,
 ) -> Result<(), Failure> {
-    if crate::repl::first_command(sql).is_some() {
-        return crate::repl::run_batch(runtime, engine, settings, source, sql, l);
-    }
-    interruptible(
-        runtime,
-        engine,
-        l,
-        run_sql_text(engine, sql, &settings.view(), l),
-    )
+    crate::repl::run_batch(runtime, engine, settings, source, sql, l)
 }
 
 /// Runs queries to their end. On a cluster, Ctrl-C stops them and also cancels the running job

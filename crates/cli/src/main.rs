@@ -209,6 +209,22 @@ fn file_problem(
 ) -> Option<String> {
     let parse = |count: usize| args::localized_command(l).try_get_matches_from(&args[..=count]);
     let last = args.len() - 1;
+    // A command, also with its arguments on the same line, is no setting. It counts where the
+    // arguments before it parse, so a value such as `--warehouse run` is not taken for one.
+    let commands = <args::Cli as clap::CommandFactory>::command();
+    for (index, arg) in args.iter().enumerate().skip(1) {
+        let Some(word) = arg.to_str().and_then(|arg| arg.split_whitespace().next()) else {
+            continue;
+        };
+        if commands.find_subcommand(word).is_some() && parse(index - 1).is_ok() {
+            return Some(config_invalid(
+                config,
+                lines.get(index - 1).copied(),
+                l.format("config-run-command", &[("command", word.into())]),
+                l,
+            ));
+        }
+    }
     let matches = match parse(last) {
         Ok(matches) => matches,
         // `--help` or `--version` in the file: the full parse prints them.

@@ -63,8 +63,8 @@ pub struct Shell {
     batch: bool,
     /// Whether a result with columns was printed on the screen.
     result_shown: bool,
-    /// How many files `\i` is running, one inside another.
-    include_depth: usize,
+    /// The files `\i` is running, one inside another, outermost first.
+    including: Vec<PathBuf>,
     /// Whether the failure just returned came from inside a file of `\i` and already names
     /// its file and line.
     failure_located: bool,
@@ -91,7 +91,7 @@ impl Shell {
             queries: Some(query_runtime()?),
             batch: false,
             result_shown: false,
-            include_depth: 0,
+            including: Vec::new(),
             failure_located: false,
         })
     }
@@ -422,6 +422,9 @@ pub fn run_batch(
 ) -> Result<(), Failure> {
     let mut shell = Shell::new(settings)?;
     shell.batch = true;
+    if let Ok(file) = std::fs::canonicalize(source) {
+        shell.including.push(file);
+    }
     let script = Script { path: source, text };
     script.run(runtime, engine, settings, &mut shell, true, l)
 }
@@ -1018,7 +1021,14 @@ pub fn run_command(
                 return Err(Failure::User(l.text("repl-include-usage")));
             }
             // A file that includes itself would otherwise run until the stack overflowed.
-            if shell.include_depth >= MAX_INCLUDE_DEPTH {
+            let file = std::fs::canonicalize(&path).unwrap_or_else(|_| PathBuf::from(&path));
+            if shell.including.contains(&file) {
+                return Err(Failure::User(l.format(
+                    "repl-include-loop",
+                    &[("path", Arg::from(path.as_str()))],
+                )));
+            }
+            if shell.including.len() >= MAX_INCLUDE_DEPTH {
                 return Err(Failure::User(l.format(
                     "repl-include-too-deep",
                     &[
@@ -1030,14 +1040,14 @@ pub fn run_command(
             let sql = crate::app::read_sql_file(Path::new(&path), l)?;
             // A file runs as a script: its commands too, and past a failing statement unless
             // the shell runs a batch.
-            shell.include_depth += 1;
+            shell.including.push(file);
             let script = Script {
                 path: Path::new(&path),
                 text: &sql,
             };
             let stop = shell.batch;
             let outcome = script.run(runtime, engine, settings, shell, stop, l);
-            shell.include_depth -= 1;
+            shell.including.pop();
             shell.failure_located = outcome.is_err();
             outcome?;
         }

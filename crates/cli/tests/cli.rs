@@ -965,6 +965,16 @@ fn piped_input_runs_shell_commands() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "a\n1\n");
 
+    // SQL alone runs statement by statement too, and its error names the source and line.
+    let output = piped("SELECT 1 AS a;\n\nSELECT nosuch\nFROM deals;\nSELECT 2 AS b;\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "a\n1\n");
+    let message = stderr(&output);
+    assert!(
+        message.contains("<stdin>, строка 3: столбца «nosuch» нет"),
+        "{message}"
+    );
+
     // A comment before a command belongs to no statement, and errors name the file's lines.
     let output = piped("-- the tables\n\\d\n/* the count */\nSELECT\n  nosuch FROM deals;\n");
     assert_eq!(output.status.code(), Some(1));
@@ -976,7 +986,7 @@ fn piped_input_runs_shell_commands() {
     );
     assert!(message.contains("строка 5, столбец 3:"), "{message}");
 
-    // A file that includes itself stops at a depth, with an error, and ends the batch.
+    // A file that includes itself stops at once, with an error, and ends the batch.
     let looping = home.path().join("loop.sql");
     std::fs::write(&looping, format!("\\i {}\n", looping.display())).unwrap();
     let output = run(crmsql(home.path())
@@ -987,7 +997,7 @@ fn piped_input_runs_shell_commands() {
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
     assert!(
-        message.contains("уже 16 файлов выполняются один внутри другого"),
+        message.contains("не выполнен: этот файл уже выполняется"),
         "{message}"
     );
     assert_eq!(
@@ -3107,6 +3117,10 @@ fn settings_file_sets_the_memory_limit() {
             "строка 2: --output — параметр одного запуска",
         ),
         ("run\nsales_overview\n", "строка 1: run — команда"),
+        (
+            "--pager=off\nrun sales_overview\n",
+            "строка 2: run — команда",
+        ),
         ("--lang=xx\n", "строка 1: неизвестный язык «xx»"),
     ] {
         std::fs::write(folder.join("config"), text).unwrap();

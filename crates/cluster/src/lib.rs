@@ -566,6 +566,9 @@ pub enum ExecutorEvent {
     SchedulerLost,
 }
 
+/// How many 200 ms ticks pass between two checks that the scheduler accepts connections.
+const WATCH_TICKS: u32 = 15;
+
 /// Runs an executor until the process gets Ctrl-C or SIGTERM. The executor waits for a scheduler
 /// that is not up yet, and starts again when it loses its scheduler, which Ballista's executor
 /// treats as the end of its run. `events` hears of each step.
@@ -684,6 +687,11 @@ pub async fn run_executor(
         tokio::pin!(run);
         let mut stopping_since = None;
         let mut stop_requested_at = None;
+        // Ballista's executor keeps its run through a scheduler's restart and logs nothing, so
+        // the scheduler's port is checked every few seconds for the log.
+        let mut ticks: u32 = 0;
+        let mut misses = 0;
+        let mut lost = false;
         loop {
             tokio::select! {
                 result = &mut run => {
@@ -691,6 +699,22 @@ pub async fn run_executor(
                     break;
                 }
                 () = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+            ticks = ticks.wrapping_add(1);
+            if ticks.is_multiple_of(WATCH_TICKS) && !stopping.load(Ordering::Acquire) {
+                if accepts_connections(&options.scheduler).await {
+                    misses = 0;
+                    if std::mem::take(&mut lost) {
+                        events(ExecutorEvent::Starting);
+                    }
+                } else {
+                    misses += 1;
+                    // Two misses in a row, so that one slow connection is no loss.
+                    if misses == 2 && !lost {
+                        lost = true;
+                        events(ExecutorEvent::SchedulerLost);
+                    }
+                }
             }
             // Ballista's executor hears the same signals and ends its run. Before it does, it
             // waits for its running tasks, whose results a lost scheduler never takes, so a run
@@ -713,7 +737,9 @@ pub async fn run_executor(
         if stopping.load(Ordering::Acquire) {
             return Ok(());
         }
-        events(ExecutorEvent::SchedulerLost);
+        if !lost {
+            events(ExecutorEvent::SchedulerLost);
+        }
     }
 }
 

@@ -381,6 +381,7 @@ repl-time = Time: { $seconds } s
 repl-history-shell-only = \history works in the interactive shell
 repl-include-usage = name a file: \i FILE.sql
 repl-include-too-deep = \i { $path } not run: files already run { $depth } deep, one inside another; does a file include itself?
+repl-include-loop = \i { $path } not run: that file is already running, so it would include itself without end
 repl-output-screen = Results go to the screen again
 repl-output-file = Results are written to { $path }; \o without a name brings them back to the screen
 repl-format-unknown = unknown format "{ $value }": choose table, csv, json or markdown
@@ -630,7 +631,7 @@ cluster-refused = connection refused: nothing listens on that port
 cluster-timed-out = the connection timed out
 cluster-unknown-host = no such host name
 cluster-session-table = a cluster reads only the warehouse's tables: a table made in this session (CREATE TABLE … AS, CREATE TABLE … VALUES) and a table function such as generate_series exist only in this process
-    hint: run the query without --cluster, or write the table as WITH (…) in the query
+    hint: run the query without --cluster, or write the table as WITH (…) in the query; for a series of numbers, unnest(range(1, N + 1)) replaces generate_series(1, N)
 cluster-no-executors = the scheduler { $url } has no executor, and the query would wait for one
     hint: start one: crmsql executor --scheduler { $url }
 cluster-not-scheduler = another server, not a crmsql scheduler, answers at { $url }: "{ $answer }"

@@ -398,6 +398,7 @@ repl-time = Время: { $seconds } с
 repl-history-shell-only = \history работает в интерактивной оболочке
 repl-include-usage = укажите файл: \i ФАЙЛ.sql
 repl-include-too-deep = \i { $path } не выполнен: уже { $depth } файлов выполняются один внутри другого; не включает ли файл сам себя?
+repl-include-loop = \i { $path } не выполнен: этот файл уже выполняется и включал бы сам себя без конца
 repl-output-screen = Результаты снова выводятся на экран
 repl-output-file = Результаты записываются в { $path }; \o без имени возвращает их на экран
 repl-format-unknown = неизвестный формат «{ $value }»: выберите table, csv, json или markdown
@@ -659,7 +660,7 @@ cluster-refused = соединение отклонено: на этом пор�
 cluster-timed-out = время ожидания истекло
 cluster-unknown-host = такое имя хоста не найдено
 cluster-session-table = на кластере можно читать только таблицы хранилища: таблица, созданная в этой сессии (CREATE TABLE … AS, CREATE TABLE … VALUES), и табличная функция вроде generate_series есть только в этом процессе
-    подсказка: выполните запрос без --cluster или перепишите его через WITH (…) вместо отдельной таблицы
+    подсказка: выполните запрос без --cluster или перепишите его через WITH (…) вместо отдельной таблицы; ряд чисел вместо generate_series(1, N) даёт unnest(range(1, N + 1))
 cluster-no-executors = у планировщика { $url } нет ни одного исполнителя, и запрос ждал бы его
     подсказка: запустите исполнителя: crmsql executor --scheduler { $url }
 cluster-not-scheduler = по адресу { $url } отвечает не планировщик crmsql, а другой сервер: «{ $answer }»
