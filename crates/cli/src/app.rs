@@ -341,31 +341,18 @@ fn run_command_line(
                 Ok(())
             } else if let Some(file) = &cli.file {
                 let sql = read_sql_file(file, l)?;
-                run_batch_text(runtime, &engine, &settings, file, &sql, l)
+                crate::repl::run_batch(runtime, &engine, &settings, file, &sql, l)
             } else if !std::io::stdin().is_terminal() {
                 let mut sql = String::new();
                 std::io::stdin()
                     .read_to_string(&mut sql)
                     .map_err(|error| from_io(error, "<stdin>", l))?;
-                run_batch_text(runtime, &engine, &settings, Path::new("<stdin>"), &sql, l)
+                crate::repl::run_batch(runtime, &engine, &settings, Path::new("<stdin>"), &sql, l)
             } else {
                 crate::repl::run(runtime, &engine, &settings, l)
             }
         }
     }
-}
-
-/// Runs the text of `-f` or of standard input statement by statement, with shell commands such
-/// as `\d deals` among them, up to the first failure, whose error names `source` and its line.
-fn run_batch_text(
-    runtime: &tokio::runtime::Runtime,
-    engine: &Engine,
-    settings: &Settings,
-    source: &Path,
-    sql: &str,
-    l: &Localizer,
-) -> Result<(), Failure> {
-    crate::repl::run_batch(runtime, engine, settings, source, sql, l)
 }
 
 /// Runs queries to their end. On a cluster, Ctrl-C stops them and also cancels the running job

@@ -195,11 +195,11 @@ mod tests {
             ("memory-limit".to_owned(), true),
             ("warehouse".to_owned(), true),
         ];
-        let kept: Vec<&OsString> = without_options(&args, &set)
+        let remaining: Vec<&OsString> = without_options(&args, &set)
             .into_iter()
             .map(|index| &args[index])
             .collect();
-        assert_eq!(kept, ["--lang=en", "--pager=off"]);
+        assert_eq!(remaining, ["--lang=en", "--pager=off"]);
     }
 
     #[test]

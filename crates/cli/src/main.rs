@@ -242,7 +242,8 @@ fn file_problem(
         }
     };
 
-    // What one run does, such as a query or its output file, is no setting.
+    // What one run does, such as a query or its output file, is no setting. Commands were
+    // found by the loop above.
     let from_file =
         |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
     let option = [
@@ -251,31 +252,26 @@ fn file_problem(
         ("output", "-o", "--output"),
     ]
     .into_iter()
-    .find(|(id, _, _)| from_file(id))
-    .map(|(_, short, long)| (short, Some(long)))
-    .or_else(|| matches.subcommand_name().map(|name| (name, None)))?;
-    let (short, long) = option;
+    .find(|(id, _, _)| from_file(id))?;
+    let (_, short, long) = option;
 
     let position = args[1..].iter().position(|arg| {
-        arg.to_str().is_some_and(|arg| match long {
-            Some(long) => {
-                arg.starts_with(short)
-                    || arg == long
-                    || arg.strip_prefix(long).is_some_and(|v| v.starts_with('='))
-            }
-            None => arg == short,
-        })
+        is_option(arg, long) || arg.to_str().is_some_and(|arg| arg.starts_with(short))
     });
-    let detail = match long {
-        Some(long) => l.format("config-run-option", &[("option", long.into())]),
-        None => l.format("config-run-command", &[("command", short.into())]),
-    };
+    let detail = l.format("config-run-option", &[("option", long.into())]);
     Some(config_invalid(
         config,
         position.and_then(|index| lines.get(index).copied()),
         detail,
         l,
     ))
+}
+
+/// Reports whether `arg` is the long option `option`, alone or with `=` and its value.
+fn is_option(arg: &OsString, option: &str) -> bool {
+    arg.to_str().is_some_and(|arg| {
+        arg == option || arg.strip_prefix(option).is_some_and(|v| v.starts_with('='))
+    })
 }
 
 /// Returns `detail`, an error in the settings file, with the file's path and, when known, the
@@ -349,11 +345,9 @@ fn main() -> ExitCode {
     };
     // Whether an option was typed, rather than read from the settings file.
     let typed = |option: &str| {
-        all[from_file + 1..].iter().any(|arg| {
-            arg.to_str().is_some_and(|arg| {
-                arg == option || arg.strip_prefix(option).is_some_and(|v| v.starts_with('='))
-            })
-        })
+        all[from_file + 1..]
+            .iter()
+            .any(|arg| is_option(arg, option))
     };
     // The cluster's nodes take the client's options only to keep them out of their help. One
     // typed for a node would do nothing, such as `executor --cluster` for `--scheduler`. The
@@ -389,11 +383,7 @@ fn main() -> ExitCode {
     let file_line = |option: &str| {
         all[1..=from_file]
             .iter()
-            .rposition(|arg| {
-                arg.to_str().is_some_and(|arg| {
-                    arg == option || arg.strip_prefix(option).is_some_and(|v| v.starts_with('='))
-                })
-            })
+            .rposition(|arg| is_option(arg, option))
             .and_then(|index| file_lines.get(index).copied())
     };
     let from_source =

@@ -410,8 +410,8 @@ fn run_script(
     let _ = script.run(runtime, engine, settings, shell, false, l);
 }
 
-/// Runs the commands and statements of `-f` or of standard input, such as `\d deals`
-/// followed by a query, up to the first that fails. Its error names `source` and the line.
+/// Runs the text of `-f` or of standard input statement by statement, with shell commands such
+/// as `\d deals` among them, up to the first failure, whose error names `source` and the line.
 pub fn run_batch(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,

@@ -866,22 +866,13 @@ fn sql_from_stdin_and_file() {
         .success()
     );
 
-    let mut child = crmsql(home.path())
-        .arg("--warehouse")
-        .arg(&warehouse)
-        .args(["--format", "csv"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"SELECT count(*) AS n FROM deals;\nSELECT sum(budget) AS s FROM deals;\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = run_with_input(
+        crmsql(home.path())
+            .arg("--warehouse")
+            .arg(&warehouse)
+            .args(["--format", "csv"]),
+        "SELECT count(*) AS n FROM deals;\nSELECT sum(budget) AS s FROM deals;\n",
+    );
     assert!(output.status.success());
     // A blank line keeps the two results apart.
     assert_eq!(stdout(&output), "n\n4\n\ns\n650000.50\n");
@@ -912,23 +903,13 @@ fn piped_input_runs_shell_commands() {
         .success()
     );
     let piped = |input: &str| {
-        use std::io::Write;
-        let mut child = crmsql(home.path())
-            .arg("--warehouse")
-            .arg(&warehouse)
-            .args(["--format", "csv"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        run_with_input(
+            crmsql(home.path())
+                .arg("--warehouse")
+                .arg(&warehouse)
+                .args(["--format", "csv"]),
+            input,
+        )
     };
 
     let output = piped("\\d\nSELECT count(*) AS n\nFROM deals;\n\\d deals\nSELECT 2 AS b;\n");

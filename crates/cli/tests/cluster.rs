@@ -1245,14 +1245,11 @@ fn scheduler_stops_on_inherited_ignored_ctrl_c() {
         .stderr(std::fs::File::create(&journal_log).unwrap())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while readiness(port).is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "no scheduler on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(
+        Duration::from_secs(60),
+        || readiness(port).is_some(),
+        || format!("no scheduler on {port}"),
+    );
     send_signal(&journaled.id().to_string(), "INT");
     assert!(wait_exit(&mut journaled, Duration::from_secs(10)).is_some());
     let text = std::fs::read_to_string(&journal_log).unwrap();
